@@ -1,0 +1,221 @@
+"""The Flask app: a page to draw a digit on, and a JSON API around a model loaded once.
+
+    python FlaskApp/flaskapp.py [--host 127.0.0.1] [--port 5000]
+
+Requests flow one way: view -> preprocessing -> model -> JSON. Every error leaves through one
+handler as JSON `{"error": "..."}` with a fitting status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+import kerasModel
+import mnist
+import preprocessing
+from serving import ModelService, ModelUnavailable, TrainingSettings
+
+logger = logging.getLogger(__name__)
+
+MEGABYTE = 1024 * 1024
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class APIError(Exception):
+    """A request the API cannot serve; becomes `{"error": message}` with `status`."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app around its model: defaults, then environment or `test_config`."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(
+        MODEL_PATH=str(kerasModel.DEFAULT_MODEL_PATH),
+        MNIST_DIR=str(kerasModel.DEFAULT_MNIST_DIR),
+        MNIST_MIRRORS=mnist.DEFAULT_MIRRORS,
+        TRAIN_IF_MISSING=True,
+        TRAIN_EPOCHS=kerasModel.EPOCHS,
+        TRAIN_LIMIT=None,
+        MAX_CONTENT_LENGTH=4 * MEGABYTE,
+        MAX_FORM_MEMORY_SIZE=4 * MEGABYTE,
+    )
+    if test_config is None:
+        # FLASK_* variables (FLASK_MAX_CONTENT_LENGTH=...), plus the two the README documents.
+        app.config.from_prefixed_env()
+        for name in ("MODEL_PATH", "MNIST_DIR"):
+            if os.environ.get(name):
+                app.config[name] = os.environ[name]
+    else:
+        app.config.from_mapping(test_config)
+
+    training = None
+    if app.config["TRAIN_IF_MISSING"]:
+        training = TrainingSettings(
+            mnist_dir=app.config["MNIST_DIR"],
+            mirrors=tuple(app.config["MNIST_MIRRORS"]),
+            epochs=int(app.config["TRAIN_EPOCHS"]),
+            limit=app.config["TRAIN_LIMIT"],
+        )
+    service = ModelService(app.config["MODEL_PATH"], training)
+    service.start()  # a broken model file stops start-up here, with a message that says why
+    app.extensions["digit_model"] = service
+
+    register_errors(app)
+    register_routes(app)
+    return app
+
+
+def register_routes(app: Flask) -> None:
+    """The page, the prediction API and the health check."""
+
+    @app.get("/")
+    def index():
+        return render_template("index.html")
+
+    @app.post("/predict")
+    def predict():
+        started = time.perf_counter()
+        data = image_bytes_from_request()
+        field = preprocessing.normalise_bytes(data)
+        result = app.extensions["digit_model"].predict(field).as_dict()
+        result["model_input"] = preprocessing.to_data_url(preprocessing.to_png(field))
+        logger.debug(
+            "predict: %d bytes -> %d in %.1f ms",
+            len(data),
+            result["digit"],
+            (time.perf_counter() - started) * 1000,
+        )
+        return jsonify(result)
+
+    @app.get("/healthz")
+    def healthz():
+        status = app.extensions["digit_model"].status()
+        return jsonify(status), 200 if status["state"] == "ready" else 503
+
+
+def register_errors(app: Flask) -> None:
+    """Every error, expected or not, leaves as JSON `{"error": ...}`."""
+
+    def error(status: int, message: str, **extra):
+        return jsonify({"error": message, **extra}), status
+
+    @app.errorhandler(APIError)
+    def api_error(exc: APIError):
+        return error(exc.status, exc.message)
+
+    @app.errorhandler(preprocessing.ImageTooLarge)
+    def image_too_large(exc):
+        return error(413, str(exc))
+
+    @app.errorhandler(preprocessing.ImageError)
+    def bad_image(exc):
+        return error(400, str(exc))
+
+    @app.errorhandler(preprocessing.NothingDrawn)
+    def nothing_drawn(exc):
+        return error(422, str(exc))
+
+    @app.errorhandler(ModelUnavailable)
+    def model_unavailable(exc: ModelUnavailable):
+        return error(503, str(exc), **exc.status)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code == 413:
+            limit = app.config["MAX_CONTENT_LENGTH"]
+            return error(
+                413,
+                f"Expected a request body of at most {limit:,} bytes; "
+                f"received {request.content_length or 'more'} bytes.",
+            )
+        if exc.code == 405:
+            allowed = ", ".join(sorted(exc.valid_methods or []))
+            return error(405, f"Expected {allowed} for {request.path}; received {request.method}.")
+        return error(exc.code or 500, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        logger.exception("unexpected error on %s %s", request.method, request.path)
+        return error(500, "Internal error while handling the request; it has been logged.")
+
+
+def image_bytes_from_request() -> bytes:
+    """The image a client sent: JSON field `image`, or form field `imageBase64` (or a file)."""
+    mimetype = request.mimetype
+    if mimetype == "application/json":
+        payload = request.get_json(silent=True)
+        if payload is None:
+            raise APIError(
+                400,
+                'Expected a JSON object like {"image": "data:image/png;base64,..."}; '
+                f"received {request.content_length or 0} bytes that are not valid JSON.",
+            )
+        if not isinstance(payload, dict):
+            raise APIError(
+                400,
+                'Expected a JSON object like {"image": "data:image/png;base64,..."}; '
+                f"received a JSON {type(payload).__name__}.",
+            )
+        value, fields = payload.get("image", payload.get("imageBase64")), sorted(payload)
+    elif mimetype in FORM_TYPES:
+        upload = request.files.get("image")
+        if upload is not None:
+            return upload.read()
+        value = request.form.get("imageBase64", request.form.get("image"))
+        fields = sorted(request.form)
+    else:
+        received = f"'{mimetype}'" if mimetype else "no Content-Type"
+        raise APIError(
+            415,
+            "Expected Content-Type application/json (or a form with field 'imageBase64'); "
+            f"received {received}.",
+        )
+    if value is None:
+        raise APIError(
+            400,
+            "Expected the drawing as a PNG data URL in field 'image' (JSON) or 'imageBase64' "
+            f"(form); received fields {fields or 'none'}.",
+        )
+    if not isinstance(value, str):
+        raise APIError(
+            400,
+            "Expected field 'image' to be a string (a data URL or base64 PNG); "
+            f"received a JSON {type(value).__name__}.",
+        )
+    return preprocessing.decode_data_url(value)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve the app with Flask's own server (for production, see gunicorn.conf.py)."""
+    parser = argparse.ArgumentParser(description="Serve the draw-a-digit app.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="Werkzeug's debugger: lets anyone who reaches the server run code; never in public",
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        app = create_app()
+    except kerasModel.ModelFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    app.run(host=args.host, port=args.port, debug=args.debug, use_reloader=False, threaded=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,269 @@
+"""Turn any drawing into the 28x28 image an MNIST model expects.
+
+The one preprocessing contract, shared by training, serving, the notebook and the tests:
+
+    normalise(image) -> float32 array of shape (28, 28), values in [0, 1], ink high (1 = ink),
+    the ink's bounding box fitted into 20x20 pixels with its aspect ratio kept, and the ink's
+    centre of mass at pixel (14, 14) (row, column), as in the MNIST database itself.
+
+MNIST's own 28x28 digits already satisfy it, so they need nothing but scaling to [0, 1]
+(`scale_mnist`). A drawing is brought to it in four steps, each a pure function:
+
+1. `decode`: bytes -> a Pillow image; the size is checked before any pixel is decoded.
+2. `ink`: the image -> ink coverage in [0, 1], whatever the background: on a transparent
+   canvas the ink is the alpha channel; on an opaque image it is the distance of each pixel's
+   colour from the background colour (read off the border), so dark-on-light, light-on-dark and
+   any ink colour all work.
+3. `crop_to_ink`: cut the ink's bounding box out.
+4. `fit_and_centre`: scale the longer side to 20 px with an anti-aliasing filter, bring a pen
+   much thinner or thicker than MNIST's into MNIST's range (`even_strokes`), and place the
+   result in 28x28 with its centre of mass at the centre.
+
+Nothing here knows about Flask or Keras.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import warnings
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+from scipy import ndimage
+
+SIZE = 28  # side of the model's input
+BOX = 20  # the digit's longer side inside it
+CENTRE = 14.0  # where MNIST puts the centre of mass (measured on the training set: 13.99)
+
+# A drawing larger than this is not a canvas; refuse it before decoding a single pixel.
+MAX_SIDE = 8192
+MAX_PIXELS = 16_000_000
+
+# Ink weaker than this (a share of full contrast) is noise, not a stroke.
+MIN_CONTRAST = 0.1
+# Pixels below this share of the strongest ink do not count towards the bounding box.
+BBOX_THRESHOLD = 0.2
+# Stroke widths are evened out at this multiple of the output scale.
+FINE = 4
+# The middle half of MNIST's stroke widths in output pixels (quartiles of `stroke_width` over
+# 5,000 training digits). Pens outside it, a hairline or a marker, are brought to its edge.
+STROKE_RANGE = (1.94, 2.88)
+
+
+class ImageError(ValueError):
+    """The bytes are not an image this module can read."""
+
+
+class ImageTooLarge(ImageError):
+    """The image's dimensions exceed MAX_SIDE or MAX_PIXELS."""
+
+
+class NothingDrawn(ValueError):
+    """The image holds no ink: a blank canvas."""
+
+
+def decode_data_url(text: str) -> bytes:
+    """Bytes from a `data:image/...;base64,` URL or bare base64 text."""
+    body = text.strip()
+    if body.startswith("data:"):
+        header, comma, body = body.partition(",")
+        if not comma or not header.endswith(";base64"):
+            raise ImageError(
+                "Expected a base64 data URL like 'data:image/png;base64,...'; "
+                f"received a data URL starting {header[:40]!r}."
+            )
+    # Form posts that were not URL-encoded turn '+' into ' '; line-wrapped base64 has newlines.
+    body = "".join(body.replace(" ", "+").split())
+    body += "=" * (-len(body) % 4)
+    try:
+        data = base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ImageError(
+            "Expected the image as base64 (a data URL or bare base64 PNG); "
+            f"received {len(text)} characters that are not valid base64."
+        ) from exc
+    if not data:
+        raise ImageError("Expected a base64-encoded image; received an empty string.")
+    return data
+
+
+def decode(data: bytes) -> Image.Image:
+    """Decode image bytes (any format Pillow reads; first frame of an animation)."""
+    if not data:
+        raise ImageError("Expected image bytes (PNG, JPEG, WebP or GIF); received 0 bytes.")
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns about decompression bombs; here they are errors.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
+                raise ImageTooLarge(
+                    f"Expected an image of at most {MAX_SIDE}x{MAX_SIDE} pixels and "
+                    f"{MAX_PIXELS:,} pixels in all; received {width}x{height}."
+                )
+            image.load()
+    except ImageError:
+        raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise ImageTooLarge(
+            f"Expected an image of at most {MAX_SIDE}x{MAX_SIDE} pixels; received one so large "
+            f"that it was refused before decoding ({exc})."
+        ) from exc
+    except UnidentifiedImageError as exc:
+        raise ImageError(
+            "Expected a PNG, JPEG, WebP or GIF image; "
+            f"received {len(data)} bytes that are not an image."
+        ) from exc
+    except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as exc:
+        # Truncated or malformed files surface as any of these, depending on the format.
+        raise ImageError(
+            f"Expected a complete image; received {len(data)} bytes that could not be "
+            f"decoded as {image.format or 'an image'} ({exc})."
+        ) from exc
+    if width == 0 or height == 0:
+        raise ImageError(f"Expected an image with pixels; received {width}x{height}.")
+    return image
+
+
+def _has_transparency(image: Image.Image) -> bool:
+    """True when the image carries an alpha channel or a transparent palette entry."""
+    return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
+
+
+def _channels(image: Image.Image) -> np.ndarray:
+    """Pixel values as float32 (H, W, C) in [0, 255], for any mode."""
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
+        values = np.asarray(image, np.float32)
+        top = float(values.max())
+        return (values * (255.0 / top if top > 255 else 1.0))[..., None]
+    if image.mode in ("1", "L"):
+        return np.asarray(image.convert("L"), np.float32)[..., None]
+    return np.asarray(image.convert("RGB"), np.float32)
+
+
+def ink(image: Image.Image) -> np.ndarray:
+    """Ink coverage of a drawing, float32 (H, W) in [0, 1], 1 where the ink is strongest."""
+    if _has_transparency(image):
+        alpha = np.asarray(image.convert("RGBA"), np.float32)[..., 3]
+        if alpha.min() < 255:  # a transparent canvas: the strokes are what is opaque
+            coverage = alpha
+        else:
+            coverage = None
+    else:
+        coverage = None
+    if coverage is None:
+        pixels = _channels(image)
+        border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
+        background = np.median(border, axis=0)
+        # Chebyshev distance: any channel that departs from the background is ink.
+        coverage = np.abs(pixels - background).max(axis=-1)
+    peak = float(coverage.max())
+    if peak < MIN_CONTRAST * 255:
+        raise NothingDrawn(
+            "Expected a drawing with visible strokes; received a blank image "
+            f"({image.width}x{image.height}, strongest ink {peak / 255:.0%} of full contrast)."
+        )
+    return coverage / peak
+
+
+def crop_to_ink(coverage: np.ndarray, threshold: float = BBOX_THRESHOLD) -> np.ndarray:
+    """Cut out the bounding box of the pixels at or above `threshold`."""
+    rows = np.flatnonzero(coverage.max(axis=1) >= threshold)
+    cols = np.flatnonzero(coverage.max(axis=0) >= threshold)
+    if rows.size == 0:
+        raise NothingDrawn("Expected a drawing with visible strokes; received none.")
+    return coverage[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def _resize(field: np.ndarray, size: tuple[int, int], resample: Image.Resampling) -> np.ndarray:
+    """Resize a float field (width, height order as Pillow) and clip it back to [0, 1]."""
+    resized = Image.fromarray(field.astype(np.float32)).resize(size, resample)
+    return np.clip(np.asarray(resized, np.float32), 0.0, 1.0)
+
+
+def stroke_width(fine: np.ndarray) -> float:
+    """Typical stroke width of a digit drawn at FINE times the output scale, in output pixels."""
+    mask = fine >= 0.5
+    if not mask.any():
+        return 0.0
+    depth = ndimage.distance_transform_edt(mask)
+    # The ridge of the distance map runs down the middle of every stroke.
+    ridge = mask & (depth >= ndimage.maximum_filter(depth, size=3))
+    return float(2.0 * np.median(depth[ridge]) - 0.5) / FINE
+
+
+def even_strokes(fine: np.ndarray) -> np.ndarray:
+    """Thicken hairline strokes and thin marker strokes into MNIST's usual range of widths."""
+    width = stroke_width(fine)
+    if width == 0.0 or STROKE_RANGE[0] <= width <= STROKE_RANGE[1]:
+        return fine  # a pen MNIST's writers could have held: leave it alone
+    mask = fine >= 0.5
+    if width < STROKE_RANGE[0]:
+        grow = (STROKE_RANGE[0] - width) / 2 * FINE
+        # Everything within `grow` of the ink becomes ink, with a one-pixel soft edge.
+        halo = np.clip(grow + 0.5 - ndimage.distance_transform_edt(~mask), 0.0, 1.0)
+        return np.maximum(fine, halo)
+    shrink = (width - STROKE_RANGE[1]) / 2 * FINE
+    core = np.clip(ndimage.distance_transform_edt(mask) - shrink, 0.0, 1.0)
+    return np.minimum(fine, core)
+
+
+def fit_and_centre(digit: np.ndarray) -> np.ndarray:
+    """Fit a cropped digit into BOX pixels and centre its mass in a SIZE x SIZE field."""
+    height, width = digit.shape
+    scale = BOX / max(height, width)
+    new_w = max(1, round(width * scale))
+    new_h = max(1, round(height * scale))
+    # Lanczos anti-aliases when shrinking (the MNIST recipe) and stays sharp when enlarging;
+    # the stroke width is evened out at FINE times the final scale, then box-averaged down.
+    fine = _resize(digit, (new_w * FINE, new_h * FINE), Image.Resampling.LANCZOS)
+    small = _resize(even_strokes(fine), (new_w, new_h), Image.Resampling.BOX)
+    top = float(small.max())
+    if top > 0:
+        small /= top  # thin strokes lose contrast when shrunk; MNIST ink peaks at 1
+    total = float(small.sum())
+    ys, xs = np.indices(small.shape)
+    com_y = float((ys * small).sum() / total)
+    com_x = float((xs * small).sum() / total)
+    # Integer shift keeps the strokes crisp; clamping keeps every stroke inside the field.
+    top_row = min(max(round(CENTRE - com_y), 0), SIZE - new_h)
+    left_col = min(max(round(CENTRE - com_x), 0), SIZE - new_w)
+    field = np.zeros((SIZE, SIZE), np.float32)
+    field[top_row : top_row + new_h, left_col : left_col + new_w] = small
+    return field
+
+
+def normalise_ink(coverage: np.ndarray) -> np.ndarray:
+    """Ink coverage (H, W) in [0, 1] -> the contract's 28x28 field: crop, fit, centre."""
+    return fit_and_centre(crop_to_ink(coverage))
+
+
+def normalise(image: Image.Image) -> np.ndarray:
+    """Any drawing -> float32 (28, 28) in [0, 1], ink high, MNIST-style (the contract)."""
+    return normalise_ink(ink(image))
+
+
+def normalise_bytes(data: bytes) -> np.ndarray:
+    """Image bytes -> float32 (28, 28) in [0, 1], ink high: `normalise(decode(data))`."""
+    return normalise(decode(data))
+
+
+def scale_mnist(images: np.ndarray) -> np.ndarray:
+    """MNIST uint8 digits (already normalised by its authors) -> float32 in [0, 1]."""
+    return images.astype(np.float32) / 255.0
+
+
+def to_png(field: np.ndarray) -> bytes:
+    """A normalised 28x28 field as a greyscale PNG, exactly as the model sees it (ink white)."""
+    grey = np.round(np.clip(field, 0.0, 1.0) * 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(grey).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def to_data_url(png: bytes) -> str:
+    """PNG bytes as a `data:image/png;base64,...` URL."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")

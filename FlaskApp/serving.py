@@ -1,0 +1,141 @@
+"""The model behind the app: loaded once, or trained on first run while the server answers.
+
+`ModelService` owns the one model of a server process. `start()` loads the model file; when the
+file is missing it trains one in a background thread from MNIST (saving it atomically) and, until
+that is done, `predict` raises `ModelUnavailable` carrying the training progress. A model file that
+exists but cannot be read stops start-up with `kerasModel.ModelFileError`: it is never silently
+trained over. Nothing here knows about Flask.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+import kerasModel
+
+logger = logging.getLogger(__name__)
+
+
+class ModelUnavailable(RuntimeError):
+    """No model can answer yet (training) or at all (training failed)."""
+
+    def __init__(self, message: str, status: dict) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The model's answer for one normalised field."""
+
+    digit: int
+    confidence: float
+    probabilities: list[float]
+
+    def as_dict(self) -> dict:
+        """Plain JSON-ready data."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """How to train a model on first run."""
+
+    mnist_dir: Path
+    mirrors: tuple[str, ...]
+    epochs: int = kerasModel.EPOCHS
+    limit: int | None = None
+
+
+class ModelService:
+    """Holds the server's model; states: starting, training, ready, failed."""
+
+    def __init__(self, model_path: str | Path, training: TrainingSettings | None) -> None:
+        self.model_path = Path(model_path)
+        self.training = training
+        self.state = "starting"
+        self.progress: dict = {}
+        self.error: str | None = None
+        self.model = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Load the model file, or start training one when it is missing and training is allowed."""
+        if self.model_path.exists():
+            self._serve(kerasModel.load(self.model_path))
+            logger.info("model loaded from %s", self.model_path)
+            return
+        if self.training is None:
+            raise kerasModel.ModelFileError(
+                f"No model file at {self.model_path}, and training on first run is turned off. "
+                "Train one with `python FlaskApp/kerasModel.py train`."
+            )
+        logger.warning("no model at %s: training one from MNIST first", self.model_path)
+        self.state = "training"
+        self.progress = {"stage": "starting"}
+        self._thread = threading.Thread(target=self._train, name="first-run-training", daemon=True)
+        self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for first-run training to finish; True when a model is ready."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.state == "ready"
+
+    def _train(self) -> None:
+        """Train, save atomically, then serve the new model (runs in a background thread)."""
+        settings = self.training
+        try:
+            model, metrics = kerasModel.train_and_save(
+                self.model_path,
+                settings.mnist_dir,
+                mirrors=settings.mirrors,
+                epochs=settings.epochs,
+                limit=settings.limit,
+                progress=self._report,
+            )
+        except Exception as exc:  # any failure must reach /healthz, not vanish with the thread
+            logger.exception("first-run training failed")
+            self.error = str(exc)
+            self.state = "failed"
+            return
+        logger.info("trained and saved %s: %s", self.model_path, metrics)
+        self._serve(model)
+
+    def _report(self, progress: dict) -> None:
+        """Keep the latest training progress (a new dict each time, so readers see a whole one)."""
+        self.progress = dict(progress)
+
+    def _serve(self, model) -> None:
+        """Warm the model up with one call, then take traffic."""
+        kerasModel.probabilities(model, np.zeros((1, 28, 28), np.float32))
+        self.model = model
+        self.state = "ready"
+
+    def status(self) -> dict:
+        """State for /healthz: always the state, plus progress or error where there is one."""
+        status = {"state": self.state, "model": str(self.model_path.name)}
+        if self.state == "training":
+            status["progress"] = self.progress
+        if self.error:
+            status["error"] = self.error
+        return status
+
+    def predict(self, field: np.ndarray) -> Prediction:
+        """Probabilities of the ten digits for one normalised 28x28 field."""
+        model = self.model
+        if model is None:
+            if self.state == "failed":
+                message = f"Training a model on first run failed: {self.error}"
+            else:
+                message = "The model is still being trained on first run; try again shortly."
+            raise ModelUnavailable(message, self.status())
+        probs = kerasModel.probabilities(model, field[None])[0].astype(float)
+        probs = probs / probs.sum()  # float32 softmax sums to 1 within rounding; make it exact
+        digit = int(probs.argmax())
+        return Prediction(digit, float(probs[digit]), [float(p) for p in probs])
