@@ -184,12 +184,17 @@ def _resize(field: np.ndarray, size: tuple[int, int], resample: Image.Resampling
     return np.clip(np.asarray(resized, np.float32), 0.0, 1.0)
 
 
+def _depth(mask: np.ndarray) -> np.ndarray:
+    """Distance of each ink pixel to the nearest blank one, counting beyond the edges as blank."""
+    return ndimage.distance_transform_edt(np.pad(mask, 1))[1:-1, 1:-1]
+
+
 def stroke_width(fine: np.ndarray) -> float:
     """Typical stroke width of a digit drawn at FINE times the output scale, in output pixels."""
     mask = fine >= 0.5
     if not mask.any():
         return 0.0
-    depth = ndimage.distance_transform_edt(mask)
+    depth = _depth(mask)
     # The ridge of the distance map runs down the middle of every stroke.
     ridge = mask & (depth >= ndimage.maximum_filter(depth, size=3))
     return float(2.0 * np.median(depth[ridge]) - 0.5) / FINE
@@ -207,7 +212,7 @@ def even_strokes(fine: np.ndarray) -> np.ndarray:
         halo = np.clip(grow + 0.5 - ndimage.distance_transform_edt(~mask), 0.0, 1.0)
         return np.maximum(fine, halo)
     shrink = (width - STROKE_RANGE[1]) / 2 * FINE
-    core = np.clip(ndimage.distance_transform_edt(mask) - shrink, 0.0, 1.0)
+    core = np.clip(_depth(mask) - shrink, 0.0, 1.0)
     return np.minimum(fine, core)
 
 
@@ -217,10 +222,12 @@ def fit_and_centre(digit: np.ndarray) -> np.ndarray:
     scale = BOX / max(height, width)
     new_w = max(1, round(width * scale))
     new_h = max(1, round(height * scale))
-    # Lanczos anti-aliases when shrinking (the MNIST recipe) and stays sharp when enlarging;
-    # the stroke width is evened out at FINE times the final scale, then box-averaged down.
-    fine = _resize(digit, (new_w * FINE, new_h * FINE), Image.Resampling.LANCZOS)
-    small = _resize(even_strokes(fine), (new_w, new_h), Image.Resampling.BOX)
+    # Lanczos anti-aliases when shrinking (the MNIST recipe) and stays sharp when enlarging.
+    # Stroke widths are evened out at FINE times the final scale, with a one-pixel margin for
+    # strokes to grow into, then box-averaged down.
+    fine = np.pad(_resize(digit, (new_w * FINE, new_h * FINE), Image.Resampling.LANCZOS), FINE)
+    small = _resize(even_strokes(fine), (new_w + 2, new_h + 2), Image.Resampling.BOX)
+    new_h, new_w = small.shape
     top = float(small.max())
     if top > 0:
         small /= top  # thin strokes lose contrast when shrunk; MNIST ink peaks at 1

@@ -1,0 +1,380 @@
+// Draw-a-digit front end: one ES module, no globals, no dependencies.
+// The server passes the predict URL in `data-predict-url` on #app.
+
+// Pen sizes are expressed against this canvas width so a digit keeps its proportions on any
+// screen; the MNIST preprocessing on the server expects strokes about 1/20 of the canvas wide.
+const REFERENCE_WIDTH = 280;
+const AUTO_PREDICT_DELAY_MS = 150;
+const TRAINING_RETRY_MS = 3000;
+const UNSURE_BELOW = 0.5;
+
+const app = document.getElementById("app");
+const canvas = document.getElementById("canvas");
+const predictButton = document.getElementById("predict");
+const clearButton = document.getElementById("clear");
+const penSize = document.getElementById("pen-size");
+const penSizeValue = document.getElementById("pen-size-value");
+const prediction = document.getElementById("prediction");
+const confidence = document.getElementById("confidence");
+const probabilities = document.getElementById("probabilities");
+const modelInput = document.getElementById("model-input");
+const status = document.getElementById("status");
+const resultCard = document.querySelector(".result");
+
+const predictUrl = app.dataset.predictUrl;
+const ctx = canvas.getContext("2d");
+const modelCtx = modelInput.getContext("2d");
+const darkScheme = window.matchMedia("(prefers-color-scheme: dark)");
+const bars = Array.from(probabilities.children);
+
+/** Strokes in canvas-relative units (0..1) so they can be redrawn at any size or theme. */
+let strokes = [];
+let current = null;
+let activePointer = null;
+let autoTimer = 0;
+let retryTimer = 0;
+let requestSeq = 0;
+let inFlight = null;
+
+/** Set the one-line status message; `tone` is "", "busy", "warn" or "error". */
+function setStatus(text, tone = "") {
+  status.textContent = text;
+  status.dataset.tone = tone;
+}
+
+/** Format a probability in [0, 1] as a whole percentage, keeping tiny non-zero values visible. */
+function percent(p) {
+  if (p > 0 && p < 0.005) return "<1%";
+  return `${Math.round(p * 100)}%`;
+}
+
+/** The pen width in CSS pixels for a canvas `cssWidth` wide. */
+function lineWidthFor(size, cssWidth) {
+  return (size * cssWidth) / REFERENCE_WIDTH;
+}
+
+/** The ink colour: the canvas inherits the theme's text colour from CSS. */
+function inkColour() {
+  return getComputedStyle(canvas).color;
+}
+
+/** Resize the backing store to the CSS size times devicePixelRatio, then redraw the strokes. */
+function fitCanvas() {
+  const dpr = window.devicePixelRatio || 1;
+  const cssWidth = canvas.clientWidth;
+  const cssHeight = canvas.clientHeight;
+  if (!cssWidth || !cssHeight) return;
+  const width = Math.round(cssWidth * dpr);
+  const height = Math.round(cssHeight * dpr);
+  if (canvas.width !== width || canvas.height !== height) {
+    canvas.width = width;
+    canvas.height = height;
+  }
+  redraw();
+}
+
+/** Prepare the context for drawing in CSS pixels with round, theme-coloured ink. */
+function prepareContext() {
+  const dpr = canvas.width / (canvas.clientWidth || canvas.width);
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.lineCap = "round";
+  ctx.lineJoin = "round";
+  const ink = inkColour();
+  ctx.strokeStyle = ink;
+  ctx.fillStyle = ink;
+}
+
+/** Draw one stroke (or the segment of it from point index `from`) onto the canvas. */
+function drawStroke(stroke, from = 0) {
+  const w = canvas.clientWidth;
+  const h = canvas.clientHeight;
+  const pts = stroke.points;
+  ctx.lineWidth = lineWidthFor(stroke.size, w);
+  if (pts.length === 1) {
+    ctx.beginPath();
+    ctx.arc(pts[0].x * w, pts[0].y * h, ctx.lineWidth / 2, 0, Math.PI * 2);
+    ctx.fill();
+    return;
+  }
+  const start = Math.max(0, from - 1);
+  ctx.beginPath();
+  ctx.moveTo(pts[start].x * w, pts[start].y * h);
+  for (let i = start + 1; i < pts.length; i += 1) {
+    ctx.lineTo(pts[i].x * w, pts[i].y * h);
+  }
+  ctx.stroke();
+}
+
+/** Clear to transparent and draw every stroke again (after a resize or a theme change). */
+function redraw() {
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  prepareContext();
+  for (const stroke of strokes) drawStroke(stroke);
+}
+
+/** The pointer position relative to the canvas, in 0..1 units. */
+function relativePoint(event, rect) {
+  return {
+    x: (event.clientX - rect.left) / rect.width,
+    y: (event.clientY - rect.top) / rect.height,
+  };
+}
+
+function onPointerDown(event) {
+  if (activePointer !== null || (event.pointerType === "mouse" && event.button !== 0)) return;
+  event.preventDefault();
+  activePointer = event.pointerId;
+  try {
+    canvas.setPointerCapture(event.pointerId);
+  } catch {
+    // A pointer that is already gone cannot be captured; drawing still works without it.
+  }
+  // Take focus from a previously clicked button so Enter predicts rather than clicking it again.
+  canvas.focus({ preventScroll: true });
+  window.clearTimeout(autoTimer);
+  const rect = canvas.getBoundingClientRect();
+  current = { size: Number(penSize.value), points: [relativePoint(event, rect)] };
+  strokes.push(current);
+  prepareContext();
+  drawStroke(current);
+}
+
+function onPointerMove(event) {
+  if (event.pointerId !== activePointer || !current) return;
+  event.preventDefault();
+  const rect = canvas.getBoundingClientRect();
+  const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [];
+  const from = current.points.length;
+  for (const e of events.length ? events : [event]) {
+    current.points.push(relativePoint(e, rect));
+  }
+  drawStroke(current, from);
+}
+
+function onPointerEnd(event) {
+  if (event.pointerId !== activePointer) return;
+  activePointer = null;
+  current = null;
+  if (canvas.hasPointerCapture(event.pointerId)) canvas.releasePointerCapture(event.pointerId);
+  window.clearTimeout(autoTimer);
+  autoTimer = window.setTimeout(predict, AUTO_PREDICT_DELAY_MS);
+}
+
+/** Put the result area back to its empty state. */
+function resetResult() {
+  prediction.textContent = "";
+  confidence.textContent = "";
+  for (const bar of bars) {
+    bar.dataset.probability = "0";
+    bar.classList.remove("is-top");
+    bar.querySelector(".fill").style.width = "0%";
+    bar.querySelector(".value").textContent = "";
+  }
+  modelCtx.clearRect(0, 0, modelInput.width, modelInput.height);
+  delete modelInput.dataset.filled;
+  resultCard.classList.remove("is-unsure");
+}
+
+/** Forget any pending or in-flight prediction so its answer is ignored. */
+function cancelPending() {
+  window.clearTimeout(autoTimer);
+  window.clearTimeout(retryTimer);
+  requestSeq += 1;
+  if (inFlight) inFlight.abort();
+  inFlight = null;
+  resultCard.removeAttribute("aria-busy");
+}
+
+/** Clear the drawing and the result. */
+function clearAll() {
+  cancelPending();
+  strokes = [];
+  current = null;
+  activePointer = null;
+  redraw();
+  resetResult();
+  setStatus("Draw a digit");
+}
+
+/** Whether `body` is a 200 response of the documented shape. */
+function isPrediction(body) {
+  return (
+    body !== null &&
+    typeof body === "object" &&
+    Number.isInteger(body.digit) &&
+    body.digit >= 0 &&
+    body.digit <= 9 &&
+    Array.isArray(body.probabilities) &&
+    body.probabilities.length === 10 &&
+    body.probabilities.every((p) => typeof p === "number" && Number.isFinite(p))
+  );
+}
+
+/** Describe a training-progress object such as {epoch, epochs} or {percent} in a few words. */
+function describeProgress(progress) {
+  if (!progress || typeof progress !== "object") return "";
+  const parts = [];
+  const { epoch, epochs } = progress;
+  if (Number.isFinite(epoch) && Number.isFinite(epochs)) parts.push(`epoch ${epoch} of ${epochs}`);
+  else if (Number.isFinite(epoch)) parts.push(`epoch ${epoch}`);
+  if (Number.isFinite(progress.percent)) parts.push(`${Math.round(progress.percent)}%`);
+  else if (Number.isFinite(progress.fraction)) parts.push(percent(progress.fraction));
+  if (typeof progress.message === "string" && progress.message) parts.push(progress.message);
+  return parts.join(", ");
+}
+
+/** Decode a data: URL to an ImageBitmap without fetching it, so a strict CSP allows it. */
+async function decodeDataUrl(dataUrl) {
+  const match = /^data:(image\/[\w.+-]+);base64,(.*)$/s.exec(dataUrl);
+  if (!match) throw new Error("model_input is not a base64 image data URL");
+  const binary = atob(match[2]);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
+  return createImageBitmap(new Blob([bytes], { type: match[1] }));
+}
+
+/** Show the 28x28 model input, scaled up by CSS with pixelated rendering. */
+async function showModelInput(dataUrl, seq) {
+  if (typeof dataUrl !== "string") return;
+  try {
+    const bitmap = await decodeDataUrl(dataUrl);
+    if (seq !== requestSeq) return;
+    modelInput.width = bitmap.width;
+    modelInput.height = bitmap.height;
+    modelCtx.imageSmoothingEnabled = false;
+    modelCtx.drawImage(bitmap, 0, 0);
+    bitmap.close();
+    modelInput.dataset.filled = "true";
+  } catch {
+    // The preview is a nicety; the prediction itself is already on screen.
+    delete modelInput.dataset.filled;
+  }
+}
+
+/** Render a successful prediction. */
+function showPrediction(body, seq) {
+  const probs = body.probabilities;
+  const top = Number.isFinite(body.confidence) ? body.confidence : probs[body.digit];
+  prediction.textContent = String(body.digit);
+  confidence.textContent = `${percent(top)} confident`;
+  bars.forEach((bar, digit) => {
+    const p = Math.min(1, Math.max(0, probs[digit]));
+    bar.dataset.probability = String(probs[digit]);
+    bar.classList.toggle("is-top", digit === body.digit);
+    bar.querySelector(".fill").style.width = `${(p * 100).toFixed(1)}%`;
+    bar.querySelector(".value").textContent = percent(p);
+  });
+  const unsure = top < UNSURE_BELOW;
+  resultCard.classList.toggle("is-unsure", unsure);
+  if (unsure) setStatus(`I'm not sure — maybe a ${body.digit}?`, "warn");
+  else setStatus(`Looks like a ${body.digit}`);
+  showModelInput(body.model_input, seq);
+}
+
+/** Render an error response or a network failure. */
+function showError(response, body, seq) {
+  const message = body && typeof body.error === "string" ? body.error : "";
+  // An old prediction next to an error about the new drawing would mislead.
+  resetResult();
+  if (response.status === 422) {
+    setStatus("Draw a digit first", "warn");
+  } else if (response.status === 503) {
+    const progress = describeProgress(body && body.progress);
+    setStatus(progress ? `Model is training… (${progress})` : "Model is training…", "busy");
+    const retryAfter = Number(response.headers.get("Retry-After"));
+    const delay = retryAfter > 0 ? Math.min(retryAfter, 30) * 1000 : TRAINING_RETRY_MS;
+    retryTimer = window.setTimeout(() => {
+      if (seq === requestSeq && strokes.length) predict();
+    }, delay);
+  } else {
+    setStatus(message || `The server answered ${response.status}; please try again.`, "error");
+  }
+}
+
+/** POST the drawing to the server and show its answer, ignoring answers to stale requests. */
+async function requestPrediction() {
+  window.clearTimeout(autoTimer);
+  window.clearTimeout(retryTimer);
+  if (!strokes.length) {
+    setStatus("Draw a digit first", "warn");
+    return;
+  }
+  requestSeq += 1;
+  const seq = requestSeq;
+  if (inFlight) inFlight.abort();
+  const controller = new AbortController();
+  inFlight = controller;
+  resultCard.setAttribute("aria-busy", "true");
+  setStatus("Thinking…", "busy");
+  let response;
+  let body = null;
+  try {
+    response = await fetch(predictUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ image: canvas.toDataURL("image/png") }),
+      signal: controller.signal,
+    });
+    body = await response.json().catch(() => null);
+  } catch {
+    if (seq === requestSeq) {
+      inFlight = null;
+      resultCard.removeAttribute("aria-busy");
+      resetResult();
+      setStatus("Server unreachable", "error");
+    }
+    return;
+  }
+  if (seq !== requestSeq) return;
+  inFlight = null;
+  resultCard.removeAttribute("aria-busy");
+  if (response.ok && isPrediction(body)) showPrediction(body, seq);
+  else if (response.ok) {
+    resetResult();
+    setStatus("The server sent an answer this page does not understand.", "error");
+  }
+  else showError(response, body, seq);
+}
+
+/** Predict without ever letting an unexpected failure escape to the console. */
+function predict() {
+  requestPrediction().catch(() => {
+    resultCard.removeAttribute("aria-busy");
+    setStatus("Something went wrong; please try again.", "error");
+  });
+}
+
+function onKeyDown(event) {
+  if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+  if (event.key === "Escape") {
+    event.preventDefault();
+    clearAll();
+  } else if (event.key === "Enter" && !event.repeat && !event.isComposing) {
+    // Buttons already turn Enter into a click; predicting here too would send twice.
+    if (event.target instanceof Element && event.target.closest("button, a, textarea")) return;
+    event.preventDefault();
+    predict();
+  }
+}
+
+function onPenSize() {
+  penSizeValue.textContent = penSize.value;
+}
+
+canvas.addEventListener("pointerdown", onPointerDown);
+canvas.addEventListener("pointermove", onPointerMove);
+canvas.addEventListener("pointerup", onPointerEnd);
+canvas.addEventListener("pointercancel", onPointerEnd);
+canvas.addEventListener("lostpointercapture", onPointerEnd);
+canvas.addEventListener("contextmenu", (event) => event.preventDefault());
+predictButton.addEventListener("click", () => predict());
+clearButton.addEventListener("click", clearAll);
+penSize.addEventListener("input", onPenSize);
+document.addEventListener("keydown", onKeyDown);
+darkScheme.addEventListener("change", redraw);
+new ResizeObserver(fitCanvas).observe(canvas);
+window.addEventListener("resize", fitCanvas);
+
+onPenSize();
+fitCanvas();

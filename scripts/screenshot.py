@@ -1,0 +1,132 @@
+"""Take the README screenshot: draw a digit on a running server's page and save a PNG.
+
+Usage:
+    python scripts/screenshot.py --url http://127.0.0.1:5000 --out docs/screenshot.png
+    python scripts/screenshot.py --url http://127.0.0.1:5000 --out docs/dark.png --dark
+
+Needs the Python `playwright` package and a Chromium binary (by default /usr/bin/chromium;
+pass --chromium "" to use the browser Playwright downloads with `playwright install`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import sync_playwright
+
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+Point = tuple[float, float]
+
+
+def arc(cx: float, cy: float, rx: float, ry: float, start: float, stop: float) -> list[Point]:
+    """Points along an elliptical arc in canvas-relative units, angles in degrees (y down)."""
+    steps = max(2, round(abs(stop - start) / 12))
+    angles = (math.radians(start + (stop - start) * i / steps) for i in range(steps + 1))
+    return [(cx + rx * math.cos(a), cy + ry * math.sin(a)) for a in angles]
+
+
+# Strokes in canvas-relative units (0..1): each stroke is a list of (x, y) points.
+DIGITS: dict[str, list[list[Point]]] = {
+    "3": [arc(0.5, 0.34, 0.15, 0.14, -160, 90) + arc(0.5, 0.63, 0.17, 0.16, -90, 150)],
+    "7": [
+        [(0.3, 0.22), (0.5, 0.21), (0.7, 0.21), (0.62, 0.38), (0.54, 0.57), (0.47, 0.8)],
+        [(0.4, 0.5), (0.6, 0.49)],
+    ],
+}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default="http://127.0.0.1:5000", help="the running app's URL")
+    parser.add_argument("--out", type=Path, default=Path("docs/screenshot.png"))
+    parser.add_argument("--dark", action="store_true", help="emulate prefers-color-scheme: dark")
+    parser.add_argument("--width", type=int, default=1000, help="viewport width in CSS px")
+    parser.add_argument("--height", type=int, default=800, help="viewport height in CSS px")
+    parser.add_argument("--scale", type=float, default=1, help="device pixel ratio")
+    parser.add_argument("--digit", choices=sorted(DIGITS), default="3", help="digit to draw")
+    parser.add_argument("--chromium", default=DEFAULT_CHROMIUM, help="Chromium executable")
+    parser.add_argument("--timeout", type=float, default=30, help="seconds to wait for a result")
+    return parser.parse_args(argv)
+
+
+def draw(page, strokes: list[list[Point]]) -> None:
+    """Draw strokes on #canvas with the mouse, as a person would."""
+    box = page.locator("#canvas").bounding_box()
+    if box is None:
+        raise RuntimeError("#canvas is not visible")
+
+    def at(point: Point) -> Point:
+        return box["x"] + point[0] * box["width"], box["y"] + point[1] * box["height"]
+
+    for stroke in strokes:
+        page.mouse.move(*at(stroke[0]))
+        page.mouse.down()
+        for point in stroke[1:]:
+            page.mouse.move(*at(point), steps=4)
+        page.mouse.up()
+
+
+def take_screenshot(args: argparse.Namespace) -> int:
+    """Open the page, draw the digit, wait for the prediction and save the screenshot."""
+    console_errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=args.chromium or None, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = browser.new_page(
+                viewport={"width": args.width, "height": args.height},
+                device_scale_factor=args.scale,
+                color_scheme="dark" if args.dark else "light",
+            )
+            page.on(
+                "console",
+                lambda msg: console_errors.append(msg.text) if msg.type == "error" else None,
+            )
+            page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+            page.goto(args.url, wait_until="networkidle")
+            draw(page, DIGITS[args.digit])
+            try:
+                page.wait_for_function(
+                    "() => document.querySelector('#prediction').textContent.trim() !== ''",
+                    timeout=args.timeout * 1000,
+                )
+                page.wait_for_selector("#model-input[data-filled]", timeout=5000)
+            except PlaywrightError:
+                status = page.locator("#status").text_content()
+                print(f"No prediction appeared; the page says: {status!r}", file=sys.stderr)
+                return 1
+            # Let the bar transitions finish before the picture is taken.
+            page.wait_for_timeout(400)
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(args.out), full_page=True)
+            shown = page.locator("#prediction").text_content()
+        finally:
+            browser.close()
+    for error in console_errors:
+        print(f"console error: {error}", file=sys.stderr)
+    print(f"Drew a {args.digit}, the page predicted {shown}; saved {args.out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    return take_screenshot(parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""First run: training when model.h5 is missing, answering 503 meanwhile, saving atomically."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+import flaskapp
+import kerasModel
+import mnist
+from test_api import SEVEN_URL
+
+
+@pytest.fixture
+def gated_training(monkeypatch):
+    """Hold first-run training at its start until the test opens the gate."""
+    gate = threading.Event()
+    real = kerasModel.train_and_save
+
+    def held(*args, **kwargs):
+        assert gate.wait(60), "the test never opened the gate"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(kerasModel, "train_and_save", held)
+    yield gate
+    gate.set()
+
+
+def test_first_run_trains_saves_atomically_and_answers_503_meanwhile(tmp_path, mnist_dir, gated_training):
+    model_path = tmp_path / "model.h5"
+    app = flaskapp.create_app(
+        {"MODEL_PATH": str(model_path), "MNIST_DIR": str(mnist_dir), "TRAIN_LIMIT": 600, "TRAIN_EPOCHS": 1}
+    )
+    client = app.test_client()
+
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert health.get_json()["state"] == "training"
+    busy = client.post("/predict", json={"image": SEVEN_URL})
+    assert busy.status_code == 503
+    body = busy.get_json()
+    assert "still being trained" in body["error"] and "progress" in body
+    assert not model_path.exists()
+
+    gated_training.set()
+    assert app.extensions["digit_model"].wait(120)
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.h5"]  # no temp file left
+    model = kerasModel.load(model_path)
+    assert model.output_shape == (None, 10)
+    assert client.get("/healthz").status_code == 200
+    answer = client.post("/predict", json={"image": SEVEN_URL})
+    assert answer.status_code == 200 and 0 <= answer.get_json()["digit"] <= 9
+
+
+def test_training_on_a_small_subset_learns_something(mnist_dir, mnist_test):
+    (x_train, y_train), _ = mnist.load_mnist(mnist_dir, download=False)
+    model, history = kerasModel.train(
+        x_train[:2000] / 255.0, y_train[:2000], epochs=2, batch_size=64
+    )
+    images, labels = mnist_test
+    assert kerasModel.accuracy(model, images[:1000] / 255.0, labels[:1000]) > 0.8
+    assert len(history["val_accuracy"]) == 2
+
+
+def test_failed_first_run_training_is_reported_not_hidden(tmp_path):
+    app = flaskapp.create_app(
+        {
+            "MODEL_PATH": str(tmp_path / "model.h5"),
+            "MNIST_DIR": str(tmp_path / "no-mnist"),
+            "MNIST_MIRRORS": ["http://127.0.0.1:9/"],
+        }
+    )
+    assert not app.extensions["digit_model"].wait(60)
+    health = app.test_client().get("/healthz")
+    assert health.status_code == 503
+    status = health.get_json()
+    assert status["state"] == "failed" and "no-mnist" in status["error"]
+    answer = app.test_client().post("/predict", json={"image": SEVEN_URL})
+    assert answer.status_code == 503 and "failed" in answer.get_json()["error"]
+
+
+def test_unreadable_model_file_stops_start_up_and_is_not_trained_over(tmp_path):
+    broken = tmp_path / "model.h5"
+    broken.write_bytes(b"not an HDF5 file")
+    with pytest.raises(kerasModel.ModelFileError) as error:
+        flaskapp.create_app({"MODEL_PATH": str(broken)})
+    message = str(error.value)
+    assert str(broken) in message and "Delete" in message
+    assert broken.read_bytes() == b"not an HDF5 file"
+
+
+def test_model_file_breaking_the_contract_is_refused(tmp_path):
+    import keras
+
+    wrong = keras.Sequential([keras.Input(shape=(10,)), keras.layers.Dense(3)])
+    path = kerasModel.save_atomic(wrong, tmp_path / "wrong.h5")
+    with pytest.raises(kerasModel.ModelFileError, match="expected 784 pixels in"):
+        kerasModel.load(path)
+
+
+def test_missing_model_with_training_off_says_how_to_train(tmp_path):
+    with pytest.raises(kerasModel.ModelFileError, match="kerasModel.py train"):
+        flaskapp.create_app({"MODEL_PATH": str(tmp_path / "model.h5"), "TRAIN_IF_MISSING": False})
+
+
+def test_save_atomic_failing_midway_keeps_the_previous_file(tmp_path, tiny_model_path, monkeypatch):
+    model = kerasModel.load(tiny_model_path)
+    target = tmp_path / "model.h5"
+    target.write_bytes(b"previous model")
+
+    def crash(self, path, *args, **kwargs):
+        with open(path, "wb") as f:
+            f.write(b"half a model")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(type(model), "save", crash)
+    with pytest.raises(OSError, match="disk full"):
+        kerasModel.save_atomic(model, target)
+    assert target.read_bytes() == b"previous model"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.h5"]
+
+
+def test_saved_model_gives_the_same_outputs_after_reload(tmp_path, tiny_model_path):
+    model = kerasModel.load(tiny_model_path)
+    copy = kerasModel.load(kerasModel.save_atomic(model, tmp_path / "copy.h5"))
+    fields = np.random.default_rng(0).random((4, 28, 28), dtype=np.float32)
+    np.testing.assert_allclose(
+        kerasModel.probabilities(model, fields), kerasModel.probabilities(copy, fields), rtol=1e-6
+    )
