@@ -14,13 +14,12 @@ import os
 import sys
 import time
 
-from flask import Flask, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
-
 import kerasModel
 import mnist
 import preprocessing
+from flask import Flask, jsonify, render_template, request
 from serving import ModelService, ModelUnavailable, TrainingSettings
+from werkzeug.exceptions import HTTPException
 
 logger = logging.getLogger(__name__)
 
@@ -207,7 +206,9 @@ def main(argv: list[str] | None = None) -> int:
         help="Werkzeug's debugger: lets anyone who reaches the server run code; never in public",
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         app = create_app()
     except kerasModel.ModelFileError as exc:

@@ -22,11 +22,10 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter quiet
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
-from keras import layers  # noqa: E402
-
 import mnist  # noqa: E402
+import numpy as np  # noqa: E402
 import preprocessing  # noqa: E402
+from keras import layers  # noqa: E402
 
 NUM_CLASSES = 10
 PIXELS = preprocessing.SIZE * preprocessing.SIZE
@@ -88,11 +87,20 @@ class ProgressCallback(keras.callbacks.Callback):
         steps = self.params.get("steps") or 1
         if batch % 20 == 0 or batch + 1 == steps:
             done = (self.epoch + (batch + 1) / steps) / self.epochs
-            self.report({"epoch": self.epoch + 1, "epochs": self.epochs, "fraction": round(done, 4)})
+            self.report(
+                {"epoch": self.epoch + 1, "epochs": self.epochs, "fraction": round(done, 4)}
+            )
 
     def on_epoch_end(self, epoch, logs=None):
         logs = {k: round(float(v), 4) for k, v in (logs or {}).items()}
-        self.report({"epoch": epoch + 1, "epochs": self.epochs, "fraction": (epoch + 1) / self.epochs, **logs})
+        self.report(
+            {
+                "epoch": epoch + 1,
+                "epochs": self.epochs,
+                "fraction": (epoch + 1) / self.epochs,
+                **logs,
+            }
+        )
 
 
 def as_drawn(fields: np.ndarray) -> np.ndarray:
@@ -135,9 +143,7 @@ def train(
     y_fit = np.concatenate([y[fit], y[fit]])
     y_val = np.concatenate([y[val], y[val]])
     callbacks = [
-        keras.callbacks.EarlyStopping(
-            monitor="val_accuracy", patience=5, restore_best_weights=True
-        )
+        keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=5, restore_best_weights=True)
     ]
     if progress is not None:
         callbacks.append(ProgressCallback(progress, epochs))
@@ -156,7 +162,10 @@ def train(
 def accuracy(model: keras.Model, fields: np.ndarray, labels: np.ndarray) -> float:
     """Share of fields whose most probable digit is the label."""
     predicted = np.concatenate(
-        [probabilities(model, fields[i : i + 1000]).argmax(axis=1) for i in range(0, len(fields), 1000)]
+        [
+            probabilities(model, fields[i : i + 1000]).argmax(axis=1)
+            for i in range(0, len(fields), 1000)
+        ]
     )
     return float((predicted == np.asarray(labels)).mean())
 
@@ -179,6 +188,7 @@ def save_atomic(model: keras.Model, path: str | os.PathLike) -> Path:
             absl_logger.setLevel(level)
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a model file is for everyone to read
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -246,7 +256,9 @@ def train_and_save(
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: train or evaluate a model."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", choices=["train", "evaluate"])
     parser.add_argument(
         "--mnist-dir",

@@ -14,9 +14,8 @@ import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
-
 import kerasModel
+import numpy as np
 
 logger = logging.getLogger(__name__)
 

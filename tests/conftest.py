@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import keras
-import numpy as np
-import pytest
-
 import flaskapp
+import keras
 import kerasModel
 import mnist
+import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_MODEL = ROOT / "model.h5"

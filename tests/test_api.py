@@ -5,11 +5,10 @@ from __future__ import annotations
 import base64
 import io
 
+import drawings
 import numpy as np
 import pytest
 from PIL import Image
-
-import drawings
 
 SEVEN = drawings.stroke_drawing(drawings.STROKES[7], 7)
 SEVEN_URL = "data:image/png;base64," + base64.b64encode(SEVEN.png).decode()
@@ -83,7 +82,9 @@ def test_predict_tolerates_form_posts_whose_plus_signs_became_spaces(client):
 
 def test_predict_accepts_a_multipart_file_upload(client):
     response = client.post(
-        "/predict", data={"image": (io.BytesIO(SEVEN.png), "seven.png")}, content_type="multipart/form-data"
+        "/predict",
+        data={"image": (io.BytesIO(SEVEN.png), "seven.png")},
+        content_type="multipart/form-data",
     )
     assert response.status_code == 200
     assert_prediction(response.get_json())
@@ -120,7 +121,11 @@ def test_predict_rejects_malformed_requests_with_400(client, kwargs, expected):
 
 @pytest.mark.parametrize(
     ("content_type", "expected"),
-    [("text/plain", "received 'text/plain'"), ("image/png", "received 'image/png'"), (None, "no Content-Type")],
+    [
+        ("text/plain", "received 'text/plain'"),
+        ("image/png", "received 'image/png'"),
+        (None, "no Content-Type"),
+    ],
 )
 def test_predict_rejects_unsupported_content_types_with_415(client, content_type, expected):
     response = client.post("/predict", data=SEVEN.png, content_type=content_type)
@@ -171,7 +176,9 @@ def test_predict_rejects_blank_canvas_with_422(client, blank):
 def test_predict_with_wrong_method_gives_json_405(client, method):
     response = client.open("/predict", method=method)
     assert response.status_code == 405
-    assert response.get_json() == {"error": f"Expected OPTIONS, POST for /predict; received {method}."}
+    assert response.get_json() == {
+        "error": f"Expected OPTIONS, POST for /predict; received {method}."
+    }
 
 
 def test_unknown_route_gives_json_404(client):
@@ -191,6 +198,8 @@ def test_predict_reads_other_image_formats(client, fmt):
     image = Image.open(io.BytesIO(SEVEN.png)).convert("RGBA")
     flat = Image.new("RGB", image.size, (255, 255, 255))
     flat.paste(image, mask=image.getchannel("A"))
-    response = client.post("/predict", json={"image": base64.b64encode(png_bytes(flat, fmt)).decode()})
+    response = client.post(
+        "/predict", json={"image": base64.b64encode(png_bytes(flat, fmt)).decode()}
+    )
     assert response.status_code == 200
     assert_prediction(response.get_json())

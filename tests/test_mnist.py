@@ -14,10 +14,9 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import mnist
 import numpy as np
 import pytest
-
-import mnist
 
 T10K = ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
 T10K_LABELS = "t10k-labels-idx1-ubyte"

@@ -12,7 +12,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from test_api import SEVEN_URL
 
 ROOT = Path(__file__).resolve().parent.parent

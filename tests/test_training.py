@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import threading
 
-import numpy as np
-import pytest
-
 import flaskapp
 import kerasModel
 import mnist
+import numpy as np
+import pytest
 from test_api import SEVEN_URL
 
 
@@ -28,10 +27,17 @@ def gated_training(monkeypatch):
     gate.set()
 
 
-def test_first_run_trains_saves_atomically_and_answers_503_meanwhile(tmp_path, mnist_dir, gated_training):
+def test_first_run_trains_saves_atomically_and_answers_503_meanwhile(
+    tmp_path, mnist_dir, gated_training
+):
     model_path = tmp_path / "model.h5"
     app = flaskapp.create_app(
-        {"MODEL_PATH": str(model_path), "MNIST_DIR": str(mnist_dir), "TRAIN_LIMIT": 600, "TRAIN_EPOCHS": 1}
+        {
+            "MODEL_PATH": str(model_path),
+            "MNIST_DIR": str(mnist_dir),
+            "TRAIN_LIMIT": 600,
+            "TRAIN_EPOCHS": 1,
+        }
     )
     client = app.test_client()
 
