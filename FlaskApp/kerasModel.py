@@ -235,6 +235,7 @@ def train_and_save(
     )
     if limit:
         x_train, y_train = x_train[:limit], y_train[:limit]
+    report({"stage": f"preparing {len(y_train):,} training digits, then training"})
     started = time.perf_counter()
     model, history = train(
         preprocessing.scale_mnist(x_train),
@@ -252,6 +253,12 @@ def train_and_save(
     save_atomic(model, path)
     report({"stage": "saved", **metrics})
     return model, metrics
+
+
+def _print_stage(progress: dict) -> None:
+    """Print the stages of a command-line run; Keras' own output covers the epochs."""
+    if progress.get("stage") != "training":
+        print(progress["stage"], flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -278,8 +285,8 @@ def main(argv: list[str] | None = None) -> int:
             epochs=args.epochs,
             limit=args.limit,
             seed=args.seed,
-            progress=lambda p: print(p.get("stage"), flush=True) if "epoch" not in p else None,
-            verbose=2,
+            progress=_print_stage,
+            verbose=2,  # Keras prints each epoch itself
         )
         print(f"saved {args.model}: {metrics}")
         return 0
