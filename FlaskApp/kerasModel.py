@@ -4,7 +4,8 @@ The model contract: input float32 in [0, 1], ink high, shape (None, 784) or (Non
 as produced by `preprocessing.normalise` (or `preprocessing.scale_mnist` for MNIST itself);
 output a softmax over the ten digits. Any model file that keeps it can be dropped in.
 
-    python FlaskApp/kerasModel.py train [--epochs 20] [--out model.h5] [--mnist-dir DIR]
+    python FlaskApp/kerasModel.py train [--arch dense|cnn] [--epochs 20] [--out model.h5]
+                                        [--mnist-dir DIR]
     python FlaskApp/kerasModel.py evaluate [--model model.h5] [--mnist-dir DIR]
 """
 
@@ -61,6 +62,33 @@ def build_dense() -> keras.Model:
     )
 
 
+def build_cnn() -> keras.Model:
+    """A small convolutional network: two blocks of 3x3 convolutions, then a dense head."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=(preprocessing.SIZE, preprocessing.SIZE, 1)),
+            layers.Conv2D(32, 3, padding="same", activation="relu"),
+            layers.Conv2D(32, 3, activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Conv2D(64, 3, padding="same", activation="relu"),
+            layers.Conv2D(64, 3, activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Flatten(),
+            layers.Dropout(0.4),
+            layers.Dense(128, activation="relu"),
+            layers.Dropout(0.4),
+            layers.Dense(NUM_CLASSES, activation="softmax"),
+        ],
+        name="cnn",
+    )
+
+
+ARCHITECTURES = {"dense": build_dense, "cnn": build_cnn}
+# The shipped model is still the dense network; the CNN becomes the default once it is trained,
+# evaluated and shipped (issue 3).
+DEFAULT_ARCH = "dense"
+
+
 def as_model_input(model: keras.Model, fields: np.ndarray) -> np.ndarray:
     """Reshape normalised 28x28 fields to the model's own input shape."""
     return np.asarray(fields, np.float32).reshape((-1, *model.input_shape[1:]))
@@ -112,20 +140,21 @@ def train(
     x_train: np.ndarray,
     y_train: np.ndarray,
     *,
+    arch: str = DEFAULT_ARCH,
     epochs: int = EPOCHS,
     batch_size: int = BATCH_SIZE,
     seed: int = SEED,
     progress: Progress | None = None,
     verbose: int = 0,
 ) -> tuple[keras.Model, dict]:
-    """Train the dense network on MNIST fields; keep the best epoch on a validation split.
+    """Train a network (`arch`) on MNIST fields; keep the best epoch on a validation split.
 
     Every training digit is seen twice: as MNIST has it, and as the drawing pipeline renders
     it (`as_drawn`: re-cropped, strokes evened out, re-centred), so the model learns the very
     images it will be served. The validation digits are held out in both forms.
     """
     keras.utils.set_random_seed(seed)
-    model = build_dense()
+    model = ARCHITECTURES[arch]()
     model.compile(
         optimizer=keras.optimizers.RMSprop(),
         loss="sparse_categorical_crossentropy",
@@ -221,6 +250,7 @@ def train_and_save(
     mnist_dir: str | os.PathLike,
     *,
     mirrors: tuple[str, ...] = mnist.DEFAULT_MIRRORS,
+    arch: str = DEFAULT_ARCH,
     epochs: int = EPOCHS,
     limit: int | None = None,
     seed: int = SEED,
@@ -240,6 +270,7 @@ def train_and_save(
     model, history = train(
         preprocessing.scale_mnist(x_train),
         y_train,
+        arch=arch,
         epochs=epochs,
         seed=seed,
         progress=lambda p: report({"stage": "training", **p}),
@@ -273,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         help="folder of the four gz IDX files (default: $MNIST_DIR, else FlaskApp/mnist_data)",
     )
     parser.add_argument("--model", "--out", dest="model", default=DEFAULT_MODEL_PATH)
+    parser.add_argument("--arch", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCH)
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--limit", type=int, help="train on the first N training digits only")
     parser.add_argument("--seed", type=int, default=SEED)
@@ -282,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         _, metrics = train_and_save(
             args.model,
             args.mnist_dir,
+            arch=args.arch,
             epochs=args.epochs,
             limit=args.limit,
             seed=args.seed,

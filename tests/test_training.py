@@ -61,14 +61,26 @@ def test_first_run_trains_saves_atomically_and_answers_503_meanwhile(
     assert answer.status_code == 200 and 0 <= answer.get_json()["digit"] <= 9
 
 
-def test_training_on_a_small_subset_learns_something(mnist_dir, mnist_test):
+@pytest.mark.parametrize("arch", sorted(kerasModel.ARCHITECTURES))
+def test_each_architecture_trains_on_a_small_subset_and_round_trips(
+    arch, mnist_dir, mnist_test, tmp_path
+):
     (x_train, y_train), _ = mnist.load_mnist(mnist_dir, download=False)
     model, history = kerasModel.train(
-        x_train[:2000] / 255.0, y_train[:2000], epochs=2, batch_size=64
+        x_train[:2000] / 255.0, y_train[:2000], arch=arch, epochs=2, batch_size=64
     )
+    assert model.name == arch and len(history["val_accuracy"]) == 2
     images, labels = mnist_test
     assert kerasModel.accuracy(model, images[:1000] / 255.0, labels[:1000]) > 0.8
-    assert len(history["val_accuracy"]) == 2
+    # The saved file gives the same outputs as the model in memory.
+    reloaded = kerasModel.load(kerasModel.save_atomic(model, tmp_path / f"{arch}.h5"))
+    fields = images[:50] / 255.0
+    np.testing.assert_allclose(
+        kerasModel.probabilities(reloaded, fields),
+        kerasModel.probabilities(model, fields),
+        rtol=1e-5,
+        atol=1e-6,
+    )
 
 
 def test_failed_first_run_training_is_reported_not_hidden(tmp_path):
