@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 MEGABYTE = 1024 * 1024
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+MISSING = object()  # a field that was not sent at all, as opposed to one sent as null
 
 
 class APIError(Exception):
@@ -164,14 +165,15 @@ def image_bytes_from_request() -> bytes:
             raise APIError(
                 400,
                 'Expected a JSON object like {"image": "data:image/png;base64,..."}; '
-                f"received a JSON {type(payload).__name__}.",
+                f"received a JSON {json_type(payload)}.",
             )
-        value, fields = payload.get("image", payload.get("imageBase64")), sorted(payload)
+        key = "imageBase64" if "imageBase64" in payload and "image" not in payload else "image"
+        value, fields = payload.get(key, MISSING), sorted(payload)
     elif mimetype in FORM_TYPES:
         upload = request.files.get("image")
         if upload is not None:
             return upload.read()
-        value = request.form.get("imageBase64", request.form.get("image"))
+        value = request.form.get("imageBase64", request.form.get("image", MISSING))
         fields = sorted(request.form)
     else:
         received = f"'{mimetype}'" if mimetype else "no Content-Type"
@@ -180,7 +182,7 @@ def image_bytes_from_request() -> bytes:
             "Expected Content-Type application/json (or a form with field 'imageBase64'); "
             f"received {received}.",
         )
-    if value is None:
+    if value is MISSING:
         raise APIError(
             400,
             "Expected the drawing as a PNG data URL in field 'image' (JSON) or 'imageBase64' "
@@ -190,9 +192,15 @@ def image_bytes_from_request() -> bytes:
         raise APIError(
             400,
             "Expected field 'image' to be a string (a data URL or base64 PNG); "
-            f"received a JSON {type(value).__name__}.",
+            f"received a JSON {json_type(value)}.",
         )
     return preprocessing.decode_data_url(value)
+
+
+def json_type(value: object) -> str:
+    """The JSON name of a decoded value's type, for error messages."""
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(value), "number")
 
 
 def main(argv: list[str] | None = None) -> int:

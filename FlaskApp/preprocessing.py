@@ -93,6 +93,7 @@ def decode(data: bytes) -> Image.Image:
     """Decode image bytes (any format Pillow reads; first frame of an animation)."""
     if not data:
         raise ImageError("Expected image bytes (PNG, JPEG, WebP or GIF); received 0 bytes.")
+    image = None
     try:
         with warnings.catch_warnings():
             # Pillow warns about decompression bombs; here they are errors.
@@ -121,7 +122,7 @@ def decode(data: bytes) -> Image.Image:
         # Truncated or malformed files surface as any of these, depending on the format.
         raise ImageError(
             f"Expected a complete image; received {len(data)} bytes that could not be "
-            f"decoded as {image.format or 'an image'} ({exc})."
+            f"decoded as {getattr(image, 'format', None) or 'an image'} ({exc})."
         ) from exc
     if width == 0 or height == 0:
         raise ImageError(f"Expected an image with pixels; received {width}x{height}.")
@@ -146,14 +147,11 @@ def _channels(image: Image.Image) -> np.ndarray:
 
 def ink(image: Image.Image) -> np.ndarray:
     """Ink coverage of a drawing, float32 (H, W) in [0, 1], 1 where the ink is strongest."""
+    coverage = None
     if _has_transparency(image):
         alpha = np.asarray(image.convert("RGBA"), np.float32)[..., 3]
         if alpha.min() < 255:  # a transparent canvas: the strokes are what is opaque
             coverage = alpha
-        else:
-            coverage = None
-    else:
-        coverage = None
     if coverage is None:
         pixels = _channels(image)
         border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
