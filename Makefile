@@ -26,12 +26,12 @@ test: $(VENV)/.dev  ## every test; MNIST_DIR must name the folder of the MNIST g
 train: $(VENV)/.app  ## retrain model.h5 from MNIST (downloads it when MNIST_DIR is unset)
 	$(PY) FlaskApp/kerasModel.py train
 
-evaluate: $(VENV)/.app  ## accuracy of model.h5 on the MNIST test set
-	$(PY) FlaskApp/kerasModel.py evaluate
+evaluate: $(VENV)/.app  ## evaluate model.h5 (MNIST, canvas set with BENCH_DIR, own sketches)
+	$(PY) FlaskApp/evaluation.py
 
 lint: $(VENV)/.dev
-	$(PY) -m ruff check FlaskApp tests scripts
-	$(PY) -m ruff format --check FlaskApp tests scripts
+	$(PY) -m ruff check FlaskApp tests scripts benchmarks
+	$(PY) -m ruff format --check FlaskApp tests scripts benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache

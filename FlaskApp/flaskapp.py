@@ -45,7 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         MNIST_DIR=str(kerasModel.DEFAULT_MNIST_DIR),
         MNIST_MIRRORS=mnist.DEFAULT_MIRRORS,
         TRAIN_IF_MISSING=True,
-        TRAIN_EPOCHS=kerasModel.EPOCHS,
+        TRAIN_EPOCHS=None,  # None: the default architecture's own recipe
         TRAIN_LIMIT=None,
         MAX_CONTENT_LENGTH=4 * MEGABYTE,
         MAX_FORM_MEMORY_SIZE=4 * MEGABYTE,
@@ -64,7 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         training = TrainingSettings(
             mnist_dir=app.config["MNIST_DIR"],
             mirrors=tuple(app.config["MNIST_MIRRORS"]),
-            epochs=int(app.config["TRAIN_EPOCHS"]),
+            epochs=app.config["TRAIN_EPOCHS"] and int(app.config["TRAIN_EPOCHS"]),
             limit=app.config["TRAIN_LIMIT"],
         )
     service = ModelService(app.config["MODEL_PATH"], training)
@@ -77,7 +77,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_routes(app: Flask) -> None:
-    """The page, the prediction API and the health check."""
+    """The page, the prediction API, the model card and the health check."""
 
     @app.get("/")
     def index():
@@ -97,6 +97,10 @@ def register_routes(app: Flask) -> None:
             (time.perf_counter() - started) * 1000,
         )
         return jsonify(result)
+
+    @app.get("/api/model")
+    def model_card():
+        return jsonify(app.extensions["digit_model"].describe())
 
     @app.get("/healthz")
     def healthz():

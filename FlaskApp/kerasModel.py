@@ -4,28 +4,36 @@ The model contract: input float32 in [0, 1], ink high, shape (None, 784) or (Non
 as produced by `preprocessing.normalise` (or `preprocessing.scale_mnist` for MNIST itself);
 output a softmax over the ten digits. Any model file that keeps it can be dropped in.
 
-    python FlaskApp/kerasModel.py train [--arch dense|cnn] [--epochs 20] [--out model.h5]
-                                        [--mnist-dir DIR]
-    python FlaskApp/kerasModel.py evaluate [--model model.h5] [--mnist-dir DIR]
+    python FlaskApp/kerasModel.py train [--arch cnn|dense] [--epochs N] [--seed 0]
+                                        [--out model.h5] [--mnist-dir DIR] [--limit N]
+
+writes the model and its card (model.json). `python FlaskApp/evaluation.py` evaluates it.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import logging
 import os
+import platform
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter quiet
 
+import augment  # noqa: E402
 import keras  # noqa: E402
 import mnist  # noqa: E402
 import numpy as np  # noqa: E402
 import preprocessing  # noqa: E402
+import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
 NUM_CLASSES = 10
@@ -34,8 +42,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_PATH = ROOT / "model.h5"
 DEFAULT_MNIST_DIR = Path(__file__).resolve().parent / "mnist_data"
 
-# The original network's training recipe.
-EPOCHS = 20
 BATCH_SIZE = 128
 VALIDATION_SHARE = 0.1  # held out of the training set; the test set is only for evaluation
 SEED = 0
@@ -63,19 +69,33 @@ def build_dense() -> keras.Model:
 
 
 def build_cnn() -> keras.Model:
-    """A small convolutional network: two blocks of 3x3 convolutions, then a dense head."""
+    """A small convolutional network: two blocks of batch-normalised 3x3 convolutions, a dense head.
+
+    About 230,000 parameters, a millisecond per digit on a CPU. Batch normalisation lets it
+    learn in few epochs, which is what keeps training on a 2-core machine within minutes.
+    """
+
+    def conv(filters: int, padding: str) -> list[layers.Layer]:
+        return [
+            layers.Conv2D(filters, 3, padding=padding, use_bias=False),
+            layers.BatchNormalization(momentum=0.9),
+            layers.ReLU(),
+        ]
+
     return keras.Sequential(
         [
             keras.Input(shape=(preprocessing.SIZE, preprocessing.SIZE, 1)),
-            layers.Conv2D(32, 3, padding="same", activation="relu"),
-            layers.Conv2D(32, 3, activation="relu"),
+            *conv(32, "same"),
+            *conv(32, "valid"),
             layers.MaxPooling2D(),
-            layers.Conv2D(64, 3, padding="same", activation="relu"),
-            layers.Conv2D(64, 3, activation="relu"),
+            *conv(64, "same"),
+            *conv(64, "valid"),
             layers.MaxPooling2D(),
             layers.Flatten(),
             layers.Dropout(0.4),
-            layers.Dense(128, activation="relu"),
+            layers.Dense(128, use_bias=False),
+            layers.BatchNormalization(momentum=0.9),
+            layers.ReLU(),
             layers.Dropout(0.4),
             layers.Dense(NUM_CLASSES, activation="softmax"),
         ],
@@ -83,10 +103,45 @@ def build_cnn() -> keras.Model:
     )
 
 
-ARCHITECTURES = {"dense": build_dense, "cnn": build_cnn}
-# The shipped model is still the dense network; the CNN becomes the default once it is trained,
-# evaluated and shipped (issue 3).
-DEFAULT_ARCH = "dense"
+@dataclass(frozen=True)
+class Recipe:
+    """How one architecture is trained by default."""
+
+    build: Callable[[], keras.Model]
+    epochs: int
+    optimizer: Callable[[int], keras.optimizers.Optimizer]  # given the number of training steps
+    drawn_copy: bool  # add every digit as the drawing pipeline renders it (`as_drawn`)
+    augmented_copies: int  # add this many augmented, normalised copies (`augment`)
+    patience: int  # epochs without a better validation accuracy before stopping early
+    summary: str  # the recipe in words, for the model card
+
+
+RECIPES = {
+    # The original network and its recipe, plus the drawn copy of each digit.
+    "dense": Recipe(
+        build_dense,
+        20,
+        lambda steps: keras.optimizers.RMSprop(),
+        True,
+        0,
+        5,
+        "RMSprop; MNIST digits plus their drawn copies",
+    ),
+    # Adam with a cosine decay to 1 % over the planned steps; augmentation does the rest.
+    "cnn": Recipe(
+        build_cnn,
+        12,
+        lambda steps: keras.optimizers.Adam(
+            keras.optimizers.schedules.CosineDecay(2e-3, steps, 0.01)
+        ),
+        False,
+        2,
+        3,
+        "Adam, learning rate 0.002 with cosine decay; MNIST digits plus two augmented copies",
+    ),
+}
+ARCHITECTURES = {name: recipe.build for name, recipe in RECIPES.items()}
+DEFAULT_ARCH = "cnn"
 
 
 def as_model_input(model: keras.Model, fields: np.ndarray) -> np.ndarray:
@@ -97,6 +152,17 @@ def as_model_input(model: keras.Model, fields: np.ndarray) -> np.ndarray:
 def probabilities(model: keras.Model, fields: np.ndarray) -> np.ndarray:
     """Class probabilities (N, 10) for normalised fields (N, 28, 28), one direct model call."""
     return model(as_model_input(model, fields), training=False).numpy()
+
+
+def compiled(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
+    """The model's forward pass traced once into a TensorFlow graph, for any batch size.
+
+    A direct `model(x)` call runs eagerly, layer by layer in Python: about 5 ms for one digit
+    through the CNN on this CPU. The traced graph answers in well under a millisecond.
+    """
+    spec = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
+    forward = tf.function(lambda x: model(x, training=False), input_signature=[spec])
+    return lambda fields: forward(as_model_input(model, fields)).numpy()
 
 
 class ProgressCallback(keras.callbacks.Callback):
@@ -141,7 +207,7 @@ def train(
     y_train: np.ndarray,
     *,
     arch: str = DEFAULT_ARCH,
-    epochs: int = EPOCHS,
+    epochs: int | None = None,
     batch_size: int = BATCH_SIZE,
     seed: int = SEED,
     progress: Progress | None = None,
@@ -149,42 +215,72 @@ def train(
 ) -> tuple[keras.Model, dict]:
     """Train a network (`arch`) on MNIST fields; keep the best epoch on a validation split.
 
-    Every training digit is seen twice: as MNIST has it, and as the drawing pipeline renders
-    it (`as_drawn`: re-cropped, strokes evened out, re-centred), so the model learns the very
-    images it will be served. The validation digits are held out in both forms.
+    Each training digit is seen as MNIST has it and, by the architecture's recipe, as the drawing
+    pipeline renders it (`as_drawn`) and in augmented copies (`augment`), all normalised like a
+    served drawing. A seeded tenth of the digits is held out for validation, as MNIST has them
+    and augmented; the weights of the epoch that scores best on it are kept (a checkpoint file)
+    and training stops early when it no longer improves. The MNIST test set is never used.
     """
+    recipe = RECIPES[arch]
+    epochs = epochs or recipe.epochs
+    report = progress or (lambda _: None)
     keras.utils.set_random_seed(seed)
-    model = ARCHITECTURES[arch]()
-    model.compile(
-        optimizer=keras.optimizers.RMSprop(),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
     y = np.asarray(y_train, np.int64)
     # A seeded shuffle before the split, so the validation digits are a fair sample.
     order = np.random.default_rng(seed).permutation(len(y))
     n_val = max(1, int(len(y) * VALIDATION_SHARE))
     val, fit = order[:n_val], order[n_val:]
     fields = np.asarray(x_train, np.float32)
-    drawn = as_drawn(fields)
-    x_fit = as_model_input(model, np.concatenate([fields[fit], drawn[fit]]))
-    x_val = as_model_input(model, np.concatenate([fields[val], drawn[val]]))
-    y_fit = np.concatenate([y[fit], y[fit]])
-    y_val = np.concatenate([y[val], y[val]])
-    callbacks = [
-        keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=5, restore_best_weights=True)
-    ]
-    if progress is not None:
-        callbacks.append(ProgressCallback(progress, epochs))
-    history = model.fit(
-        x_fit,
-        y_fit,
-        validation_data=(x_val, y_val),
-        epochs=epochs,
-        batch_size=batch_size,
-        callbacks=callbacks,
-        verbose=verbose,
+    x_fit, y_fit = [fields[fit]], [y[fit]]
+    x_val, y_val = [fields[val]], [y[val]]
+    if recipe.drawn_copy:
+        report({"stage": f"rendering {len(y):,} digits as drawn"})
+        drawn = as_drawn(fields)
+        x_fit.append(drawn[fit])
+        x_val.append(drawn[val])
+        y_fit.append(y[fit])
+        y_val.append(y[val])
+    for copy in range(recipe.augmented_copies):
+        of = f"copy {copy + 1} of {recipe.augmented_copies}"
+        report({"stage": f"augmenting {len(y):,} digits ({of})"})
+        augmented = augment.augment_many(fields, y, seed=seed * 1000 + copy)
+        x_fit.append(augmented[fit])
+        y_fit.append(y[fit])
+        if copy == 0:
+            x_val.append(augmented[val])
+            y_val.append(y[val])
+
+    model = recipe.build()
+    x_fit = as_model_input(model, np.concatenate(x_fit))
+    x_val = as_model_input(model, np.concatenate(x_val))
+    y_fit, y_val = np.concatenate(y_fit), np.concatenate(y_val)
+    steps = epochs * int(np.ceil(len(y_fit) / batch_size))
+    model.compile(
+        optimizer=recipe.optimizer(steps),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
     )
+    report({"stage": f"training on {len(y_fit):,} digits, validating on {len(y_val):,}"})
+    with tempfile.TemporaryDirectory(prefix="digit-training-") as tmp:
+        best = Path(tmp) / "best.weights.h5"
+        callbacks = [
+            keras.callbacks.ModelCheckpoint(
+                best, monitor="val_accuracy", save_best_only=True, save_weights_only=True
+            ),
+            keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=recipe.patience),
+        ]
+        if progress is not None:
+            callbacks.append(ProgressCallback(progress, epochs))
+        history = model.fit(
+            x_fit,
+            y_fit,
+            validation_data=(x_val, y_val),
+            epochs=epochs,
+            batch_size=batch_size,
+            callbacks=callbacks,
+            verbose=verbose,
+        )
+        model.load_weights(best)
     return model, history.history
 
 
@@ -245,13 +341,72 @@ def load(path: str | os.PathLike) -> keras.Model:
     return model
 
 
+def card_path(model_path: str | os.PathLike) -> Path:
+    """Where a model's card lives: beside the model file, as JSON (model.h5 -> model.json)."""
+    return Path(model_path).with_suffix(".json")
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def model_card(model: keras.Model, training: dict, metrics: dict) -> dict:
+    """What a model is, how it was trained and how well it does, as plain JSON-ready data."""
+    return {
+        "architecture": model.name,
+        "description": (ARCHITECTURES[model.name].__doc__ or "").split("\n")[0]
+        if model.name in ARCHITECTURES
+        else "",
+        "parameters": int(model.count_params()),
+        "layers": [f"{layer.__class__.__name__} {layer.name}" for layer in model.layers],
+        "input": {
+            "shape": list(model.input_shape),
+            "values": "float32 in [0, 1], ink high, normalised by preprocessing.normalise",
+        },
+        "output": "softmax over the digits 0-9",
+        "training": training,
+        "metrics": metrics,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "versions": {
+            "python": platform.python_version(),
+            "keras": keras.__version__,
+            "tensorflow": tf.__version__,
+            "numpy": np.__version__,
+        },
+    }
+
+
+def save_card(card: dict, model_path: str | os.PathLike) -> Path:
+    """Write a card beside its model (atomically), recording the model file's hash."""
+    model_path = Path(model_path)
+    card = {**card, "file": {"name": model_path.name, "sha256": file_sha256(model_path)}}
+    path = card_path(model_path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(card, indent=2) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def load_card(model_path: str | os.PathLike) -> dict | None:
+    """The card beside a model file, or None when there is none or it is unreadable."""
+    try:
+        return json.loads(card_path(model_path).read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def train_and_save(
     path: str | os.PathLike,
     mnist_dir: str | os.PathLike,
     *,
     mirrors: tuple[str, ...] = mnist.DEFAULT_MIRRORS,
-    arch: str = DEFAULT_ARCH,
-    epochs: int = EPOCHS,
+    arch: str | None = None,
+    epochs: int | None = None,
     limit: int | None = None,
     seed: int = SEED,
     progress: Progress | None = None,
@@ -266,6 +421,8 @@ def train_and_save(
     if limit:
         x_train, y_train = x_train[:limit], y_train[:limit]
     report({"stage": f"preparing {len(y_train):,} training digits, then training"})
+    arch = arch or DEFAULT_ARCH
+    recipe = RECIPES[arch]
     started = time.perf_counter()
     model, history = train(
         preprocessing.scale_mnist(x_train),
@@ -276,14 +433,33 @@ def train_and_save(
         progress=lambda p: report({"stage": "training", **p}),
         verbose=verbose,
     )
+    seconds = round(time.perf_counter() - started, 1)
+    val_accuracy = history["val_accuracy"]
+    training = {
+        "data": {name: mnist.FILES[name] for name in mnist.FILES if name.startswith("train")},
+        "data_hash": "SHA-256 of the decompressed IDX content",
+        "digits": len(y_train),
+        "validation_share": VALIDATION_SHARE,
+        "drawn_copy": recipe.drawn_copy,
+        "augmented_copies": recipe.augmented_copies,
+        "recipe": recipe.summary,
+        "epochs": epochs or recipe.epochs,
+        "epochs_run": len(val_accuracy),
+        "best_epoch": int(np.argmax(val_accuracy)) + 1,
+        "batch_size": BATCH_SIZE,
+        "seed": seed,
+        "seconds": seconds,
+        "machine": f"{os.cpu_count()} CPU cores, {platform.machine()}",
+    }
     metrics = {
-        "train_seconds": round(time.perf_counter() - started, 1),
-        "epochs_run": len(history["loss"]),
-        "test_accuracy": accuracy(model, preprocessing.scale_mnist(x_test), y_test),
+        "mnist_test_accuracy": accuracy(model, preprocessing.scale_mnist(x_test), y_test),
+        "validation_accuracy": round(float(max(val_accuracy)), 4),
     }
     save_atomic(model, path)
-    report({"stage": "saved", **metrics})
-    return model, metrics
+    save_card(model_card(model, training, metrics), path)
+    summary = {"train_seconds": seconds, "epochs_run": len(val_accuracy), **metrics}
+    report({"stage": "saved", **summary})
+    return model, summary
 
 
 def _print_stage(progress: dict) -> None:
@@ -293,11 +469,11 @@ def _print_stage(progress: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: train or evaluate a model."""
+    """Command line: train a model (evaluation.py evaluates one)."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("command", choices=["train", "evaluate"])
+    parser.add_argument("command", choices=["train"])
     parser.add_argument(
         "--mnist-dir",
         default=os.environ.get("MNIST_DIR") or DEFAULT_MNIST_DIR,
@@ -305,28 +481,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--model", "--out", dest="model", default=DEFAULT_MODEL_PATH)
     parser.add_argument("--arch", choices=sorted(ARCHITECTURES), default=DEFAULT_ARCH)
-    parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument("--epochs", type=int, help="default: the architecture's recipe")
     parser.add_argument("--limit", type=int, help="train on the first N training digits only")
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
 
-    if args.command == "train":
-        _, metrics = train_and_save(
-            args.model,
-            args.mnist_dir,
-            arch=args.arch,
-            epochs=args.epochs,
-            limit=args.limit,
-            seed=args.seed,
-            progress=_print_stage,
-            verbose=2,  # Keras prints each epoch itself
-        )
-        print(f"saved {args.model}: {metrics}")
-        return 0
-    model = load(args.model)
-    (_, _), (x_test, y_test) = mnist.load_mnist(args.mnist_dir, progress=print)
-    acc = accuracy(model, preprocessing.scale_mnist(x_test), y_test)
-    print(f"MNIST test accuracy: {acc:.4f} ({len(y_test)} digits)")
+    _, metrics = train_and_save(
+        args.model,
+        args.mnist_dir,
+        arch=args.arch,
+        epochs=args.epochs,
+        limit=args.limit,
+        seed=args.seed,
+        progress=_print_stage,
+        verbose=2,  # Keras prints each epoch itself
+    )
+    print(f"saved {args.model} and {card_path(args.model).name}: {metrics}")
     return 0
 
 

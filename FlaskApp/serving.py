@@ -47,7 +47,7 @@ class TrainingSettings:
 
     mnist_dir: Path
     mirrors: tuple[str, ...]
-    epochs: int = kerasModel.EPOCHS
+    epochs: int | None = None  # None: the recipe's
     limit: int | None = None
 
 
@@ -61,6 +61,8 @@ class ModelService:
         self.progress: dict = {}
         self.error: str | None = None
         self.model = None
+        self.card: dict = {}
+        self._forward = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -111,10 +113,29 @@ class ModelService:
         self.progress = dict(progress)
 
     def _serve(self, model) -> None:
-        """Warm the model up with one call, then take traffic."""
-        kerasModel.probabilities(model, np.zeros((1, 28, 28), np.float32))
+        """Compile the model's forward pass, warm it up with one call, then take traffic."""
+        forward = kerasModel.compiled(model)
+        forward(np.zeros((1, 28, 28), np.float32))
+        self.card = self._describe(model)
+        self._forward = forward
         self.model = model
         self.state = "ready"
+
+    def _describe(self, model) -> dict:
+        """The model card beside the file, when it describes this very file; else the basics."""
+        sha256 = kerasModel.file_sha256(self.model_path)
+        card = kerasModel.load_card(self.model_path)
+        if card is not None and card.get("file", {}).get("sha256") == sha256:
+            return card
+        found = "is for another model file" if card else "was not found"
+        return {
+            "architecture": model.name,
+            "parameters": int(model.count_params()),
+            "input": {"shape": list(model.input_shape)},
+            "file": {"name": self.model_path.name, "sha256": sha256},
+            "note": f"The model card {kerasModel.card_path(self.model_path).name} {found}; "
+            "these facts are read from the model file itself.",
+        }
 
     def status(self) -> dict:
         """State for /healthz: always the state, plus progress or error where there is one."""
@@ -125,16 +146,24 @@ class ModelService:
             status["error"] = self.error
         return status
 
-    def predict(self, field: np.ndarray) -> Prediction:
-        """Probabilities of the ten digits for one normalised 28x28 field."""
-        model = self.model
-        if model is None:
+    def _ready(self) -> None:
+        """Raise ModelUnavailable unless a model is serving."""
+        if self.model is None:
             if self.state == "failed":
                 message = f"Training a model on first run failed: {self.error}"
             else:
                 message = "The model is still being trained on first run; try again shortly."
             raise ModelUnavailable(message, self.status())
-        probs = kerasModel.probabilities(model, field[None])[0].astype(float)
+
+    def describe(self) -> dict:
+        """The serving model's card: what it is, how it was trained, how well it does."""
+        self._ready()
+        return self.card
+
+    def predict(self, field: np.ndarray) -> Prediction:
+        """Probabilities of the ten digits for one normalised 28x28 field."""
+        self._ready()
+        probs = self._forward(field[None])[0].astype(float)
         probs = probs / probs.sum()  # float32 softmax sums to 1 within rounding; make it exact
         digit = int(probs.argmax())
         return Prediction(digit, float(probs[digit]), [float(p) for p in probs])

@@ -6,6 +6,7 @@ import base64
 import io
 
 import drawings
+import kerasModel
 import numpy as np
 import pytest
 from PIL import Image
@@ -187,6 +188,16 @@ def test_unknown_route_gives_json_404(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert "error" in response.get_json()
+
+
+def test_model_route_reads_the_facts_from_the_file_when_it_has_no_card(client, tiny_model_path):
+    response = client.get("/api/model")
+    assert response.status_code == 200 and response.is_json
+    body = response.get_json()
+    assert body["parameters"] == 784 * 10 + 10
+    assert body["input"]["shape"] == [None, 784]
+    assert body["file"]["sha256"] == kerasModel.file_sha256(tiny_model_path)
+    assert "was not found" in body["note"]
 
 
 def test_healthz_reports_ready_with_a_loaded_model(client):

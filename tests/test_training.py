@@ -44,6 +44,7 @@ def test_first_run_trains_saves_atomically_and_answers_503_meanwhile(
     health = client.get("/healthz")
     assert health.status_code == 503
     assert health.get_json()["state"] == "training"
+    assert client.get("/api/model").status_code == 503
     busy = client.post("/predict", json={"image": SEVEN_URL})
     assert busy.status_code == 503
     body = busy.get_json()
@@ -53,10 +54,15 @@ def test_first_run_trains_saves_atomically_and_answers_503_meanwhile(
     gated_training.set()
     assert app.extensions["digit_model"].wait(120)
 
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.h5"]  # no temp file left
+    # The model and its card, and no temp file left.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.h5", "model.json"]
     model = kerasModel.load(model_path)
     assert model.output_shape == (None, 10)
     assert client.get("/healthz").status_code == 200
+    card = client.get("/api/model").get_json()
+    assert card["architecture"] == kerasModel.DEFAULT_ARCH
+    assert card["file"]["sha256"] == kerasModel.file_sha256(model_path)
+    assert card["training"]["digits"] == 600 and card["training"]["epochs_run"] == 1
     answer = client.post("/predict", json={"image": SEVEN_URL})
     assert answer.status_code == 200 and 0 <= answer.get_json()["digit"] <= 9
 
@@ -148,3 +154,47 @@ def test_saved_model_gives_the_same_outputs_after_reload(tmp_path, tiny_model_pa
     np.testing.assert_allclose(
         kerasModel.probabilities(model, fields), kerasModel.probabilities(copy, fields), rtol=1e-6
     )
+
+
+def test_train_and_save_writes_a_model_card_that_describes_the_file(tmp_path, mnist_dir):
+    path = tmp_path / "dense.h5"
+    model, summary = kerasModel.train_and_save(
+        path, mnist_dir, arch="dense", epochs=2, limit=1000, seed=4
+    )
+    card = kerasModel.load_card(path)
+    assert kerasModel.card_path(path) == tmp_path / "dense.json"
+    assert card["architecture"] == "dense" and card["parameters"] == model.count_params()
+    assert card["file"] == {"name": "dense.h5", "sha256": kerasModel.file_sha256(path)}
+    training = card["training"]
+    assert training["data"] == {
+        name: digest for name, digest in mnist.FILES.items() if name.startswith("train")
+    }
+    assert training["digits"] == 1000 and training["seed"] == 4 and training["epochs"] == 2
+    assert 1 <= training["best_epoch"] <= training["epochs_run"] == 2
+    assert training["seconds"] == summary["train_seconds"] > 0
+    assert card["metrics"]["mnist_test_accuracy"] == summary["mnist_test_accuracy"] > 0.7
+    assert card["versions"]["keras"].startswith("3.")
+    assert card["created"].startswith("20")
+
+
+def test_training_is_reproducible_with_the_same_seed(mnist_dir):
+    (x_train, y_train), _ = mnist.load_mnist(mnist_dir, download=False)
+    fields, labels = x_train[:600] / 255.0, y_train[:600]
+    first, _ = kerasModel.train(fields, labels, arch="cnn", epochs=1, seed=9)
+    again, _ = kerasModel.train(fields, labels, arch="cnn", epochs=1, seed=9)
+    other, _ = kerasModel.train(fields, labels, arch="cnn", epochs=1, seed=10)
+    for a, b in zip(first.get_weights(), again.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(first.get_weights()[0], other.get_weights()[0])
+
+
+def test_compiled_forward_pass_matches_the_model(tiny_model_path, shipped_model):
+    fields = np.random.default_rng(0).random((5, 28, 28), dtype=np.float32)
+    for model in (kerasModel.load(tiny_model_path), shipped_model):
+        forward = kerasModel.compiled(model)
+        np.testing.assert_allclose(
+            forward(fields), kerasModel.probabilities(model, fields), rtol=1e-5, atol=1e-6
+        )
+        np.testing.assert_allclose(
+            forward(fields[:1]), kerasModel.probabilities(model, fields[:1]), rtol=1e-5, atol=1e-6
+        )

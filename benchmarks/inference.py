@@ -1,0 +1,68 @@
+"""Single-digit inference cost on this machine: the model call alone, and the whole request path.
+
+    python benchmarks/inference.py [--model model.h5] [--n 2000]
+
+Prints median, 90th and 99th percentile milliseconds for one digit at a time (batch of one):
+  * eager:    `model(x, training=False)`, Keras layer by layer in Python;
+  * compiled: `kerasModel.compiled(model)`, the traced graph the server uses;
+  * pipeline: decode a 280x280 canvas PNG, normalise it, compiled model call (what /predict does
+    besides JSON).
+A benchmark, not a test: the figures depend on the machine; the README quotes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "FlaskApp"))
+
+import kerasModel  # noqa: E402
+import numpy as np  # noqa: E402
+import preprocessing  # noqa: E402
+import sketches  # noqa: E402
+
+
+def timed(call, n: int) -> dict[str, float]:
+    """Percentiles in milliseconds of `n` calls, after a warm-up."""
+    for _ in range(min(50, n)):
+        call()
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    p50, p90, p99 = np.percentile(times, [50, 90, 99])
+    return {"p50": p50, "p90": p90, "p99": p99}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure and print."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", default=kerasModel.DEFAULT_MODEL_PATH)
+    parser.add_argument("--n", type=int, default=2000)
+    args = parser.parse_args(argv)
+    model = kerasModel.load(args.model)
+    forward = kerasModel.compiled(model)
+    png = sketches.stroke_drawing(sketches.SKETCHES[(7, "crossed")], 7).png
+    field = preprocessing.normalise_bytes(png)[None]
+    x = kerasModel.as_model_input(model, field)
+    rows = {
+        "eager model(x)": timed(lambda: model(x, training=False).numpy(), args.n),
+        "compiled": timed(lambda: forward(field), args.n),
+        "pipeline (decode+normalise+compiled)": timed(
+            lambda: forward(preprocessing.normalise_bytes(png)[None]), args.n // 4
+        ),
+    }
+    print(f"{model.name} ({model.count_params():,} parameters), one digit per call, milliseconds")
+    print(f"{'':<38}{'p50':>8}{'p90':>8}{'p99':>8}")
+    for name, row in rows.items():
+        print(f"{name:<38}" + "".join(f"{row[k]:>8.2f}" for k in ("p50", "p90", "p99")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
