@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test train evaluate lint screenshot clean
+.PHONY: run test chromium train evaluate lint screenshots clean
 
 $(VENV)/.app: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,16 @@ $(VENV)/.dev: $(VENV)/.app requirements-dev.txt
 run: $(VENV)/.app  ## serve at http://127.0.0.1:5000
 	$(PY) FlaskApp/flaskapp.py --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.dev  ## every test; MNIST_DIR must name the folder of the MNIST gz files
+test: $(VENV)/.dev chromium  ## every test; MNIST_DIR must name the folder of the MNIST gz files
 	$(PY) -m pytest
+
+# The browser tests drive Debian's Chromium (Playwright's own download needs the internet).
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+chromium:  ## install Debian's chromium when it is missing
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 train: $(VENV)/.app  ## retrain model.h5 from MNIST (downloads it when MNIST_DIR is unset)
 	$(PY) FlaskApp/kerasModel.py train
@@ -32,6 +40,15 @@ evaluate: $(VENV)/.app  ## evaluate model.h5 (MNIST, canvas set with BENCH_DIR, 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check FlaskApp tests scripts benchmarks
 	$(PY) -m ruff format --check FlaskApp tests scripts benchmarks
+
+SHOT_PORT ?= 5099
+SHOT := $(PY) scripts/screenshot.py --url http://127.0.0.1:$(SHOT_PORT)
+screenshots: $(VENV)/.dev chromium  ## re-make the README screenshots: light, dark and phone
+	@$(PY) FlaskApp/flaskapp.py --port $(SHOT_PORT) >/dev/null 2>&1 & server=$$!; \
+	trap 'kill $$server' EXIT; \
+	$(SHOT) --out docs/screenshot.png && \
+	$(SHOT) --out docs/screenshot-dark.png --dark && \
+	$(SHOT) --out docs/screenshot-phone.png --width 390 --height 844 --scale 2 --digit 7
 
 clean:
 	rm -rf $(VENV) .pytest_cache

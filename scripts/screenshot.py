@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import Error as PlaywrightError
@@ -80,8 +82,24 @@ def draw(page, strokes: list[list[Point]]) -> None:
         page.mouse.up()
 
 
+def wait_until_healthy(url: str, timeout: float) -> None:
+    """Poll the server's /healthz until it answers 200 (a server may still be starting)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{url} did not become healthy within {timeout:.0f} s")
+        time.sleep(0.3)
+
+
 def take_screenshot(args: argparse.Namespace) -> int:
     """Open the page, draw the digit, wait for the prediction and save the screenshot."""
+    wait_until_healthy(args.url, 60)
     console_errors: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(

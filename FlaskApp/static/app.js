@@ -4,15 +4,21 @@
 // Pen sizes are expressed against this canvas width so a digit keeps its proportions on any
 // screen; the MNIST preprocessing on the server expects strokes about 1/20 of the canvas wide.
 const REFERENCE_WIDTH = 280;
-const AUTO_PREDICT_DELAY_MS = 150;
+// Live prediction: ask this long after the pen last moved (or lifted).
+const AUTO_PREDICT_DELAY_MS = 120;
 const TRAINING_RETRY_MS = 3000;
-const UNSURE_BELOW = 0.5;
+// The page hedges instead of asserting when the top probability is low or a runner-up is close.
+const UNSURE_BELOW = 0.6;
+const CLOSE_MARGIN = 0.25;
 
 const app = document.getElementById("app");
 const canvas = document.getElementById("canvas");
 const predictButton = document.getElementById("predict");
 const clearButton = document.getElementById("clear");
+const undoButton = document.getElementById("undo");
 const penSize = document.getElementById("pen-size");
+const penColour = document.getElementById("pen-colour");
+const modelInfo = document.getElementById("model-info");
 const penSizeValue = document.getElementById("pen-size-value");
 const prediction = document.getElementById("prediction");
 const confidence = document.getElementById("confidence");
@@ -22,6 +28,7 @@ const status = document.getElementById("status");
 const resultCard = document.querySelector(".result");
 
 const predictUrl = app.dataset.predictUrl;
+const modelUrl = app.dataset.modelUrl;
 const ctx = canvas.getContext("2d");
 const modelCtx = modelInput.getContext("2d");
 const darkScheme = window.matchMedia("(prefers-color-scheme: dark)");
@@ -53,9 +60,9 @@ function lineWidthFor(size, cssWidth) {
   return (size * cssWidth) / REFERENCE_WIDTH;
 }
 
-/** The ink colour: the canvas inherits the theme's text colour from CSS. */
-function inkColour() {
-  return getComputedStyle(canvas).color;
+/** The ink colour of a stroke: its own, or (Auto) the theme's text colour inherited by CSS. */
+function inkColour(stroke) {
+  return (stroke && stroke.colour) || getComputedStyle(canvas).color;
 }
 
 /** Resize the backing store to the CSS size times devicePixelRatio, then redraw the strokes. */
@@ -73,15 +80,12 @@ function fitCanvas() {
   redraw();
 }
 
-/** Prepare the context for drawing in CSS pixels with round, theme-coloured ink. */
+/** Prepare the context for drawing in CSS pixels with a round pen. */
 function prepareContext() {
   const dpr = canvas.width / (canvas.clientWidth || canvas.width);
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.lineCap = "round";
   ctx.lineJoin = "round";
-  const ink = inkColour();
-  ctx.strokeStyle = ink;
-  ctx.fillStyle = ink;
 }
 
 /** Draw one stroke (or the segment of it from point index `from`) onto the canvas. */
@@ -90,6 +94,8 @@ function drawStroke(stroke, from = 0) {
   const h = canvas.clientHeight;
   const pts = stroke.points;
   ctx.lineWidth = lineWidthFor(stroke.size, w);
+  ctx.strokeStyle = inkColour(stroke);
+  ctx.fillStyle = ctx.strokeStyle;
   if (pts.length === 1) {
     ctx.beginPath();
     ctx.arc(pts[0].x * w, pts[0].y * h, ctx.lineWidth / 2, 0, Math.PI * 2);
@@ -134,10 +140,21 @@ function onPointerDown(event) {
   canvas.focus({ preventScroll: true });
   window.clearTimeout(autoTimer);
   const rect = canvas.getBoundingClientRect();
-  current = { size: Number(penSize.value), points: [relativePoint(event, rect)] };
+  current = {
+    size: Number(penSize.value),
+    colour: penColour.value,
+    points: [relativePoint(event, rect)],
+  };
   strokes.push(current);
+  updateButtons();
   prepareContext();
   drawStroke(current);
+}
+
+/** Predict once the pen has rested (or lifted) for AUTO_PREDICT_DELAY_MS. */
+function schedulePrediction() {
+  window.clearTimeout(autoTimer);
+  autoTimer = window.setTimeout(predict, AUTO_PREDICT_DELAY_MS);
 }
 
 function onPointerMove(event) {
@@ -150,6 +167,7 @@ function onPointerMove(event) {
     current.points.push(relativePoint(e, rect));
   }
   drawStroke(current, from);
+  schedulePrediction(); // live: the answer follows the drawing while the pen is down
 }
 
 function onPointerEnd(event) {
@@ -157,8 +175,13 @@ function onPointerEnd(event) {
   activePointer = null;
   current = null;
   if (canvas.hasPointerCapture(event.pointerId)) canvas.releasePointerCapture(event.pointerId);
-  window.clearTimeout(autoTimer);
-  autoTimer = window.setTimeout(predict, AUTO_PREDICT_DELAY_MS);
+  schedulePrediction();
+}
+
+/** Undo and Clear only make sense when something is drawn. */
+function updateButtons() {
+  undoButton.disabled = strokes.length === 0;
+  clearButton.disabled = strokes.length === 0;
 }
 
 /** Put the result area back to its empty state. */
@@ -194,7 +217,22 @@ function clearAll() {
   activePointer = null;
   redraw();
   resetResult();
+  updateButtons();
   setStatus("Draw a digit");
+}
+
+/** Take back the last stroke, and predict what is left. */
+function undo() {
+  if (activePointer !== null || !strokes.length) return;
+  strokes.pop();
+  if (!strokes.length) {
+    clearAll();
+    return;
+  }
+  cancelPending();
+  redraw();
+  updateButtons();
+  schedulePrediction();
 }
 
 /** Whether `body` is a 200 response of the documented shape. */
@@ -265,10 +303,18 @@ function showPrediction(body, seq) {
     bar.querySelector(".fill").style.width = `${(p * 100).toFixed(1)}%`;
     bar.querySelector(".value").textContent = percent(p);
   });
-  const unsure = top < UNSURE_BELOW;
+  const runnerUp = probs
+    .map((p, digit) => ({ p, digit }))
+    .filter(({ digit }) => digit !== body.digit)
+    .reduce((a, b) => (b.p > a.p ? b : a));
+  const unsure = top < UNSURE_BELOW || top - runnerUp.p < CLOSE_MARGIN;
   resultCard.classList.toggle("is-unsure", unsure);
-  if (unsure) setStatus(`I'm not sure — maybe a ${body.digit}?`, "warn");
-  else setStatus(`Looks like a ${body.digit}`);
+  if (unsure) {
+    confidence.textContent = `not sure (${percent(top)})`;
+    setStatus(`Not sure: a ${body.digit}, or maybe a ${runnerUp.digit}?`, "warn");
+  } else {
+    setStatus(`Looks like a ${body.digit}`);
+  }
   showModelInput(body.model_input, seq);
 }
 
@@ -346,7 +392,14 @@ function predict() {
 }
 
 function onKeyDown(event) {
-  if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+  if (event.defaultPrevented || event.altKey) return;
+  if ((event.ctrlKey || event.metaKey) && !event.shiftKey && event.key.toLowerCase() === "z") {
+    if (event.target instanceof Element && event.target.closest("input, select, textarea")) return;
+    event.preventDefault();
+    undo();
+    return;
+  }
+  if (event.ctrlKey || event.metaKey) return;
   if (event.key === "Escape") {
     event.preventDefault();
     clearAll();
@@ -362,6 +415,24 @@ function onPenSize() {
   penSizeValue.textContent = penSize.value;
 }
 
+/** One line about the serving model from its card, e.g. "cnn, 272,170 parameters, 99.65 % ...". */
+async function showModelInfo() {
+  try {
+    const response = await fetch(modelUrl, { headers: { Accept: "application/json" } });
+    if (!response.ok) return; // training on first run: the status line already says so
+    const card = await response.json();
+    const parts = [`Model: ${card.architecture}`];
+    if (Number.isFinite(card.parameters)) {
+      parts.push(`${card.parameters.toLocaleString("en")} parameters`);
+    }
+    const accuracy = card.metrics && card.metrics.mnist_test_accuracy;
+    if (Number.isFinite(accuracy)) parts.push(`${(accuracy * 100).toFixed(2)} % on the MNIST test set`);
+    modelInfo.textContent = parts.join(" · ");
+  } catch {
+    // Only a nicety: drawing and predicting work without it.
+  }
+}
+
 canvas.addEventListener("pointerdown", onPointerDown);
 canvas.addEventListener("pointermove", onPointerMove);
 canvas.addEventListener("pointerup", onPointerEnd);
@@ -370,6 +441,7 @@ canvas.addEventListener("lostpointercapture", onPointerEnd);
 canvas.addEventListener("contextmenu", (event) => event.preventDefault());
 predictButton.addEventListener("click", () => predict());
 clearButton.addEventListener("click", clearAll);
+undoButton.addEventListener("click", undo);
 penSize.addEventListener("input", onPenSize);
 document.addEventListener("keydown", onKeyDown);
 darkScheme.addEventListener("change", redraw);
@@ -377,4 +449,6 @@ new ResizeObserver(fitCanvas).observe(canvas);
 window.addEventListener("resize", fitCanvas);
 
 onPenSize();
+updateButtons();
 fitCanvas();
+showModelInfo();

@@ -1,0 +1,421 @@
+"""The page in a real browser: Playwright driving Debian's Chromium against the real server.
+
+Digits are drawn with mouse moves and touch events from the project's own pen strokes
+(`sketches.SKETCHES`, every way of writing every digit), at desktop and phone sizes, large and
+small, anywhere on the canvas. Every test also checks that the page asked no other host for
+anything and logged no console error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+import sketches
+from playwright.sync_api import sync_playwright
+from test_server import ROOT, free_port, request
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI runs as root
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+DESKTOP = {"viewport": {"width": 1000, "height": 800}}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+}
+# A box on the canvas (left, top, width, height, as shares of the canvas) for a digit.
+MIDDLE = (0.3, 0.15, 0.4, 0.7)
+
+
+def chromium_path() -> str:
+    """Debian's Chromium, or $CHROMIUM; the tests fail loudly, never skip, without one."""
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(path):
+        pytest.fail(
+            f"The browser tests need Chromium at {path}: install Debian's package "
+            "(`apt-get install chromium`, which `make test` does) or set CHROMIUM."
+        )
+    return path
+
+
+@pytest.fixture(scope="module")
+def live_url(shipped_model):
+    """The app served by its own entry point with the shipped model, for the whole module."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "FlaskApp/flaskapp.py", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if request(url + "/healthz")[0] == 200:
+                break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the server on {url} did not become healthy")
+        time.sleep(0.2)
+    yield url
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module."""
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+class Watched:
+    """A page with what it asked of other hosts and what it logged as errors."""
+
+    def __init__(self, page, origin: str) -> None:
+        self.page = page
+        self.foreign: list[str] = []
+        self.errors: list[str] = []
+        page.on(
+            "request",
+            lambda r: (
+                None if r.url.startswith((origin, "data:", "blob:")) else self.foreign.append(r.url)
+            ),
+        )
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+
+
+def open_page(browser, live_url, context_options: dict, **extra) -> Watched:
+    """A fresh context and page on the app, loaded."""
+    context = browser.new_context(**context_options, **extra)
+    watched = Watched(context.new_page(), live_url)
+    watched.page.goto(live_url, wait_until="networkidle")
+    return watched
+
+
+@pytest.fixture
+def desktop(browser, live_url):
+    """The page at desktop size; afterwards, no other host asked and no console error."""
+    watched = open_page(browser, live_url, DESKTOP)
+    yield watched
+    watched.page.context.close()
+    assert watched.foreign == []
+    assert watched.errors == []
+
+
+@pytest.fixture
+def phone(browser, live_url):
+    """The page at phone size with a touch screen; the same checks afterwards."""
+    watched = open_page(browser, live_url, PHONE)
+    yield watched
+    watched.page.context.close()
+    assert watched.foreign == []
+    assert watched.errors == []
+
+
+def canvas_points(page, strokes, box=MIDDLE) -> list[list[tuple[float, float]]]:
+    """Strokes from a unit square to page coordinates inside `box` of the canvas."""
+    rect = page.locator("#canvas").bounding_box()
+    left, top, width, height = box
+    return [
+        [
+            (
+                rect["x"] + (left + x * width) * rect["width"],
+                rect["y"] + (top + y * height) * rect["height"],
+            )
+            for x, y in stroke
+        ]
+        for stroke in strokes
+    ]
+
+
+def draw_with_mouse(page, strokes, box=MIDDLE) -> None:
+    """Draw strokes with the mouse, as a person would."""
+    for stroke in canvas_points(page, strokes, box):
+        page.mouse.move(*stroke[0])
+        page.mouse.down()
+        for point in stroke[1:]:
+            page.mouse.move(*point, steps=3)
+        page.mouse.up()
+
+
+def draw_with_touch(page, strokes, box=MIDDLE) -> None:
+    """Draw strokes with a finger: touch events through the Chrome DevTools protocol."""
+    cdp = page.context.new_cdp_session(page)
+    for stroke in canvas_points(page, strokes, box):
+        x, y = stroke[0]
+        cdp.send(
+            "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]}
+        )
+        for x, y in stroke[1:]:
+            cdp.send(
+                "Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]}
+            )
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+
+
+def settled_prediction(page) -> str:
+    """The digit shown once live prediction has answered for the finished drawing."""
+    page.wait_for_timeout(350)  # past the 120 ms pause that triggers the last request
+    page.wait_for_function(
+        "() => !document.querySelector('.result').hasAttribute('aria-busy')"
+        " && document.querySelector('#prediction').textContent.trim() !== ''",
+        timeout=10_000,
+    )
+    return page.locator("#prediction").text_content().strip()
+
+
+def canvas_is_blank(page) -> bool:
+    """True when no pixel of #canvas has any ink."""
+    return page.evaluate(
+        """() => {
+            const c = document.querySelector('#canvas');
+            const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            for (let i = 3; i < data.length; i += 4) if (data[i]) return false;
+            return true;
+        }"""
+    )
+
+
+@pytest.mark.parametrize("sketch", list(sketches.SKETCHES), ids=lambda k: f"{k[0]}-{k[1]}")
+def test_mouse_drawn_digit_is_read_right(desktop, sketch):
+    draw_with_mouse(desktop.page, sketches.SKETCHES[sketch])
+    assert settled_prediction(desktop.page) == str(sketch[0])
+
+
+# Every digit once more at phone size, at a different size and place on the canvas each time.
+PLACES = [
+    (0.04, 0.04, 0.18, 0.3),  # small, top left
+    (0.7, 0.62, 0.2, 0.32),  # small, bottom right
+    (0.05, 0.02, 0.85, 0.96),  # as large as the canvas
+    (0.55, 0.05, 0.3, 0.45),  # top right
+    (0.1, 0.5, 0.25, 0.45),  # bottom left
+]
+
+
+@pytest.mark.parametrize("digit", range(10))
+def test_digits_of_any_size_and_place_are_read_right_on_a_phone(phone, digit):
+    variant = [v for d, v in sketches.SKETCHES if d == digit][digit % 2 - 2]
+    draw_with_mouse(phone.page, sketches.SKETCHES[(digit, variant)], PLACES[digit % len(PLACES)])
+    assert settled_prediction(phone.page) == str(digit)
+
+
+@pytest.mark.parametrize("digit", [2, 4, 7])
+def test_touch_drawing_is_read_and_never_scrolls_the_page(phone, digit):
+    page = phone.page
+    page.evaluate("window.scrollTo(0, 40)")
+    before = page.evaluate("window.scrollY")
+    variant = next(v for d, v in sketches.SKETCHES if d == digit)
+    draw_with_touch(page, sketches.SKETCHES[(digit, variant)])
+    assert settled_prediction(page) == str(digit)
+    assert page.evaluate("window.scrollY") == before
+
+
+def test_prediction_appears_while_drawing_without_a_click(desktop):
+    page = desktop.page
+    (stroke,) = canvas_points(page, sketches.SKETCHES[(7, "plain")])
+    page.mouse.move(*stroke[0])
+    page.mouse.down()
+    for point in stroke[1:]:
+        page.mouse.move(*point, steps=3)
+    # The pen is still down, resting: the answer comes anyway.
+    page.wait_for_function("() => document.querySelector('#prediction').textContent.trim() !== ''")
+    assert page.locator("#prediction").text_content().strip() == "7"
+    page.mouse.up()
+
+
+def test_probabilities_and_the_model_input_preview_render(desktop):
+    page = desktop.page
+    draw_with_mouse(page, sketches.SKETCHES[(3, "round")])
+    assert settled_prediction(page) == "3"
+    bars = page.locator("#probabilities > li")
+    assert bars.count() == 10
+    probs = [float(bars.nth(i).get_attribute("data-probability")) for i in range(10)]
+    assert [bars.nth(i).get_attribute("data-digit") for i in range(10)] == list("0123456789")
+    assert sum(probs) == pytest.approx(1.0, abs=1e-3)
+    assert max(range(10), key=probs.__getitem__) == 3
+    assert page.locator("#probabilities > li.is-top").get_attribute("data-digit") == "3"
+    preview = page.locator("#model-input")
+    assert preview.get_attribute("data-filled") == "true"
+    size = page.evaluate(
+        "() => { const c = document.querySelector('#model-input'); return [c.width, c.height]; }"
+    )
+    assert size == [28, 28]
+    lit = page.evaluate(
+        """() => {
+            const c = document.querySelector('#model-input');
+            const data = c.getContext('2d').getImageData(0, 0, 28, 28).data;
+            let lit = 0;
+            for (let i = 0; i < data.length; i += 4) if (data[i] > 128) lit += 1;
+            return lit;
+        }"""
+    )
+    assert 30 < lit < 400  # the digit's strokes, white on black, as the model saw them
+    assert "Model: cnn" in page.locator("#model-info").text_content()
+
+
+def test_undo_takes_back_the_last_stroke_by_keyboard_and_button(desktop):
+    page = desktop.page
+    one, plus = sketches.SKETCHES[(1, "stroke")], [[(0.0, 0.5), (1.0, 0.5)]]
+    draw_with_mouse(page, one)
+    assert settled_prediction(page) == "1"
+    assert page.locator("#undo").is_enabled()
+    draw_with_mouse(page, plus)  # a cross: no longer a one
+    settled_prediction(page)
+    page.keyboard.press("Control+z")
+    assert settled_prediction(page) == "1"
+    page.locator("#undo").click()
+    assert canvas_is_blank(page)
+    assert page.locator("#prediction").text_content() == ""
+    assert page.locator("#status").text_content() == "Draw a digit"
+    assert page.locator("#undo").is_disabled() and page.locator("#clear").is_disabled()
+
+
+def test_clear_empties_canvas_and_result_by_escape_and_button(desktop):
+    page = desktop.page
+    for clear in (lambda: page.keyboard.press("Escape"), lambda: page.locator("#clear").click()):
+        draw_with_mouse(page, sketches.SKETCHES[(8, "loops")])
+        assert settled_prediction(page) == "8"
+        clear()
+        assert canvas_is_blank(page)
+        assert page.locator("#prediction").text_content() == ""
+        assert page.locator("#model-input").get_attribute("data-filled") is None
+
+
+def test_enter_and_the_predict_button_predict_too(desktop):
+    page = desktop.page
+    draw_with_mouse(page, sketches.SKETCHES[(5, "hooked")])
+    assert settled_prediction(page) == "5"
+    with page.expect_response("**/predict") as response:
+        page.keyboard.press("Enter")
+    assert response.value.status == 200
+    with page.expect_response("**/predict") as response:
+        page.locator("#predict").click()
+    assert settled_prediction(page) == "5"
+
+
+def test_pen_colour_and_size_controls_draw_in_that_ink(desktop):
+    page = desktop.page
+    page.locator("#pen-colour").select_option(label="Red")
+    page.locator("#pen-size").fill("24")
+    draw_with_mouse(page, sketches.SKETCHES[(0, "oval")])
+    assert settled_prediction(page) == "0"
+    red = page.evaluate(
+        """() => {
+            const c = document.querySelector('#canvas');
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let red = 0, other = 0;
+            for (let i = 0; i < d.length; i += 4) {
+                if (d[i + 3] < 250) continue;
+                if (d[i] > 150 && d[i + 1] < 80 && d[i + 2] < 80) red += 1; else other += 1;
+            }
+            return [red, other];
+        }"""
+    )
+    assert red[0] > 1000 and red[1] == 0
+
+
+def test_nothing_drawn_says_so_without_asking_the_server(desktop):
+    page = desktop.page
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if r.url.endswith("/predict") else None)
+    page.locator("#predict").click()
+    assert page.locator("#status").text_content() == "Draw a digit first"
+    assert requests == []
+
+
+def states_page(browser, live_url, handler) -> Watched:
+    """The page with /predict answered by `handler` instead of the server."""
+    watched = open_page(browser, live_url, DESKTOP)
+    watched.page.route("**/predict", handler)
+    return watched
+
+
+def fulfil(status: int, body: dict):
+    """A route handler answering with JSON."""
+    return lambda route: route.fulfill(
+        status=status, content_type="application/json", body=json.dumps(body)
+    )
+
+
+@pytest.mark.parametrize(
+    ("handler", "expected", "tone"),
+    [
+        (lambda route: route.abort(), "Server unreachable", "error"),
+        (
+            fulfil(503, {"error": "still training", "progress": {"epoch": 3, "epochs": 12}}),
+            "Model is training… (epoch 3 of 12)",
+            "busy",
+        ),
+        (
+            fulfil(413, {"error": "Expected an image of at most 4 MB."}),
+            "Expected an image of at most 4 MB.",
+            "error",
+        ),
+        (
+            fulfil(200, {"unexpected": True}),
+            "The server sent an answer this page does not understand.",
+            "error",
+        ),
+    ],
+    ids=["unreachable", "training", "4xx", "malformed"],
+)
+def test_every_server_state_has_a_clear_message(browser, live_url, handler, expected, tone):
+    watched = states_page(browser, live_url, handler)
+    page = watched.page
+    draw_with_mouse(page, sketches.SKETCHES[(1, "stroke")])
+    page.wait_for_function(
+        "(text) => document.querySelector('#status').textContent === text", arg=expected
+    )
+    assert page.locator("#status").get_attribute("data-tone") == tone
+    assert page.locator("#prediction").text_content() == ""
+    watched.page.context.close()
+    assert watched.foreign == []
+    # Chromium itself logs failed and 4xx/5xx fetches; the page adds no error of its own.
+    assert all("Failed to load resource" in e for e in watched.errors), watched.errors
+
+
+def test_an_unsure_answer_is_hedged_not_asserted(browser, live_url):
+    probs = [0.0, 0.0, 0.0, 0.0, 0.46, 0.0, 0.0, 0.0, 0.0, 0.54]
+    body = {"digit": 9, "confidence": 0.54, "probabilities": probs, "model_input": ""}
+    watched = states_page(browser, live_url, fulfil(200, body))
+    page = watched.page
+    draw_with_mouse(page, sketches.SKETCHES[(9, "straight")])
+    page.wait_for_function("() => document.querySelector('#prediction').textContent === '9'")
+    assert page.locator("#status").text_content() == "Not sure: a 9, or maybe a 4?"
+    assert "not sure" in page.locator("#confidence").text_content()
+    assert "is-unsure" in page.locator(".result").get_attribute("class")
+    watched.page.context.close()
+    assert watched.foreign == [] and watched.errors == []
+
+
+def test_page_is_accessible_by_its_labels(desktop):
+    page = desktop.page
+    for label in ("Pen size", "Ink"):
+        assert page.get_by_label(label).count() == 1
+    for name in ("Undo", "Clear", "Predict"):
+        assert page.get_by_role("button", name=name).count() == 1
+    assert page.locator("[aria-live]").count() >= 1
+    assert page.locator("script:not([src])").count() == 0  # no inline scripts
+    assert page.locator("[onclick], [onload], [oninput]").count() == 0
