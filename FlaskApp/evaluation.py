@@ -28,15 +28,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import kerasModel
-import matplotlib
 import mnist
 import numpy as np
 import preprocessing
 import sketches
+from matplotlib.figure import Figure
 from sklearn.metrics import classification_report, confusion_matrix
-
-matplotlib.use("Agg")  # files only, never a window
-import matplotlib.pyplot as plt  # noqa: E402
 
 DEFAULT_OUT = kerasModel.ROOT / "docs" / "evaluation"
 CANVAS_N = 2000
@@ -89,9 +86,11 @@ def drawings_accuracy(model, drawings, group_keys: dict[str, Callable]) -> dict:
     return result
 
 
-def plot_confusion(matrix: np.ndarray, accuracy: float, path: Path) -> None:
-    """Draw the confusion matrix with counts in every cell."""
-    fig, ax = plt.subplots(figsize=(6.4, 5.6), dpi=100)
+def confusion_figure(matrix: np.ndarray, accuracy: float) -> Figure:
+    """The confusion matrix drawn with counts in every cell."""
+    # Figures without pyplot: no global state, no window, any backend (a notebook shows them).
+    fig = Figure(figsize=(6.4, 5.6), dpi=100)
+    ax = fig.subplots()
     shown = np.where(matrix > 0, np.log10(matrix + 1), 0)  # log scale: errors stay visible
     ax.imshow(shown, cmap="Blues")
     for (row, col), count in np.ndenumerate(matrix):
@@ -104,18 +103,18 @@ def plot_confusion(matrix: np.ndarray, accuracy: float, path: Path) -> None:
     ax.set_ylabel("true digit")
     ax.set_title(f"MNIST test set: {accuracy:.2%} correct")
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    return fig
 
 
-def plot_worst(fields, labels, probs, path: Path, count: int = WORST) -> list[dict]:
-    """A grid of the most confident mistakes: the image the model saw, truth and answer."""
+def worst_figure(fields, labels, probs, count: int = WORST) -> tuple[Figure, list[dict]]:
+    """A grid of the most confident mistakes (the image the model saw, truth and answer)."""
     predicted = probs.argmax(axis=1)
     wrong = np.flatnonzero(predicted != labels)
     wrong = wrong[np.argsort(-probs[wrong, predicted[wrong]])][:count]
     columns = 10
     rows = max(1, int(np.ceil(len(wrong) / columns)))
-    fig, axes = plt.subplots(rows, columns, figsize=(columns * 1.1, rows * 1.35), dpi=100)
+    fig = Figure(figsize=(columns * 1.1, rows * 1.35), dpi=100)
+    axes = fig.subplots(rows, columns)
     for ax in np.ravel(axes):
         ax.axis("off")
     mistakes = []
@@ -132,9 +131,12 @@ def plot_worst(fields, labels, probs, path: Path, count: int = WORST) -> list[di
         )
     fig.suptitle("Most confident mistakes on the MNIST test set (true→read)", fontsize=10)
     fig.tight_layout()
+    return fig, mistakes
+
+
+def save(fig: Figure, path: Path) -> None:
+    """Write a figure to a PNG."""
     fig.savefig(path)
-    plt.close(fig)
-    return mistakes
 
 
 def evaluate(
@@ -171,8 +173,9 @@ def evaluate(
     report("      " + "".join(f"{d:>6}" for d in range(10)))
     for d, row in enumerate(matrix):
         report(f"{d:>6}" + "".join(f"{n:>6}" for n in row))
-    plot_confusion(matrix, acc, out / "confusion_matrix.png")
-    mistakes = plot_worst(fields, y_test, probs, out / "worst_mistakes.png")
+    save(confusion_figure(matrix, acc), out / "confusion_matrix.png")
+    worst, mistakes = worst_figure(fields, y_test, probs)
+    save(worst, out / "worst_mistakes.png")
     result = {
         "model": str(Path(model_path).name),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -18,6 +18,7 @@ import kerasModel
 import mnist
 import preprocessing
 from flask import Flask, jsonify, render_template, request
+from flask_cors import CORS
 from serving import ModelService, ModelUnavailable, TrainingSettings
 from werkzeug.exceptions import HTTPException
 
@@ -49,6 +50,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         TRAIN_LIMIT=None,
         MAX_CONTENT_LENGTH=4 * MEGABYTE,
         MAX_FORM_MEMORY_SIZE=4 * MEGABYTE,
+        # Other origins (pages on other sites) allowed to call the API; none by default.
+        CORS_ORIGINS=[],
     )
     if test_config is None:
         # FLASK_* variables (FLASK_MAX_CONTENT_LENGTH=...), plus the two the README documents.
@@ -73,7 +76,36 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_errors(app)
     register_routes(app)
+    register_security(app)
     return app
+
+
+# Sent with every response: nothing but this origin's own files runs, nothing frames the page.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; "
+        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def register_security(app: Flask) -> None:
+    """Security headers on every response; CORS only for the origins listed in CORS_ORIGINS."""
+    origins = app.config["CORS_ORIGINS"]
+    if isinstance(origins, str):  # FLASK_CORS_ORIGINS="https://a.example https://b.example"
+        origins = origins.split()
+    if origins:
+        CORS(app, resources={r"/predict": {}, r"/api/*": {}}, origins=list(origins))
+
+    @app.after_request
+    def security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
 
 def register_routes(app: Flask) -> None:

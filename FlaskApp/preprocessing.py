@@ -142,6 +142,8 @@ def _channels(image: Image.Image) -> np.ndarray:
         return (values * (255.0 / top if top > 255 else 1.0))[..., None]
     if image.mode in ("1", "L"):
         return np.asarray(image.convert("L"), np.float32)[..., None]
+    if image.mode in ("P", "PA"):
+        image = image.convert("RGBA")  # Pillow resolves palette transparency only this way
     return np.asarray(image.convert("RGB"), np.float32)
 
 
@@ -214,21 +216,28 @@ def even_strokes(fine: np.ndarray) -> np.ndarray:
     return np.minimum(fine, core)
 
 
-def fit_and_centre(digit: np.ndarray) -> np.ndarray:
-    """Fit a cropped digit into BOX pixels and centre its mass in a SIZE x SIZE field."""
+def fit(digit: np.ndarray) -> np.ndarray:
+    """Scale a cropped digit so its longer side is BOX pixels, its pen evened out.
+
+    Lanczos anti-aliases when shrinking (the MNIST recipe) and stays sharp when enlarging.
+    Stroke widths are evened out at FINE times the final scale, with a one-pixel margin for
+    strokes to grow into, then box-averaged down; the result keeps that margin and peaks at 1.
+    """
     height, width = digit.shape
     scale = BOX / max(height, width)
     new_w = max(1, round(width * scale))
     new_h = max(1, round(height * scale))
-    # Lanczos anti-aliases when shrinking (the MNIST recipe) and stays sharp when enlarging.
-    # Stroke widths are evened out at FINE times the final scale, with a one-pixel margin for
-    # strokes to grow into, then box-averaged down.
     fine = np.pad(_resize(digit, (new_w * FINE, new_h * FINE), Image.Resampling.LANCZOS), FINE)
     small = _resize(even_strokes(fine), (new_w + 2, new_h + 2), Image.Resampling.BOX)
-    new_h, new_w = small.shape
     top = float(small.max())
     if top > 0:
         small /= top  # thin strokes lose contrast when shrunk; MNIST ink peaks at 1
+    return small
+
+
+def centre(small: np.ndarray) -> np.ndarray:
+    """Place a fitted digit in a SIZE x SIZE field with its centre of mass at the centre."""
+    new_h, new_w = small.shape
     total = float(small.sum())
     ys, xs = np.indices(small.shape)
     com_y = float((ys * small).sum() / total)
@@ -239,6 +248,11 @@ def fit_and_centre(digit: np.ndarray) -> np.ndarray:
     field = np.zeros((SIZE, SIZE), np.float32)
     field[top_row : top_row + new_h, left_col : left_col + new_w] = small
     return field
+
+
+def fit_and_centre(digit: np.ndarray) -> np.ndarray:
+    """Fit a cropped digit into BOX pixels and centre its mass in a SIZE x SIZE field."""
+    return centre(fit(digit))
 
 
 def normalise_ink(coverage: np.ndarray) -> np.ndarray:
