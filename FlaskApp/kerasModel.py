@@ -8,6 +8,10 @@ output a softmax over the ten digits. Any model file that keeps it can be droppe
                                         [--out model.h5] [--mnist-dir DIR] [--limit N]
 
 writes the model and its card (model.json). `python FlaskApp/evaluation.py` evaluates it.
+
+    python FlaskApp/kerasModel.py export [--model model.h5] [--to exported/digits/1]
+
+writes a TensorFlow SavedModel for TensorFlow Serving.
 """
 
 from __future__ import annotations
@@ -462,6 +466,19 @@ def train_and_save(
     return model, summary
 
 
+def export(model: keras.Model, path: str | os.PathLike) -> Path:
+    """Write a TensorFlow SavedModel for TensorFlow Serving (signature `serve`, same contract)."""
+    path = Path(path)
+    absl_logger = logging.getLogger("absl")
+    level = absl_logger.level
+    absl_logger.setLevel(logging.ERROR)  # SavedModel writing lists every traced function
+    try:
+        model.export(str(path), format="tf_saved_model", verbose=False)
+    finally:
+        absl_logger.setLevel(level)
+    return path
+
+
 def _print_stage(progress: dict) -> None:
     """Print the stages of a command-line run; Keras' own output covers the epochs."""
     if progress.get("stage") != "training":
@@ -473,7 +490,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("command", choices=["train"])
+    parser.add_argument("command", choices=["train", "export"])
     parser.add_argument(
         "--mnist-dir",
         default=os.environ.get("MNIST_DIR") or DEFAULT_MNIST_DIR,
@@ -484,8 +501,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, help="default: the architecture's recipe")
     parser.add_argument("--limit", type=int, help="train on the first N training digits only")
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--to", default="exported/digits/1", help="export: SavedModel folder")
     args = parser.parse_args(argv)
 
+    if args.command == "export":  # --model model.h5 --out is the same option: use --to
+        print(f"exported {export(load(args.model), args.to)}")
+        return 0
     _, metrics = train_and_save(
         args.model,
         args.mnist_dir,

@@ -198,3 +198,15 @@ def test_compiled_forward_pass_matches_the_model(tiny_model_path, shipped_model)
         np.testing.assert_allclose(
             forward(fields[:1]), kerasModel.probabilities(model, fields[:1]), rtol=1e-5, atol=1e-6
         )
+
+
+def test_exported_saved_model_gives_the_same_probabilities_as_model_h5(tmp_path, shipped_model):
+    import tensorflow as tf
+
+    path = kerasModel.export(shipped_model, tmp_path / "digits" / "1")
+    served = tf.saved_model.load(str(path))
+    fields = np.random.default_rng(3).random((6, 28, 28), dtype=np.float32)
+    exported = served.serve(kerasModel.as_model_input(shipped_model, fields)).numpy()
+    np.testing.assert_allclose(
+        exported, kerasModel.probabilities(shipped_model, fields), rtol=1e-5, atol=1e-6
+    )
