@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test chromium train evaluate lint screenshots clean
+.PHONY: run test chromium train evaluate notebook lint screenshots clean
 
 $(VENV)/.app: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ train: $(VENV)/.app  ## retrain model.h5 from MNIST (downloads it when MNIST_DIR
 
 evaluate: $(VENV)/.app  ## evaluate model.h5 (MNIST, canvas set with BENCH_DIR, own sketches)
 	$(PY) FlaskApp/evaluation.py
+
+notebook: $(VENV)/.dev  ## re-execute notebook.ipynb and save it (real settings; NOTEBOOK_QUICK=1 for a short run)
+	$(PY) -m jupyter nbconvert --to notebook --execute --inplace \
+	  --ExecutePreprocessor.timeout=-1 notebook.ipynb
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check FlaskApp tests scripts benchmarks

@@ -165,7 +165,12 @@ def compiled(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
     through the CNN on this CPU. The traced graph answers in well under a millisecond.
     """
     spec = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
-    forward = tf.function(lambda x: model(x, training=False), input_signature=[spec])
+
+    # Plain tensor code: AutoGraph has nothing to convert (and warns when it tries).
+    @tf.function(input_signature=[spec], autograph=False)
+    def forward(x):
+        return model(x, training=False)
+
     return lambda fields: forward(as_model_input(model, fields)).numpy()
 
 

@@ -1,0 +1,21 @@
+"""The naive baseline for benchmarks/serve.py: the same app, but `model.predict` per request.
+
+Keras' `predict` builds a data pipeline and runs a loop for every call: fine for batches, slow
+for one drawing. Only inference differs from the production app, so the ratio measures it.
+"""
+
+from __future__ import annotations
+
+import flaskapp
+import kerasModel
+
+
+def create_app():
+    """The production app with its compiled forward pass swapped for `model.predict`."""
+    app = flaskapp.create_app()
+    service = app.extensions["digit_model"]
+    model = service.model
+    service._forward = lambda fields: model.predict(
+        kerasModel.as_model_input(model, fields), verbose=0
+    )
+    return app

@@ -1,0 +1,135 @@
+"""Serving benchmark: the production server (gunicorn) against a naive baseline, in one run.
+
+    BENCH_DIR=../shared/bench python benchmarks/serve.py [--n 2000] [--workers 2] [--threads 4]
+
+For each server (production: `gunicorn -c gunicorn.conf.py`; baseline: the same app with
+`model.predict` per request, `benchmarks/baseline.py`) it measures the time from start to a
+healthy /healthz, runs `predict_bench.py` from BENCH_DIR at concurrency 1 and 16 (the load
+generator runs beside the server on the same machine), and reads each worker's resident memory.
+Prints a table the README quotes. A benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from load import ROOT, free_port, rss_mb, wait_healthy, workers_of
+
+
+def serve_and_measure(name: str, app: str, args, bench: Path) -> list[dict]:
+    """Start one server, measure it, stop it; one row per concurrency."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "WEB_CONCURRENCY": str(args.workers),
+        "GUNICORN_THREADS": str(args.threads),
+    }
+    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
+    command += ["--bind", f"127.0.0.1:{port}", "--pythonpath", "FlaskApp,benchmarks", app]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        startup = wait_healthy(url, process)
+        # Every worker answers once before the clock starts (each loads its own model).
+        subprocess.run(
+            [
+                sys.executable,
+                str(bench / "predict_bench.py"),
+                "--url",
+                url,
+                "--n",
+                "64",
+                "--concurrency",
+                str(args.workers * 4),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        result = subprocess.run(
+            [
+                sys.executable,
+                str(bench / "predict_bench.py"),
+                "--url",
+                url,
+                "--n",
+                str(args.n),
+                "--concurrency",
+                "1,16",
+                "--json",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        memory = [rss_mb(pid) for pid in workers_of(process.pid)]
+    finally:
+        process.terminate()
+        process.wait(30)
+    report = json.loads(result.stdout)
+    return [
+        {
+            "server": name,
+            "concurrency": run["concurrency"],
+            "accuracy": run["accuracy"],
+            "errors": sum(run["errors"].values()),
+            "p50": run["p50_ms"],
+            "p90": run["p90_ms"],
+            "p99": run["p99_ms"],
+            "req_s": run["req_per_s"],
+            "rss_mb": max(memory),
+            "startup_s": startup,
+        }
+        for run in report["runs"]
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure both servers and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bench-dir", default=os.environ.get("BENCH_DIR"))
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--no-baseline", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.bench_dir:
+        parser.error("needs the folder of predict_bench.py: --bench-dir or BENCH_DIR")
+    bench = Path(args.bench_dir)
+    rows = serve_and_measure("production", "flaskapp:create_app()", args, bench)
+    if not args.no_baseline:
+        rows += serve_and_measure("baseline", "baseline:create_app()", args, bench)
+    print(
+        f"{args.n:,} drawings, {args.workers} workers x {args.threads} threads, "
+        f"load generator on the same {os.cpu_count()}-core machine"
+    )
+    print(
+        "| server | clients | accuracy | errors | p50 ms | p90 ms | p99 ms | req/s "
+        "| RSS/worker MB | start to healthy s |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        print(
+            f"| {r['server']} | {r['concurrency']} | {r['accuracy']:.4f} | {r['errors']} | "
+            f"{r['p50']:.1f} | {r['p90']:.1f} | {r['p99']:.1f} | {r['req_s']:.0f} | "
+            f"{r['rss_mb']:.0f} | {r['startup_s']:.1f} |"
+        )
+    base = {r["concurrency"]: r for r in rows if r["server"] == "baseline"}
+    for r in rows:
+        if r["server"] == "production" and r["concurrency"] in base:
+            b = base[r["concurrency"]]
+            print(
+                f"clients {r['concurrency']}: {r['req_s'] / b['req_s']:.1f}x the baseline's "
+                f"req/s, p50 {b['p50'] / r['p50']:.1f}x lower"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
