@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test chromium train evaluate notebook lint screenshots clean
+.PHONY: run dev test chromium train evaluate notebook lint screenshots clean
 
 $(VENV)/.app: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,10 @@ $(VENV)/.dev: $(VENV)/.app requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.app  ## serve at http://127.0.0.1:5000
+run: $(VENV)/.app  ## serve at http://127.0.0.1:5000 with gunicorn (gunicorn.conf.py)
+	$(PY) -m gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT)
+
+dev: $(VENV)/.app  ## Flask's own server, one process (no gunicorn)
 	$(PY) FlaskApp/flaskapp.py --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev chromium  ## every test; MNIST_DIR must name the folder of the MNIST gz files

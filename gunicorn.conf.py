@@ -19,3 +19,11 @@ limit_request_field_size = 8190
 accesslog = None  # request logging adds nothing the app does not log itself
 errorlog = "-"
 loglevel = "info"
+
+
+def on_starting(server):
+    """With no model file yet, one worker trains it (and answers 503 meanwhile), not each."""
+    model = os.environ.get("MODEL_PATH") or os.path.join(os.path.dirname(__file__), "model.h5")
+    if not os.path.exists(model) and server.num_workers > 1:
+        server.log.warning("no %s yet: one worker trains it first; restart for more", model)
+        server.num_workers = 1

@@ -32,6 +32,33 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter quiet
 
+
+def _load_tensorflow_quietly() -> None:
+    """Import TensorFlow and set up its devices with its C++ start-up lines held back.
+
+    Those lines (oneDNN notices, the CUDA probe on a machine without a GPU) are written from C++
+    before TensorFlow's logging is set up, so TF_CPP_MIN_LOG_LEVEL cannot hold them back: file
+    descriptor 2 points at /dev/null meanwhile. Python errors still raise as usual, and
+    TF_CPP_MIN_LOG_LEVEL=0 shows everything.
+    """
+    if os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0" or "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        import tensorflow
+
+        tensorflow.config.list_physical_devices()
+        tensorflow.constant(0.0) + 1.0  # the first operation reports the CPU's features
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+_load_tensorflow_quietly()
+
 import augment  # noqa: E402
 import keras  # noqa: E402
 import mnist  # noqa: E402
