@@ -2,16 +2,24 @@
 
 Each worker builds the app (and so loads and warms up the model) when it starts, not at import
 in the master. Workers and threads: WEB_CONCURRENCY and GUNICORN_THREADS override the defaults.
+
+Chosen by measurement on a 2-core machine (`benchmarks/serve.py`, 1,000 drawings, load generator
+alongside; clients=16): 2 workers x 2 threads served 487 req/s, 2 x 4 463, 3 x 2 427, 1 x 8 269.
+One TensorFlow thread per operation: a 28x28 digit is too small to split across cores, and the
+workers already keep both busy (p50 with one client 3.5 ms, against 4.0 ms with TF's defaults).
 """
 
 import os
 
+os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
+os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
+
 pythonpath = "FlaskApp"
 wsgi_app = "flaskapp:create_app()"
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))  # one per core
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = 60
 graceful_timeout = 10
 # Bodies are limited by the app (4 MB); headers stay small.

@@ -1,6 +1,6 @@
 """Serving benchmark: the production server (gunicorn) against a naive baseline, in one run.
 
-    BENCH_DIR=../shared/bench python benchmarks/serve.py [--n 2000] [--workers 2] [--threads 4]
+    BENCH_DIR=../shared/bench python benchmarks/serve.py [--n 2000] [--workers 2] [--threads 2]
 
 For each server (production: `gunicorn -c gunicorn.conf.py`; baseline: the same app with
 `model.predict` per request, `benchmarks/baseline.py`) it measures the time from start to a
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bench-dir", default=os.environ.get("BENCH_DIR"))
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-baseline", action="store_true")
     args = parser.parse_args(argv)
     if not args.bench_dir:
