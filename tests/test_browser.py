@@ -11,14 +11,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
-import time
 
 import pytest
 import sketches
 from playwright.sync_api import sync_playwright
-from test_server import ROOT, free_port, request
+from test_server import running_server
 
 CHROMIUM_ARGS = [
     "--no-sandbox",  # CI runs as root
@@ -53,28 +50,8 @@ def chromium_path() -> str:
 @pytest.fixture(scope="module")
 def live_url(shipped_model):
     """The app served by its own entry point with the shipped model, for the whole module."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "FlaskApp/flaskapp.py", "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if request(url + "/healthz")[0] == 200:
-                break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the server on {url} did not become healthy")
-        time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(10)
+    with running_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -113,24 +90,25 @@ def open_page(browser, live_url, context_options: dict, **extra) -> Watched:
     return watched
 
 
-@pytest.fixture
-def desktop(browser, live_url):
-    """The page at desktop size; afterwards, no other host asked and no console error."""
-    watched = open_page(browser, live_url, DESKTOP)
+def checked_page(browser, live_url, context_options: dict):
+    """A page that, once its test is done, must have asked no other host and logged no error."""
+    watched = open_page(browser, live_url, context_options)
     yield watched
     watched.page.context.close()
     assert watched.foreign == []
     assert watched.errors == []
+
+
+@pytest.fixture
+def desktop(browser, live_url):
+    """The page at desktop size."""
+    yield from checked_page(browser, live_url, DESKTOP)
 
 
 @pytest.fixture
 def phone(browser, live_url):
-    """The page at phone size with a touch screen; the same checks afterwards."""
-    watched = open_page(browser, live_url, PHONE)
-    yield watched
-    watched.page.context.close()
-    assert watched.foreign == []
-    assert watched.errors == []
+    """The page at phone size with a touch screen."""
+    yield from checked_page(browser, live_url, PHONE)
 
 
 def canvas_points(page, strokes, box=MIDDLE) -> list[list[tuple[float, float]]]:

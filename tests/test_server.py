@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import subprocess
@@ -36,8 +37,8 @@ def request(url: str, body: dict | None = None) -> tuple[int, dict]:
             return error.code, json.load(error)
 
 
-@pytest.fixture
-def server(shipped_model):
+@contextlib.contextmanager
+def running_server():
     """The app served by its own entry point, with the shipped model, on a free port."""
     port = free_port()
     process = subprocess.Popen(
@@ -60,9 +61,18 @@ def server(shipped_model):
     else:
         process.kill()
         pytest.fail("server did not become healthy within 60 s")
-    yield url
-    process.terminate()
-    process.communicate(timeout=10)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
+@pytest.fixture
+def server(shipped_model):
+    """A real server for one test."""
+    with running_server() as url:
+        yield url
 
 
 def test_real_server_predicts_over_http_and_survives_bad_input(server):
