@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run dev test chromium train evaluate notebook lint screenshots clean
+.PHONY: run dev test system-packages train evaluate notebook lint screenshots clean
 
 $(VENV)/.app: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,16 +23,20 @@ run: $(VENV)/.app  ## serve at http://127.0.0.1:5000 with gunicorn (gunicorn.con
 dev: $(VENV)/.app  ## Flask's own server, one process (no gunicorn)
 	$(PY) FlaskApp/flaskapp.py --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.dev chromium  ## every test; MNIST_DIR must name the folder of the MNIST gz files
+test: $(VENV)/.dev system-packages  ## every test; MNIST_DIR must name the folder of the MNIST gz files
 	$(PY) -m pytest
 
-# The browser tests drive Debian's Chromium (Playwright's own download needs the internet).
+# Debian packages the tests drive: Chromium for the browser tests (Playwright's own browser
+# download needs the internet), PostgreSQL for the storage tests (they start their own server).
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-chromium:  ## install Debian's chromium when it is missing
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium for the browser tests"; \
+MISSING_PACKAGES = $(if $(shell command -v chromium),,chromium) \
+	$(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,postgresql)
+system-packages:  ## install Debian's chromium and postgresql when they are missing
+	@if [ -n "$(strip $(MISSING_PACKAGES))" ]; then \
+	  echo "Installing Debian's $(strip $(MISSING_PACKAGES)) for the tests"; \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(MISSING_PACKAGES) >/dev/null; \
+	fi
 
 train: $(VENV)/.app  ## retrain model.h5 from MNIST (downloads it when MNIST_DIR is unset)
 	$(PY) FlaskApp/kerasModel.py train
@@ -50,7 +54,7 @@ lint: $(VENV)/.dev
 
 SHOT_PORT ?= 5099
 SHOT := $(PY) scripts/screenshot.py --url http://127.0.0.1:$(SHOT_PORT)
-screenshots: $(VENV)/.dev chromium  ## re-make the README screenshots: light, dark and phone
+screenshots: $(VENV)/.dev system-packages  ## re-make the README screenshots: light, dark and phone
 	@$(PY) FlaskApp/flaskapp.py --port $(SHOT_PORT) >/dev/null 2>&1 & server=$$!; \
 	trap 'kill $$server' EXIT; \
 	$(SHOT) --out docs/screenshot.png && \

@@ -3,10 +3,11 @@
 Each worker builds the app (and so loads and warms up the model) when it starts, not at import
 in the master. Workers and threads: WEB_CONCURRENCY and GUNICORN_THREADS override the defaults.
 
-Chosen by measurement on a 2-core machine (`benchmarks/serve.py`, 1,000 drawings, load generator
-alongside; clients=16): 2 workers x 2 threads served 487 req/s, 2 x 4 463, 3 x 2 427, 1 x 8 269.
-One TensorFlow thread per operation: a 28x28 digit is too small to split across cores, and the
-workers already keep both busy (p50 with one client 3.5 ms, against 4.0 ms with TF's defaults).
+Chosen by measurement on a 2-core machine with the LiteRT runtime (1,500 drawings, load generator
+alongside, clients=16): 2 workers x 2 threads served 609 req/s (p99 40 ms), 2 x 4 611 (p99 58),
+3 x 2 590, 4 x 1 554, 1 x 4 426. Workers run the model with LiteRT and never import TensorFlow
+(90 MB per worker, not 683). TensorFlow gets one thread per operation where it runs (training,
+converting, FLASK_RUNTIME=tensorflow): a 28x28 digit is too small to split across cores.
 """
 
 import os

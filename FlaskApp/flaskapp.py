@@ -14,9 +14,11 @@ import os
 import sys
 import time
 
-import kerasModel
+import feedback_views
 import mnist
+import modelfile
 import preprocessing
+from api import MISSING, APIError, json_object, json_type
 from flask import Flask, jsonify, render_template, request
 from flask_cors import CORS
 from serving import ModelService, ModelUnavailable, TrainingSettings
@@ -26,37 +28,33 @@ logger = logging.getLogger(__name__)
 
 MEGABYTE = 1024 * 1024
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-MISSING = object()  # a field that was not sent at all, as opposed to one sent as null
-
-
-class APIError(Exception):
-    """A request the API cannot serve; becomes `{"error": message}` with `status`."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app around its model: defaults, then environment or `test_config`."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(
-        MODEL_PATH=str(kerasModel.DEFAULT_MODEL_PATH),
-        MNIST_DIR=str(kerasModel.DEFAULT_MNIST_DIR),
+        MODEL_PATH=str(modelfile.DEFAULT_MODEL_PATH),
+        MNIST_DIR=str(modelfile.DEFAULT_MNIST_DIR),
         MNIST_MIRRORS=mnist.DEFAULT_MIRRORS,
         TRAIN_IF_MISSING=True,
         TRAIN_EPOCHS=None,  # None: the default architecture's own recipe
         TRAIN_LIMIT=None,
+        # "auto": LiteRT when installed (no TensorFlow in the server), else "tensorflow".
+        RUNTIME="auto",
+        MODEL_CACHE_DIR=None,  # the converted model; default: the instance folder's models/
+        # Where people's corrections go: sqlite:///... or postgresql://...; default: SQLite in
+        # the instance folder (feedback.sqlite3).
+        DATABASE_URL=None,
         MAX_CONTENT_LENGTH=4 * MEGABYTE,
         MAX_FORM_MEMORY_SIZE=4 * MEGABYTE,
         # Other origins (pages on other sites) allowed to call the API; none by default.
         CORS_ORIGINS=[],
     )
     if test_config is None:
-        # FLASK_* variables (FLASK_MAX_CONTENT_LENGTH=...), plus the two the README documents.
+        # FLASK_* variables (FLASK_MAX_CONTENT_LENGTH=...), plus the three the README documents.
         app.config.from_prefixed_env()
-        for name in ("MODEL_PATH", "MNIST_DIR"):
+        for name in ("MODEL_PATH", "MNIST_DIR", "DATABASE_URL"):
             if os.environ.get(name):
                 app.config[name] = os.environ[name]
     else:
@@ -70,10 +68,16 @@ def create_app(test_config: dict | None = None) -> Flask:
             epochs=app.config["TRAIN_EPOCHS"] and int(app.config["TRAIN_EPOCHS"]),
             limit=app.config["TRAIN_LIMIT"],
         )
-    service = ModelService(app.config["MODEL_PATH"], training)
+    service = ModelService(
+        app.config["MODEL_PATH"],
+        training,
+        runtime=app.config["RUNTIME"],
+        cache_dir=app.config["MODEL_CACHE_DIR"] or os.path.join(app.instance_path, "models"),
+    )
     service.start()  # a broken model file stops start-up here, with a message that says why
     app.extensions["digit_model"] = service
 
+    feedback_views.init_app(app)
     register_errors(app)
     register_routes(app)
     register_security(app)
@@ -190,19 +194,7 @@ def image_bytes_from_request() -> bytes:
     """The image a client sent: JSON field `image`, or form field `imageBase64` (or a file)."""
     mimetype = request.mimetype
     if mimetype == "application/json":
-        payload = request.get_json(silent=True)
-        if payload is None:
-            raise APIError(
-                400,
-                'Expected a JSON object like {"image": "data:image/png;base64,..."}; '
-                f"received {request.content_length or 0} bytes that are not valid JSON.",
-            )
-        if not isinstance(payload, dict):
-            raise APIError(
-                400,
-                'Expected a JSON object like {"image": "data:image/png;base64,..."}; '
-                f"received a JSON {json_type(payload)}.",
-            )
+        payload = json_object('{"image": "data:image/png;base64,..."}')
         key = "imageBase64" if "imageBase64" in payload and "image" not in payload else "image"
         value, fields = payload.get(key, MISSING), sorted(payload)
     elif mimetype in FORM_TYPES:
@@ -233,12 +225,6 @@ def image_bytes_from_request() -> bytes:
     return preprocessing.decode_data_url(value)
 
 
-def json_type(value: object) -> str:
-    """The JSON name of a decoded value's type, for error messages."""
-    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
-    return names.get(type(value), "number")
-
-
 def main(argv: list[str] | None = None) -> int:
     """Serve the app with Flask's own server (for production, see gunicorn.conf.py)."""
     parser = argparse.ArgumentParser(description="Serve the draw-a-digit app.")
@@ -255,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         app = create_app()
-    except kerasModel.ModelFileError as exc:
+    except (modelfile.ModelFileError, feedback_views.FeedbackError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     app.run(host=args.host, port=args.port, debug=args.debug, use_reloader=False, threaded=True)

@@ -8,16 +8,23 @@ output a softmax over the ten digits. Any model file that keeps it can be droppe
                                         [--out model.h5] [--mnist-dir DIR] [--limit N]
 
 writes the model and its card (model.json). `python FlaskApp/evaluation.py` evaluates it.
+`--with-feedback [--database-url URL]` adds people's corrections (see feedback.py) and reports
+accuracy on a held-out share of them before and after.
 
     python FlaskApp/kerasModel.py export [--model model.h5] [--to exported/digits/1]
 
-writes a TensorFlow SavedModel for TensorFlow Serving.
+writes a TensorFlow SavedModel for TensorFlow Serving, and
+
+    python FlaskApp/kerasModel.py tflite [--model model.h5] [--to exported/model.tflite]
+
+the LiteRT (TensorFlow Lite) file the server runs (`lite.py` calls it when it needs one).
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
+import contextlib
+import io
 import json
 import logging
 import os
@@ -32,29 +39,31 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter quiet
 
+import modelfile  # noqa: E402
+from modelfile import (  # noqa: E402, F401  (re-exported: kerasModel.ModelFileError etc.)
+    DEFAULT_MNIST_DIR,
+    DEFAULT_MODEL_PATH,
+    ROOT,
+    ModelFileError,
+    card_path,
+    file_sha256,
+    load_card,
+)
+
 
 def _load_tensorflow_quietly() -> None:
     """Import TensorFlow and set up its devices with its C++ start-up lines held back.
 
     Those lines (oneDNN notices, the CUDA probe on a machine without a GPU) are written from C++
-    before TensorFlow's logging is set up, so TF_CPP_MIN_LOG_LEVEL cannot hold them back: file
-    descriptor 2 points at /dev/null meanwhile. Python errors still raise as usual, and
-    TF_CPP_MIN_LOG_LEVEL=0 shows everything.
+    before TensorFlow's logging is set up, so TF_CPP_MIN_LOG_LEVEL cannot hold them back.
     """
-    if os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0" or "tensorflow" in sys.modules:
+    if "tensorflow" in sys.modules:
         return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
+    with modelfile.quiet_stderr():
         import tensorflow
 
         tensorflow.config.list_physical_devices()
         tensorflow.constant(0.0) + 1.0  # the first operation reports the CPU's features
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 _load_tensorflow_quietly()
@@ -69,19 +78,12 @@ from keras import layers  # noqa: E402
 
 NUM_CLASSES = 10
 PIXELS = preprocessing.SIZE * preprocessing.SIZE
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL_PATH = ROOT / "model.h5"
-DEFAULT_MNIST_DIR = Path(__file__).resolve().parent / "mnist_data"
 
 BATCH_SIZE = 128
 VALIDATION_SHARE = 0.1  # held out of the training set; the test set is only for evaluation
 SEED = 0
 
 Progress = Callable[[dict], None]
-
-
-class ModelFileError(RuntimeError):
-    """A model file exists but cannot be used."""
 
 
 def build_dense() -> keras.Model:
@@ -377,20 +379,6 @@ def load(path: str | os.PathLike) -> keras.Model:
     return model
 
 
-def card_path(model_path: str | os.PathLike) -> Path:
-    """Where a model's card lives: beside the model file, as JSON (model.h5 -> model.json)."""
-    return Path(model_path).with_suffix(".json")
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def model_card(model: keras.Model, training: dict, metrics: dict) -> dict:
     """What a model is, how it was trained and how well it does, as plain JSON-ready data."""
     return {
@@ -428,12 +416,39 @@ def save_card(card: dict, model_path: str | os.PathLike) -> Path:
     return path
 
 
-def load_card(model_path: str | os.PathLike) -> dict | None:
-    """The card beside a model file, or None when there is none or it is unreadable."""
+FEEDBACK_REPEAT = 20  # each correction counts this many times among 60,000 MNIST digits
+
+
+def feedback_data(url: str, model_path: str | os.PathLike) -> dict:
+    """The stored corrections split for training, with the current model's held-out accuracy."""
+    import feedback  # SQLAlchemy, only when training with corrections
+
+    store = feedback.FeedbackStore(url)
     try:
-        return json.loads(card_path(model_path).read_text())
-    except (OSError, ValueError):
-        return None
+        split = store.split()
+    finally:
+        store.close()
+    held_fields, held_labels = split["held_out"]
+    before = None
+    if Path(model_path).exists() and len(held_labels):
+        before = accuracy(load(model_path), preprocessing.scale_mnist(held_fields), held_labels)
+    return {
+        "database": _without_password(url),
+        "train": len(split["train"][1]),
+        "held_out": len(held_labels),
+        "repeat": FEEDBACK_REPEAT,
+        "held_out_share": feedback.HOLDOUT_SHARE,
+        "held_out_accuracy_before": before,
+        "train_set": split["train"],
+        "held_out_set": split["held_out"],
+    }
+
+
+def _without_password(url: str) -> str:
+    """A database URL without its password, for the model card."""
+    import sqlalchemy
+
+    return sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
 
 
 def train_and_save(
@@ -445,10 +460,16 @@ def train_and_save(
     epochs: int | None = None,
     limit: int | None = None,
     seed: int = SEED,
+    feedback_url: str | None = None,
     progress: Progress | None = None,
     verbose: int = 0,
 ) -> tuple[keras.Model, dict]:
-    """Fetch MNIST if needed, train, evaluate on the test set and save atomically to `path`."""
+    """Fetch MNIST if needed, train, evaluate on the test set and save atomically to `path`.
+
+    With `feedback_url`, people's corrections from that database join the training digits
+    (`FEEDBACK_REPEAT` times each), except a held-out share (`feedback.is_held_out`) on which the
+    model at `path` before training and the new model are both evaluated.
+    """
     report = progress or (lambda _: None)
     report({"stage": "loading MNIST"})
     (x_train, y_train), (x_test, y_test) = mnist.load_mnist(
@@ -456,6 +477,13 @@ def train_and_save(
     )
     if limit:
         x_train, y_train = x_train[:limit], y_train[:limit]
+    corrections = None
+    if feedback_url:
+        report({"stage": "loading people's corrections"})
+        corrections = feedback_data(feedback_url, path)
+        fields, labels = corrections.pop("train_set")
+        x_train = np.concatenate([x_train, np.repeat(fields, FEEDBACK_REPEAT, axis=0)])
+        y_train = np.concatenate([y_train, np.repeat(labels, FEEDBACK_REPEAT)])
     report({"stage": f"preparing {len(y_train):,} training digits, then training"})
     arch = arch or DEFAULT_ARCH
     recipe = RECIPES[arch]
@@ -491,6 +519,12 @@ def train_and_save(
         "mnist_test_accuracy": accuracy(model, preprocessing.scale_mnist(x_test), y_test),
         "validation_accuracy": round(float(max(val_accuracy)), 4),
     }
+    if corrections is not None:
+        fields, labels = corrections.pop("held_out_set")
+        after = accuracy(model, preprocessing.scale_mnist(fields), labels) if len(labels) else None
+        training["feedback"] = corrections
+        metrics["feedback_held_out_accuracy"] = after
+        metrics["feedback_held_out_accuracy_before"] = corrections["held_out_accuracy_before"]
     save_atomic(model, path)
     save_card(model_card(model, training, metrics), path)
     summary = {"train_seconds": seconds, "epochs_run": len(val_accuracy), **metrics}
@@ -511,6 +545,48 @@ def export(model: keras.Model, path: str | os.PathLike) -> Path:
     return path
 
 
+def model_facts(model: keras.Model) -> dict:
+    """What can be read from a model itself: enough for /api/model when it has no card."""
+    return {
+        "architecture": model.name,
+        "parameters": int(model.count_params()),
+        "input": {"shape": list(model.input_shape)},
+    }
+
+
+def to_tflite(model: keras.Model) -> bytes:
+    """The model as a TensorFlow Lite (LiteRT) flat buffer, float32, one digit per call."""
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    absl_logger = logging.getLogger("absl")
+    level = absl_logger.level
+    absl_logger.setLevel(logging.ERROR)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), modelfile.quiet_stderr():
+            return converter.convert()  # it lists the traced endpoints on stdout
+    finally:
+        absl_logger.setLevel(level)
+
+
+def write_tflite(model_path: str | os.PathLike, out: str | os.PathLike) -> Path:
+    """Convert a model file (checked like `load`) to `out` (.tflite) and its facts (.json)."""
+    model = load(model_path)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    facts = out.with_suffix(".json")
+    for path, data in ((out, to_tflite(model)), (facts, json.dumps(model_facts(model)).encode())):
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)  # readers never see half a file
+    return out
+
+
+def feedback_url(args: argparse.Namespace) -> str:
+    """The corrections' database for --with-feedback."""
+    import feedback
+
+    return args.database_url or feedback.url_from_environment()
+
+
 def _print_stage(progress: dict) -> None:
     """Print the stages of a command-line run; Keras' own output covers the epochs."""
     if progress.get("stage") != "training":
@@ -522,7 +598,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("command", choices=["train", "export"])
+    parser.add_argument("command", choices=["train", "export", "tflite"])
     parser.add_argument(
         "--mnist-dir",
         default=os.environ.get("MNIST_DIR") or DEFAULT_MNIST_DIR,
@@ -533,12 +609,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, help="default: the architecture's recipe")
     parser.add_argument("--limit", type=int, help="train on the first N training digits only")
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--to", default="exported/digits/1", help="export: SavedModel folder")
+    parser.add_argument(
+        "--with-feedback",
+        action="store_true",
+        help="train: add people's corrections, evaluating on a held-out share before and after",
+    )
+    parser.add_argument(
+        "--database-url",
+        help="the corrections (default: $DATABASE_URL, else FlaskApp/instance/feedback.sqlite3)",
+    )
+    parser.add_argument(
+        "--to",
+        help="export: SavedModel folder (exported/digits/1); tflite: file (exported/model.tflite)",
+    )
     args = parser.parse_args(argv)
 
-    if args.command == "export":  # --model model.h5 --out is the same option: use --to
-        print(f"exported {export(load(args.model), args.to)}")
-        return 0
+    try:  # --model model.h5 --out is the same option: the other commands write to --to
+        if args.command == "export":
+            print(f"exported {export(load(args.model), args.to or 'exported/digits/1')}")
+            return 0
+        if args.command == "tflite":
+            print(f"converted {write_tflite(args.model, args.to or 'exported/model.tflite')}")
+            return 0
+    except ModelFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     _, metrics = train_and_save(
         args.model,
         args.mnist_dir,
@@ -546,6 +641,7 @@ def main(argv: list[str] | None = None) -> int:
         epochs=args.epochs,
         limit=args.limit,
         seed=args.seed,
+        feedback_url=feedback_url(args) if args.with_feedback else None,
         progress=_print_stage,
         verbose=2,  # Keras prints each epoch itself
     )

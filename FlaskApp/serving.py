@@ -3,18 +3,25 @@
 `ModelService` owns the one model of a server process. `start()` loads the model file; when the
 file is missing it trains one in a background thread from MNIST (saving it atomically) and, until
 that is done, `predict` raises `ModelUnavailable` carrying the training progress. A model file that
-exists but cannot be read stops start-up with `kerasModel.ModelFileError`: it is never silently
+exists but cannot be read stops start-up with `modelfile.ModelFileError`: it is never silently
 trained over. Nothing here knows about Flask.
+
+Two runtimes answer (`RUNTIMES`): LiteRT, the default wherever it is installed, runs the model
+file converted to TensorFlow Lite, so the process never imports TensorFlow (about 640 MB less
+per server worker); "tensorflow" runs the Keras model itself as a traced `tf.function`.
+TensorFlow is imported only for that runtime, for converting, and for first-run training.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import kerasModel
+import lite
+import modelfile
 import numpy as np
 
 logger = logging.getLogger(__name__)
@@ -51,16 +58,33 @@ class TrainingSettings:
     limit: int | None = None
 
 
+RUNTIMES = ("auto", "litert", "tensorflow")
+
+
 class ModelService:
     """Holds the server's model; states: starting, training, ready, failed."""
 
-    def __init__(self, model_path: str | Path, training: TrainingSettings | None) -> None:
+    def __init__(
+        self,
+        model_path: str | Path,
+        training: TrainingSettings | None,
+        *,
+        runtime: str = "auto",
+        cache_dir: str | Path | None = None,
+    ) -> None:
+        if runtime not in RUNTIMES:
+            raise ValueError(f"Unknown runtime {runtime!r}: choose one of {', '.join(RUNTIMES)}.")
+        if runtime == "auto":
+            runtime = "litert" if lite.available() else "tensorflow"
+        elif runtime == "litert" and not lite.available():
+            raise ValueError("The LiteRT runtime needs the ai-edge-litert package (requirements).")
         self.model_path = Path(model_path)
         self.training = training
+        self.runtime = runtime
+        self.cache_dir = Path(cache_dir) if cache_dir else self.model_path.parent / ".model-cache"
         self.state = "starting"
         self.progress: dict = {}
         self.error: str | None = None
-        self.model = None
         self.card: dict = {}
         self._forward = None
         self._thread: threading.Thread | None = None
@@ -68,11 +92,11 @@ class ModelService:
     def start(self) -> None:
         """Load the model file, or start training one when it is missing and training is allowed."""
         if self.model_path.exists():
-            self._serve(kerasModel.load(self.model_path))
-            logger.info("model loaded from %s", self.model_path)
+            self._serve()
+            logger.info("model loaded from %s (%s)", self.model_path, self.runtime)
             return
         if self.training is None:
-            raise kerasModel.ModelFileError(
+            raise modelfile.ModelFileError(
                 f"No model file at {self.model_path}, and training on first run is turned off. "
                 "Train one with `python FlaskApp/kerasModel.py train`."
             )
@@ -92,7 +116,9 @@ class ModelService:
         """Train, save atomically, then serve the new model (runs in a background thread)."""
         settings = self.training
         try:
-            model, metrics = kerasModel.train_and_save(
+            import kerasModel  # TensorFlow, only in the process that trains
+
+            _, metrics = kerasModel.train_and_save(
                 self.model_path,
                 settings.mnist_dir,
                 mirrors=settings.mirrors,
@@ -106,34 +132,46 @@ class ModelService:
             self.state = "failed"
             return
         logger.info("trained and saved %s: %s", self.model_path, metrics)
-        self._serve(model)
+        try:
+            self._serve()
+        except Exception as exc:
+            logger.exception("serving the trained model failed")
+            self.error = str(exc)
+            self.state = "failed"
 
     def _report(self, progress: dict) -> None:
         """Keep the latest training progress (a new dict each time, so readers see a whole one)."""
         self.progress = dict(progress)
 
-    def _serve(self, model) -> None:
-        """Compile the model's forward pass, warm it up with one call, then take traffic."""
-        forward = kerasModel.compiled(model)
+    def _serve(self) -> None:
+        """Load the model file into the runtime, warm it up with one call, then take traffic."""
+        if self.runtime == "litert":
+            path, facts = lite.converted(self.model_path, self.cache_dir)
+            forward = lite.LiteForward(path)
+            runtime = f"LiteRT {lite.version()}"
+        else:
+            import kerasModel
+
+            model = kerasModel.load(self.model_path)
+            forward = kerasModel.compiled(model)
+            facts = kerasModel.model_facts(model)
+            runtime = f"TensorFlow {sys.modules['tensorflow'].__version__} (tf.function)"
         forward(np.zeros((1, 28, 28), np.float32))
-        self.card = self._describe(model)
+        self.card = {**self._describe(facts), "runtime": runtime}
         self._forward = forward
-        self.model = model
         self.state = "ready"
 
-    def _describe(self, model) -> dict:
+    def _describe(self, facts: dict) -> dict:
         """The model card beside the file, when it describes this very file; else the basics."""
-        sha256 = kerasModel.file_sha256(self.model_path)
-        card = kerasModel.load_card(self.model_path)
+        sha256 = modelfile.file_sha256(self.model_path)
+        card = modelfile.load_card(self.model_path)
         if card is not None and card.get("file", {}).get("sha256") == sha256:
             return card
         found = "is for another model file" if card else "was not found"
         return {
-            "architecture": model.name,
-            "parameters": int(model.count_params()),
-            "input": {"shape": list(model.input_shape)},
+            **facts,
             "file": {"name": self.model_path.name, "sha256": sha256},
-            "note": f"The model card {kerasModel.card_path(self.model_path).name} {found}; "
+            "note": f"The model card {modelfile.card_path(self.model_path).name} {found}; "
             "these facts are read from the model file itself.",
         }
 
@@ -148,7 +186,7 @@ class ModelService:
 
     def _ready(self) -> None:
         """Raise ModelUnavailable unless a model is serving."""
-        if self.model is None:
+        if self._forward is None:
             if self.state == "failed":
                 message = f"Training a model on first run failed: {self.error}"
             else:

@@ -14,7 +14,7 @@ def create_app():
     """The production app with its compiled forward pass swapped for `model.predict`."""
     app = flaskapp.create_app()
     service = app.extensions["digit_model"]
-    model = service.model
+    model = kerasModel.load(service.model_path)
     service._forward = lambda fields: model.predict(
         kerasModel.as_model_input(model, fields), verbose=0
     )

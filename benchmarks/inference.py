@@ -4,9 +4,10 @@
 
 Prints median, 90th and 99th percentile milliseconds for one digit at a time (batch of one):
   * eager:    `model(x, training=False)`, Keras layer by layer in Python;
-  * compiled: `kerasModel.compiled(model)`, the traced graph the server uses;
-  * pipeline: decode a 280x280 canvas PNG, normalise it, compiled model call (what /predict does
-    besides JSON).
+  * compiled: `kerasModel.compiled(model)`, the traced graph of the TensorFlow runtime;
+  * LiteRT:   the model converted to TensorFlow Lite (`lite.LiteForward`), what the server runs;
+  * pipeline: decode a canvas PNG, normalise it, LiteRT model call (what /predict does besides
+    JSON).
 A benchmark, not a test: the figures depend on the machine; the README quotes them.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "FlaskApp"))
 
 import kerasModel  # noqa: E402
+import lite  # noqa: E402
 import numpy as np  # noqa: E402
 import preprocessing  # noqa: E402
 import sketches  # noqa: E402
@@ -47,14 +50,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     model = kerasModel.load(args.model)
     forward = kerasModel.compiled(model)
+    with tempfile.TemporaryDirectory() as cache:
+        litert = lite.LiteForward(lite.converted(args.model, cache)[0])
     png = sketches.stroke_drawing(sketches.SKETCHES[(7, "crossed")], 7).png
     field = preprocessing.normalise_bytes(png)[None]
     x = kerasModel.as_model_input(model, field)
     rows = {
         "eager model(x)": timed(lambda: model(x, training=False).numpy(), args.n),
         "compiled": timed(lambda: forward(field), args.n),
-        "pipeline (decode+normalise+compiled)": timed(
-            lambda: forward(preprocessing.normalise_bytes(png)[None]), args.n // 4
+        "LiteRT": timed(lambda: litert(field), args.n),
+        "pipeline (decode+normalise+LiteRT)": timed(
+            lambda: litert(preprocessing.normalise_bytes(png)[None]), args.n // 4
         ),
     }
     print(f"{model.name} ({model.count_params():,} parameters), one digit per call, milliseconds")

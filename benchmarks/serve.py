@@ -2,11 +2,13 @@
 
     BENCH_DIR=../shared/bench python benchmarks/serve.py [--n 2000] [--workers 2] [--threads 2]
 
-For each server (production: `gunicorn -c gunicorn.conf.py`; baseline: the same app with
-`model.predict` per request, `benchmarks/baseline.py`) it measures the time from start to a
-healthy /healthz, runs `predict_bench.py` from BENCH_DIR at concurrency 1 and 16 (the load
-generator runs beside the server on the same machine), and reads each worker's resident memory.
-Prints a table the README quotes. A benchmark, not a test.
+For each server (production: `gunicorn -c gunicorn.conf.py`, with LiteRT as shipped and with
+the TensorFlow runtime; baseline: the same app with `model.predict` per request,
+`benchmarks/baseline.py`) it measures the time from start to a healthy /healthz (LiteRT: first
+with an empty conversion cache, then again with model.h5 converted), runs `predict_bench.py`
+from BENCH_DIR at concurrency 1 and 16 (the load generator runs beside the server on the same
+machine), and reads each worker's resident memory. Prints a table the README quotes.
+A benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -16,27 +18,38 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from load import ROOT, free_port, rss_mb, wait_healthy, workers_of
 
 
-def serve_and_measure(name: str, app: str, args, bench: Path) -> list[dict]:
-    """Start one server, measure it, stop it; one row per concurrency."""
+def start_server(app: str, args, env: dict) -> tuple[subprocess.Popen, str, float]:
+    """Start gunicorn with the repo's settings; the process, its URL and seconds to healthy."""
     port = free_port()
     env = {
         **os.environ,
         "WEB_CONCURRENCY": str(args.workers),
         "GUNICORN_THREADS": str(args.threads),
+        **env,
     }
     command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
     command += ["--bind", f"127.0.0.1:{port}", "--pythonpath", "FlaskApp,benchmarks", app]
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+    url = f"http://127.0.0.1:{port}"
     try:
-        url = f"http://127.0.0.1:{port}"
-        startup = wait_healthy(url, process)
+        return process, url, wait_healthy(url, process)
+    except BaseException:
+        process.kill()
+        raise
+
+
+def serve_and_measure(name: str, app: str, args, bench: Path, env: dict) -> list[dict]:
+    """Start one server, measure it, stop it; one row per concurrency."""
+    process, url, startup = start_server(app, args, env)
+    try:
         # Every worker answers once before the clock starts (each loads its own model).
         subprocess.run(
             [
@@ -102,9 +115,18 @@ def main(argv: list[str] | None = None) -> int:
     if not args.bench_dir:
         parser.error("needs the folder of predict_bench.py: --bench-dir or BENCH_DIR")
     bench = Path(args.bench_dir)
-    rows = serve_and_measure("production", "flaskapp:create_app()", args, bench)
+    production = "flaskapp:create_app()"
+    with tempfile.TemporaryDirectory() as cache:
+        # An empty cache: the first start includes converting model.h5 for LiteRT.
+        env = {"FLASK_MODEL_CACHE_DIR": cache}
+        rows = serve_and_measure("production (LiteRT)", production, args, bench, env)
+        process, _, warm_start = start_server(production, args, env)  # converted already
+        process.terminate()
+        process.wait(30)
+    tensorflow = {"FLASK_RUNTIME": "tensorflow"}
+    rows += serve_and_measure("production (TensorFlow)", production, args, bench, tensorflow)
     if not args.no_baseline:
-        rows += serve_and_measure("baseline", "baseline:create_app()", args, bench)
+        rows += serve_and_measure("baseline", "baseline:create_app()", args, bench, tensorflow)
     print(
         f"{args.n:,} drawings, {args.workers} workers x {args.threads} threads, "
         f"load generator on the same {os.cpu_count()}-core machine"
@@ -120,9 +142,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['p50']:.1f} | {r['p90']:.1f} | {r['p99']:.1f} | {r['req_s']:.0f} | "
             f"{r['rss_mb']:.0f} | {r['startup_s']:.1f} |"
         )
+    print(f"start to healthy with model.h5 already converted: {warm_start:.1f} s")
     base = {r["concurrency"]: r for r in rows if r["server"] == "baseline"}
     for r in rows:
-        if r["server"] == "production" and r["concurrency"] in base:
+        if r["server"] == "production (LiteRT)" and r["concurrency"] in base:
             b = base[r["concurrency"]]
             print(
                 f"clients {r['concurrency']}: {r['req_s'] / b['req_s']:.1f}x the baseline's "

@@ -1,8 +1,15 @@
-"""Shared fixtures: MNIST from MNIST_DIR, a tiny model for fast route tests, the shipped model."""
+"""Shared fixtures: MNIST from MNIST_DIR, a tiny model for fast route tests, the shipped model,
+and databases (SQLite files, a throwaway PostgreSQL server) for the feedback storage."""
 
 from __future__ import annotations
 
+import functools
 import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
 from pathlib import Path
 
 import flaskapp
@@ -10,6 +17,7 @@ import keras
 import kerasModel
 import mnist
 import numpy as np
+import psycopg
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,3 +80,78 @@ def shipped_client():
     """A test client of the app around the shipped model.h5."""
     app = flaskapp.create_app({"MODEL_PATH": str(SHIPPED_MODEL), "TRAIN_IF_MISSING": False})
     return app.test_client()
+
+
+def _postgres_bin() -> Path | None:
+    """The newest Debian PostgreSQL server's bin folder, if one is installed."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: p.parts[-3])
+    return found[-1].parent if found else None
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL server for the session: its URL (to the `postgres` database).
+
+    TEST_DATABASE_URL names an existing server instead. Without either, the tests that need
+    PostgreSQL fail, saying how to get it: they are never skipped.
+    """
+    if os.environ.get("TEST_DATABASE_URL"):
+        yield os.environ["TEST_DATABASE_URL"]
+        return
+    bindir = _postgres_bin()
+    if bindir is None:
+        pytest.fail(
+            "These tests need a PostgreSQL server: install Debian's postgresql package "
+            "(`make test` does), or set TEST_DATABASE_URL to a server they may create databases on."
+        )
+    # As root, the server must run as the postgres user (PostgreSQL refuses root).
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    folder = Path(tempfile.mkdtemp(prefix="digits-postgres-"))
+    if as_user:
+        shutil.chown(folder, "postgres", "postgres")
+    data, port = folder / "data", free_port()
+    run = functools.partial(subprocess.run, check=True, capture_output=True, text=True)
+    try:
+        run([*as_user, bindir / "initdb", "-D", data, "-U", "digits", "--auth=trust", "-E", "UTF8"])
+        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
+        run(
+            [
+                *as_user,
+                bindir / "pg_ctl",
+                "-D",
+                data,
+                "-o",
+                options,
+                "-l",
+                folder / "log",
+                "-w",
+                "start",
+            ]
+        )
+    except subprocess.CalledProcessError as exc:
+        log = (folder / "log").read_text() if (folder / "log").exists() else ""
+        pytest.fail(f"Could not start PostgreSQL from {bindir}: {exc.stderr}{exc.stdout}{log}")
+    try:
+        yield f"postgresql://digits@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*as_user, bindir / "pg_ctl", "-D", data, "-m", "immediate", "stop"])
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """An empty database for one test: an SQLite file, or a new database on the server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'feedback.sqlite3'}"
+    server = request.getfixturevalue("postgres_server")
+    name = f"digits_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return server.rsplit("/", 1)[0] + "/" + name
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

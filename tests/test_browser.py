@@ -8,12 +8,14 @@ anything and logged no console error.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
 
 import pytest
 import sketches
+from feedback import FeedbackStore
 from playwright.sync_api import sync_playwright
 from test_server import running_server
 
@@ -48,9 +50,15 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="module")
-def live_url(shipped_model):
+def live_database(tmp_path_factory) -> str:
+    """Where the module's server keeps people's corrections: an SQLite file of its own."""
+    return f"sqlite:///{tmp_path_factory.mktemp('feedback') / 'feedback.sqlite3'}"
+
+
+@pytest.fixture(scope="module")
+def live_url(shipped_model, live_database):
     """The app served by its own entry point with the shipped model, for the whole module."""
-    with running_server() as url:
+    with running_server({"DATABASE_URL": live_database}) as url:
         yield url
 
 
@@ -397,3 +405,89 @@ def test_page_is_accessible_by_its_labels(desktop):
     assert page.locator("[aria-live]").count() >= 1
     assert page.locator("script:not([src])").count() == 0  # no inline scripts
     assert page.locator("[onclick], [onload], [oninput]").count() == 0
+
+
+def test_a_correction_goes_from_the_page_to_the_database(desktop, live_url, live_database):
+    page = desktop.page
+    assert page.locator("#feedback").is_hidden()  # nothing to correct yet
+    draw_with_mouse(page, sketches.SKETCHES[(7, "crossed")])
+    assert settled_prediction(page) == "7"
+    assert page.locator("#feedback-prompt").text_content() == "Wrong? Tap the digit you drew"
+    choices = page.locator("#feedback button[data-label]")
+    assert choices.count() == 10 and page.get_by_role("button", name="I drew a 1").is_enabled()
+
+    with page.expect_response("**/api/feedback") as answer:
+        page.get_by_role("button", name="I drew a 1").click()
+    response = answer.value
+    sent = response.request.post_data_json
+    assert response.status == 201
+    assert (sent["label"], sent["predicted"]) == (1, 7)
+    page.wait_for_function(
+        "() => document.querySelector('#feedback-status').textContent.startsWith('Thanks')"
+    )
+    assert page.locator("#feedback-status").text_content() == (
+        "Thanks! Saved as a 1: the next model learns from it."
+    )
+    assert all(choices.nth(i).is_disabled() for i in range(10))
+    assert page.get_by_role("button", name="I drew a 1").get_attribute("aria-pressed") == "true"
+
+    store = FeedbackStore(live_database)  # what the server committed, read back independently
+    record_id = response.json()["id"]
+    (record,) = [r for r in store.recent(500) if r["id"] == record_id]
+    assert (record["label"], record["predicted"]) == (1, 7)
+    assert record["model_version"].startswith("cnn-")
+    assert record["probabilities"].index(max(record["probabilities"])) == 7
+    png = base64.b64decode(sent["image"].split(",", 1)[1])
+    assert store.image(record_id) == png  # exactly the drawing the page sent
+    store.close()
+
+    page.goto(live_url + "/feedback")  # the review page shows it, with both thumbnails
+    item = page.locator(f'li.correction[data-id="{record_id}"]')
+    assert item.locator(".label").text_content() == "1"
+    assert item.locator(".predicted").text_content() == "7"
+    for thumbnail in ("img.drawing", "img.field"):
+        image = item.locator(thumbnail)
+        image.scroll_into_view_if_needed()
+        page.wait_for_function("(img) => img.complete", arg=image.element_handle())
+        assert image.evaluate("(img) => img.naturalWidth") > 0
+
+
+def test_feedback_is_offered_again_for_each_new_drawing_and_hidden_on_clear(desktop):
+    page = desktop.page
+    draw_with_mouse(page, sketches.SKETCHES[(4, "open")])
+    assert settled_prediction(page) == "4"
+    with page.expect_response("**/api/feedback"):
+        page.get_by_role("button", name="I drew a 4").click()
+    page.wait_for_function(
+        "() => document.querySelector('#feedback-status').textContent.startsWith('Thanks')"
+    )
+    assert page.locator("#feedback-status").text_content() == "Thanks for confirming it is a 4."
+    page.keyboard.press("Escape")
+    assert page.locator("#feedback").is_hidden()
+    draw_with_mouse(page, sketches.SKETCHES[(2, "curve")])
+    assert settled_prediction(page) == "2"
+    assert page.locator("#feedback").is_visible()
+    assert page.locator("#feedback-status").text_content() == ""
+    assert page.get_by_role("button", name="I drew a 4").get_attribute("aria-pressed") == "false"
+
+
+def test_a_failed_correction_says_why_and_can_be_sent_again(browser, live_url):
+    watched = open_page(browser, live_url, DESKTOP)
+    page = watched.page
+    message = "The feedback database is unavailable; please try again later."
+    page.route("**/api/feedback", fulfil(503, {"error": message}))
+    draw_with_mouse(page, sketches.SKETCHES[(3, "round")])
+    assert settled_prediction(page) == "3"
+    page.get_by_role("button", name="I drew an 8").click()
+    page.wait_for_function(
+        "(text) => document.querySelector('#feedback-status').textContent === text", arg=message
+    )
+    assert page.locator("#feedback-status").get_attribute("data-tone") == "error"
+    assert page.get_by_role("button", name="I drew an 8").is_enabled()
+    page.unroute("**/api/feedback")
+    with page.expect_response("**/api/feedback") as answer:
+        page.get_by_role("button", name="I drew an 8").click()
+    assert answer.value.status == 201
+    watched.page.context.close()
+    assert watched.foreign == []
+    assert all("Failed to load resource" in e for e in watched.errors), watched.errors

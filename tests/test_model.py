@@ -10,6 +10,7 @@ import json
 
 import drawings
 import kerasModel
+import lite
 import numpy as np
 import preprocessing
 import pytest
@@ -74,4 +75,5 @@ def test_shipped_model_card_describes_the_shipped_file(shipped_client):
         card["metrics"]["mnist_test_accuracy"], abs=1e-4
     )
     response = shipped_client.get("/api/model")
-    assert response.status_code == 200 and response.get_json() == card
+    runtime = f"LiteRT {lite.version()}"  # the card, and what runs it
+    assert response.status_code == 200 and response.get_json() == {**card, "runtime": runtime}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
+import os
 import subprocess
 import sys
 import time
@@ -13,16 +13,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 from test_api import SEVEN_URL
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def request(url: str, body: dict | None = None) -> tuple[int, dict]:
@@ -38,12 +32,16 @@ def request(url: str, body: dict | None = None) -> tuple[int, dict]:
 
 
 @contextlib.contextmanager
-def running_server():
-    """The app served by its own entry point, with the shipped model, on a free port."""
+def started_server(env: dict | None = None):
+    """The app served by its own entry point, with the shipped model, on a free port.
+
+    Yields the URL and the server process; `env` adds environment variables (DATABASE_URL).
+    """
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "FlaskApp/flaskapp.py", "--port", str(port)],
         cwd=ROOT,
+        env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -62,10 +60,18 @@ def running_server():
         process.kill()
         pytest.fail("server did not become healthy within 60 s")
     try:
-        yield url
+        yield url, process
     finally:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         process.communicate(timeout=10)
+
+
+@contextlib.contextmanager
+def running_server(env: dict | None = None):
+    """The URL of `started_server`."""
+    with started_server(env) as (url, _):
+        yield url
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 // Draw-a-digit front end: one ES module, no globals, no dependencies.
-// The server passes the predict URL in `data-predict-url` on #app.
+// The server passes its URLs in `data-predict-url`, `data-model-url` and `data-feedback-url` on #app.
 
 // Pen sizes are expressed against this canvas width so a digit keeps its proportions on any
 // screen; the MNIST preprocessing on the server expects strokes about 1/20 of the canvas wide.
@@ -26,9 +26,13 @@ const probabilities = document.getElementById("probabilities");
 const modelInput = document.getElementById("model-input");
 const status = document.getElementById("status");
 const resultCard = document.querySelector(".result");
+const feedbackBox = document.getElementById("feedback");
+const feedbackStatus = document.getElementById("feedback-status");
+const digitChoices = Array.from(feedbackBox.querySelectorAll("button[data-label]"));
 
 const predictUrl = app.dataset.predictUrl;
 const modelUrl = app.dataset.modelUrl;
+const feedbackUrl = app.dataset.feedbackUrl;
 const ctx = canvas.getContext("2d");
 const modelCtx = modelInput.getContext("2d");
 const darkScheme = window.matchMedia("(prefers-color-scheme: dark)");
@@ -42,6 +46,8 @@ let autoTimer = 0;
 let retryTimer = 0;
 let requestSeq = 0;
 let inFlight = null;
+/** The drawing (data URL) behind the answer on screen and the digit answered, for feedback. */
+let answered = null;
 
 /** Set the one-line status message; `tone` is "", "busy", "warn" or "error". */
 function setStatus(text, tone = "") {
@@ -53,6 +59,11 @@ function setStatus(text, tone = "") {
 function percent(p) {
   if (p > 0 && p < 0.005) return "<1%";
   return `${Math.round(p * 100)}%`;
+}
+
+/** A digit with its article, as said aloud: "a 7", "an 8". */
+function aDigit(digit) {
+  return `${digit === 8 ? "an" : "a"} ${digit}`;
 }
 
 /** The pen width in CSS pixels for a canvas `cssWidth` wide. */
@@ -197,6 +208,65 @@ function resetResult() {
   modelCtx.clearRect(0, 0, modelInput.width, modelInput.height);
   delete modelInput.dataset.filled;
   resultCard.classList.remove("is-unsure");
+  hideFeedback();
+}
+
+/** Offer "Wrong? Tap the digit you drew" for the answer now on screen. */
+function offerFeedback(image, digit) {
+  answered = { image, digit };
+  for (const button of digitChoices) {
+    button.disabled = false;
+    button.setAttribute("aria-pressed", "false");
+  }
+  feedbackStatus.textContent = "";
+  delete feedbackStatus.dataset.tone;
+  feedbackBox.hidden = false;
+}
+
+function hideFeedback() {
+  answered = null;
+  feedbackBox.hidden = true;
+}
+
+/** Send the digit the person says they drew, with the drawing and the answer they saw. */
+async function sendFeedback(label) {
+  if (!answered) return;
+  const { image, digit } = answered;
+  for (const button of digitChoices) {
+    button.disabled = true;
+    button.setAttribute("aria-pressed", String(Number(button.dataset.label) === label));
+  }
+  delete feedbackStatus.dataset.tone;
+  feedbackStatus.textContent = "Sending…";
+  let response;
+  let body = null;
+  try {
+    response = await fetch(feedbackUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ image, label, predicted: digit }),
+    });
+    body = await response.json().catch(() => null);
+  } catch {
+    response = null;
+  }
+  if (answered === null || answered.image !== image) return; // the drawing changed meanwhile
+  if (response && response.status === 201) {
+    feedbackStatus.textContent =
+      label === digit
+        ? `Thanks for confirming it is ${aDigit(label)}.`
+        : `Thanks! Saved as ${aDigit(label)}: the next model learns from it.`;
+    return;
+  }
+  const message = body && typeof body.error === "string" ? body.error : "";
+  feedbackStatus.dataset.tone = "error";
+  feedbackStatus.textContent = response
+    ? message || `The server answered ${response.status}; please try again.`
+    : "Could not send it: the server is unreachable.";
+  for (const button of digitChoices) {
+    button.disabled = false;
+    button.setAttribute("aria-pressed", "false");
+  }
 }
 
 /** Forget any pending or in-flight prediction so its answer is ignored. */
@@ -290,8 +360,8 @@ async function showModelInput(dataUrl, seq) {
   }
 }
 
-/** Render a successful prediction. */
-function showPrediction(body, seq) {
+/** Render a successful prediction of the drawing `image` (the data URL that was sent). */
+function showPrediction(body, seq, image) {
   const probs = body.probabilities;
   const top = Number.isFinite(body.confidence) ? body.confidence : probs[body.digit];
   prediction.textContent = String(body.digit);
@@ -311,11 +381,12 @@ function showPrediction(body, seq) {
   resultCard.classList.toggle("is-unsure", unsure);
   if (unsure) {
     confidence.textContent = `not sure (${percent(top)})`;
-    setStatus(`Not sure: a ${body.digit}, or maybe a ${runnerUp.digit}?`, "warn");
+    setStatus(`Not sure: ${aDigit(body.digit)}, or maybe ${aDigit(runnerUp.digit)}?`, "warn");
   } else {
-    setStatus(`Looks like a ${body.digit}`);
+    setStatus(`Looks like ${aDigit(body.digit)}`);
   }
   showModelInput(body.model_input, seq);
+  offerFeedback(image, body.digit);
 }
 
 /** Render an error response or a network failure. */
@@ -353,13 +424,14 @@ async function requestPrediction() {
   inFlight = controller;
   resultCard.setAttribute("aria-busy", "true");
   setStatus("Thinking…", "busy");
+  const image = canvas.toDataURL("image/png");
   let response;
   let body = null;
   try {
     response = await fetch(predictUrl, {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ image: canvas.toDataURL("image/png") }),
+      body: JSON.stringify({ image }),
       signal: controller.signal,
     });
     body = await response.json().catch(() => null);
@@ -375,7 +447,7 @@ async function requestPrediction() {
   if (seq !== requestSeq) return;
   inFlight = null;
   resultCard.removeAttribute("aria-busy");
-  if (response.ok && isPrediction(body)) showPrediction(body, seq);
+  if (response.ok && isPrediction(body)) showPrediction(body, seq, image);
   else if (response.ok) {
     resetResult();
     setStatus("The server sent an answer this page does not understand.", "error");
@@ -442,6 +514,13 @@ canvas.addEventListener("contextmenu", (event) => event.preventDefault());
 predictButton.addEventListener("click", () => predict());
 clearButton.addEventListener("click", clearAll);
 undoButton.addEventListener("click", undo);
+for (const button of digitChoices) {
+  button.addEventListener("click", () => {
+    sendFeedback(Number(button.dataset.label)).catch(() => {
+      feedbackStatus.textContent = "Something went wrong; please try again.";
+    });
+  });
+}
 penSize.addEventListener("input", onPenSize);
 document.addEventListener("keydown", onKeyDown);
 darkScheme.addEventListener("change", redraw);

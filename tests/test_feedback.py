@@ -1,0 +1,420 @@
+"""People's corrections: the API, the storage (SQLite and PostgreSQL), durability, export, learning.
+
+Every storage test runs twice through the `database_url` fixture: against an SQLite file and
+against a real PostgreSQL server (conftest's `postgres_server`).
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import io
+import json
+import os
+import signal
+import threading
+from pathlib import Path
+
+import feedback
+import flaskapp
+import kerasModel
+import mnist
+import numpy as np
+import preprocessing
+import pytest
+import sqlalchemy as sa
+from conftest import free_port
+from feedback import Correction, FeedbackError, FeedbackStore
+from PIL import Image
+from sketches import stroke_drawing
+from test_api import SEVEN, SEVEN_URL, png_bytes
+from test_server import request, started_server
+
+
+def data_url(png: bytes) -> str:
+    """PNG bytes as a data URL, as the page sends them."""
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def correction(label: int = 7, predicted: int = 1, png: bytes = SEVEN.png) -> Correction:
+    """A correction as the API builds one."""
+    field = preprocessing.normalise_bytes(png)
+    probabilities = [0.05] * 10
+    return Correction(label, predicted, probabilities, "cnn-0123456789abcdef", png, field)
+
+
+@pytest.fixture
+def store(database_url):
+    """An empty store on each kind of database."""
+    store = FeedbackStore(database_url)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def feedback_app(tiny_model_path, database_url):
+    """The app around the tiny model, its corrections going to `database_url`."""
+    app = flaskapp.create_app(
+        {
+            "MODEL_PATH": str(tiny_model_path),
+            "TRAIN_IF_MISSING": False,
+            "DATABASE_URL": database_url,
+        }
+    )
+    yield app
+    app.extensions["feedback_store"].close()
+
+
+@pytest.fixture
+def sqlite_app(tiny_model_path, tmp_path):
+    """The app around the tiny model with an SQLite file of its own."""
+    url = f"sqlite:///{tmp_path / 'feedback.sqlite3'}"
+    app = flaskapp.create_app(
+        {"MODEL_PATH": str(tiny_model_path), "TRAIN_IF_MISSING": False, "DATABASE_URL": url}
+    )
+    yield app
+    app.extensions["feedback_store"].close()
+
+
+# --- storage, on both databases ------------------------------------------------------------
+
+
+def test_schema_is_created_on_first_use_and_versioned(store, database_url):
+    engine = sa.create_engine(feedback.database_url(database_url))
+    assert sa.inspect(engine).get_table_names() == []  # nothing before first use
+    assert store.version() == len(feedback.MIGRATIONS) == 1
+    assert set(sa.inspect(engine).get_table_names()) == {"feedback", "schema_version"}
+    with engine.connect() as connection:
+        versions = connection.execute(sa.text("SELECT version FROM schema_version")).all()
+    assert versions == [(1,)]
+    engine.dispose()
+
+
+def test_a_new_migration_runs_once_on_an_existing_database(store, database_url, monkeypatch):
+    record_id = store.add(correction())
+    store.close()
+    ran = []
+
+    def add_notes(connection):
+        ran.append(True)
+        connection.execute(sa.text("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)"))
+
+    monkeypatch.setattr(feedback, "MIGRATIONS", [*feedback.MIGRATIONS, add_notes])
+    for _ in range(2):  # a second instance starting later finds it done
+        later = FeedbackStore(database_url)
+        assert later.version() == 2
+        later.close()
+    assert ran == [True]
+    again = FeedbackStore(database_url)
+    assert again.dataset()[0].tolist() == [record_id]  # the data survived
+    again.close()
+
+
+def test_a_correction_is_stored_whole_and_read_back(store):
+    stored = correction(label=7, predicted=1)
+    record_id = store.add(stored)
+    assert store.image(record_id) == SEVEN.png
+    np.testing.assert_allclose(store.field(record_id), stored.field, atol=0.5 / 255)
+    (record,) = store.recent()
+    assert record["id"] == record_id
+    assert (record["label"], record["predicted"]) == (7, 1)
+    assert record["probabilities"] == [0.05] * 10
+    assert record["model_version"] == "cnn-0123456789abcdef"
+    assert record["created"].utcoffset().total_seconds() == 0  # UTC, on both databases
+    assert store.image(record_id + 1) is None and store.field(record_id + 1) is None
+
+
+def test_stats_count_per_digit_drawn_and_how_often_the_model_was_right(store):
+    for label, predicted in [(7, 1), (7, 7), (7, 7), (3, 8), (0, 0)]:
+        store.add(correction(label, predicted))
+    stats = store.stats()
+    assert stats["total"] == 5 and stats["model_right"] == 3
+    assert stats["model_accuracy"] == 0.6
+    assert stats["per_digit"]["7"] == {"total": 3, "model_right": 2, "model_accuracy": 0.6667}
+    assert stats["per_digit"]["3"] == {"total": 1, "model_right": 0, "model_accuracy": 0.0}
+    assert stats["per_digit"]["5"] == {"total": 0, "model_right": 0, "model_accuracy": None}
+    assert sorted(stats["per_digit"]) == [str(d) for d in range(10)]
+
+
+def test_recent_lists_newest_first_within_the_limit(store):
+    ids = [store.add(correction(label=d)) for d in range(5)]
+    assert [r["id"] for r in store.recent(3)] == ids[::-1][:3]
+
+
+def test_threads_and_instances_write_to_one_database_without_losing_any(store, database_url):
+    other = FeedbackStore(database_url)  # a second app instance on the same database
+    errors = []
+
+    def add_many(target, label):
+        try:
+            for _ in range(10):
+                target.add(correction(label=label))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=add_many, args=(s, i)) for i, s in enumerate([store, other] * 3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    ids, _, labels = other.dataset()
+    assert len(set(ids.tolist())) == 60 and store.stats()["total"] == 60
+    assert np.bincount(labels).tolist() == [10] * 6
+    other.close()
+
+
+def test_dataset_and_export_as_mnist_gz_idx(store, tmp_path):
+    for label in (4, 2, 9):
+        store.add(correction(label=label))
+    images_path, labels_path, n = feedback.export(store, tmp_path / "out")
+    assert n == 3
+    assert images_path.name == "feedback-images-idx3-ubyte.gz"
+    assert labels_path.name == "feedback-labels-idx1-ubyte.gz"
+    images = gzip.decompress(images_path.read_bytes())
+    labels = gzip.decompress(labels_path.read_bytes())
+    # MNIST's own header: magic number, then each dimension, big-endian.
+    assert int.from_bytes(images[:4], "big") == mnist.IMAGES_MAGIC
+    assert [int.from_bytes(images[i : i + 4], "big") for i in (4, 8, 12)] == [3, 28, 28]
+    assert int.from_bytes(labels[:4], "big") == mnist.LABELS_MAGIC
+    assert int.from_bytes(labels[4:8], "big") == 3 and list(labels[8:]) == [4, 2, 9]
+    _, fields, _ = store.dataset()
+    assert np.frombuffer(images[16:], np.uint8).reshape(3, 28, 28).tolist() == fields.tolist()
+    assert fields.max() == 255  # ink at full strength, like MNIST
+
+
+def test_held_out_share_is_stable_per_id():
+    held = [feedback.is_held_out(i) for i in range(1, 2001)]
+    assert 0.17 < np.mean(held) < 0.23
+    assert held == [feedback.is_held_out(i) for i in range(1, 2001)]
+
+
+def test_sqlite_runs_in_wal_mode_with_synced_commits(tmp_path):
+    store = FeedbackStore(f"sqlite:///{tmp_path / 'sub' / 'f.sqlite3'}")
+    store.add(correction())
+    with store.engine().connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    store.close()
+
+
+@pytest.mark.parametrize("url", ["mysql://db/x", "feedback.sqlite3", "sqlite://", ""])
+def test_unsupported_database_urls_are_refused_with_the_reason(url):
+    with pytest.raises(FeedbackError, match="sqlite:///"):
+        FeedbackStore(url).version()
+
+
+def test_the_app_refuses_to_start_with_a_bad_database_url(tiny_model_path):
+    config = {"MODEL_PATH": str(tiny_model_path), "DATABASE_URL": "mysql://db/x"}
+    with pytest.raises(FeedbackError, match="DATABASE_URL"):
+        flaskapp.create_app(config)
+
+
+# --- the API ---------------------------------------------------------------------------------
+
+
+def test_post_feedback_stores_the_drawing_and_answers_201(feedback_app):
+    client = feedback_app.test_client()
+    response = client.post("/api/feedback", json={"image": SEVEN_URL, "label": 7, "predicted": 1})
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body == {"id": body["id"], "label": 7, "predicted": 1}
+    assert response.headers["Location"] == f"/api/feedback/{body['id']}/image.png"
+
+    store = feedback_app.extensions["feedback_store"]
+    (record,) = store.recent()
+    model = client.get("/api/model").get_json()
+    assert record["model_version"] == f"{model['architecture']}-{model['file']['sha256'][:16]}"
+    answer = client.post("/predict", json={"image": SEVEN_URL}).get_json()
+    np.testing.assert_allclose(record["probabilities"], answer["probabilities"], atol=1e-5)
+    assert store.image(body["id"]) == SEVEN.png
+    expected = preprocessing.normalise_bytes(SEVEN.png)
+    np.testing.assert_allclose(store.field(body["id"]), expected, atol=0.5 / 255)
+
+
+def test_other_formats_are_stored_as_png(sqlite_app):
+    flat = Image.open(io.BytesIO(SEVEN.png)).convert("RGBA")
+    white = Image.new("RGB", flat.size, "white")
+    white.paste(flat, mask=flat.getchannel("A"))
+    jpeg = base64.b64encode(png_bytes(white, "JPEG")).decode()
+    client = sqlite_app.test_client()
+    response = client.post("/api/feedback", json={"image": jpeg, "label": 7, "predicted": 7})
+    assert response.status_code == 201
+    stored = sqlite_app.extensions["feedback_store"].image(response.get_json()["id"])
+    assert stored.startswith(b"\x89PNG") and Image.open(io.BytesIO(stored)).size == white.size
+
+
+BLANK_URL = data_url(png_bytes(Image.new("RGBA", (280, 280), (0, 0, 0, 0))))
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"image": SEVEN_URL, "predicted": 1}, "Expected field 'label', a digit 0-9"),
+        (
+            {"image": SEVEN_URL, "label": 10, "predicted": 1},
+            "'label' to be a digit 0-9; received 10",
+        ),
+        ({"image": SEVEN_URL, "label": -1, "predicted": 1}, "received -1"),
+        ({"image": SEVEN_URL, "label": "7", "predicted": 1}, "received a JSON string"),
+        ({"image": SEVEN_URL, "label": True, "predicted": 1}, "received a JSON boolean"),
+        ({"image": SEVEN_URL, "label": 7.0, "predicted": 1}, "received 7.0"),
+        ({"image": SEVEN_URL, "label": None, "predicted": 1}, "received a JSON null"),
+        ({"image": SEVEN_URL, "label": 7}, "Expected field 'predicted'"),
+        ({"image": SEVEN_URL, "label": 7, "predicted": 12}, "'predicted' to be a digit 0-9"),
+        ({"label": 7, "predicted": 1}, "Expected field 'image'"),
+        ({"image": 42, "label": 7, "predicted": 1}, "received a JSON number"),
+        ({"image": "not base64!", "label": 7, "predicted": 1}, "base64"),
+        ({"image": data_url(b"GIF89a nonsense"), "label": 7, "predicted": 1}, "image"),
+        ({"image": BLANK_URL, "label": 7, "predicted": 1}, "nothing to learn from a blank"),
+        ([1, 2], "received a JSON array"),
+    ],
+)
+def test_bad_corrections_get_400_and_nothing_is_stored(sqlite_app, body, message):
+    client = sqlite_app.test_client()
+    response = client.post("/api/feedback", json=body)
+    assert response.status_code == 400 and response.is_json
+    assert message in response.get_json()["error"]
+    assert client.get("/api/feedback/stats").get_json()["total"] == 0
+
+
+def test_feedback_needs_a_json_body(sqlite_app):
+    client = sqlite_app.test_client()
+    response = client.post("/api/feedback", data="label=7", content_type="text/plain")
+    assert response.status_code == 415 and "application/json" in response.get_json()["error"]
+    response = client.post("/api/feedback", data="{", content_type="application/json")
+    assert response.status_code == 400 and "not valid JSON" in response.get_json()["error"]
+    response = client.post("/api/feedback", json={"image": "x" * (5 << 20), "label": 1})
+    assert response.status_code == 413 and response.is_json
+    assert client.get("/api/feedback/stats").get_json()["total"] == 0
+
+
+def test_stats_route_reports_per_digit_how_often_the_model_was_right(feedback_app):
+    client = feedback_app.test_client()
+    for label, predicted in [(7, 1), (7, 7), (4, 9)]:
+        body = {"image": SEVEN_URL, "label": label, "predicted": predicted}
+        assert client.post("/api/feedback", json=body).status_code == 201
+    stats = client.get("/api/feedback/stats").get_json()
+    assert stats["total"] == 3 and stats["model_right"] == 1
+    assert stats["per_digit"]["7"] == {"total": 2, "model_right": 1, "model_accuracy": 0.5}
+    assert stats["per_digit"]["4"] == {"total": 1, "model_right": 0, "model_accuracy": 0.0}
+
+
+def test_review_page_lists_recent_corrections_with_both_thumbnails(feedback_app):
+    client = feedback_app.test_client()
+    empty = client.get("/feedback")
+    assert empty.status_code == 200 and b"No corrections yet" in empty.data
+    ids = []
+    for label in (3, 5):
+        body = {"image": SEVEN_URL, "label": label, "predicted": 7}
+        ids.append(client.post("/api/feedback", json=body).get_json()["id"])
+    page = client.get("/feedback").get_data(as_text=True)
+    assert page.index(f'data-id="{ids[1]}"') < page.index(f'data-id="{ids[0]}"')  # newest first
+    for record_id in ids:
+        drawing = client.get(f"/api/feedback/{record_id}/image.png")
+        assert drawing.status_code == 200 and drawing.mimetype == "image/png"
+        assert drawing.data == SEVEN.png
+        assert f"/api/feedback/{record_id}/image.png" in page
+        field = client.get(f"/api/feedback/{record_id}/field.png")
+        assert field.status_code == 200 and field.mimetype == "image/png"
+        assert Image.open(io.BytesIO(field.data)).size == (28, 28)
+        assert f"/api/feedback/{record_id}/field.png" in page
+    assert "2 in all; the model was right on 0" in page
+    missing = client.get(f"/api/feedback/{max(ids) + 1}/image.png")
+    assert missing.status_code == 404 and missing.get_json() == {
+        "error": f"No correction {max(ids) + 1}."
+    }
+
+
+def test_an_unreachable_database_gives_503_and_predictions_go_on(tiny_model_path):
+    url = f"postgresql://digits@127.0.0.1:{free_port()}/nowhere"
+    config = {"MODEL_PATH": str(tiny_model_path), "TRAIN_IF_MISSING": False, "DATABASE_URL": url}
+    client = flaskapp.create_app(config).test_client()  # the database is opened on first use
+    body = {"image": SEVEN_URL, "label": 7, "predicted": 1}
+    for _ in range(2):
+        response = client.post("/api/feedback", json=body)
+        assert response.status_code == 503
+        assert response.get_json() == {
+            "error": "The feedback database is unavailable; please try again later."
+        }
+    assert client.get("/api/feedback/stats").status_code == 503
+    assert client.post("/predict", json={"image": SEVEN_URL}).status_code == 200
+
+
+# --- durability ------------------------------------------------------------------------------
+
+
+def test_an_acknowledged_correction_survives_sigkill_right_after_the_answer(
+    database_url, shipped_model
+):
+    with started_server({"DATABASE_URL": database_url}) as (url, process):
+        status, body = request(
+            url + "/api/feedback", {"image": SEVEN_URL, "label": 4, "predicted": 7}
+        )
+        os.kill(process.pid, signal.SIGKILL)  # no shutdown, no flushing, nothing
+        process.wait(10)
+    assert status == 201
+    store = FeedbackStore(database_url)
+    ids, fields, labels = store.dataset()
+    store.close()
+    assert ids.tolist() == [body["id"]] and labels.tolist() == [4]
+    assert fields[0].max() == 255
+
+
+# --- learning --------------------------------------------------------------------------------
+
+
+def cross(rng: np.random.Generator) -> bytes:
+    """An X, drawn a little differently each time: a shape no MNIST digit has."""
+    a, b = rng.uniform(-0.08, 0.08, 2)
+    strokes = [[(0.0 + a, 0.0), (1.0, 1.0 + b)], [(1.0 - b, 0.0), (0.0, 1.0 + a)]]
+    left, top = rng.uniform(0.1, 0.3, 2)
+    box = (left, top, left + rng.uniform(0.4, 0.6), top + rng.uniform(0.5, 0.6))
+    return stroke_drawing(strokes, 5, box=box, pen_width=float(rng.uniform(10, 18))).png
+
+
+def test_training_with_feedback_learns_the_corrections_and_evaluates_on_held_out_ones(
+    tmp_path, tiny_model_path, mnist_dir
+):
+    # People draw an X and say it is a 5 (say, a writer's private shorthand): 40 times.
+    url = f"sqlite:///{tmp_path / 'feedback.sqlite3'}"
+    config = {"MODEL_PATH": str(tiny_model_path), "TRAIN_IF_MISSING": False, "DATABASE_URL": url}
+    app = flaskapp.create_app(config)
+    client, rng = app.test_client(), np.random.default_rng(0)
+    for _ in range(40):
+        body = {"image": data_url(cross(rng)), "label": 5, "predicted": 8}
+        assert client.post("/api/feedback", json=body).status_code == 201
+    app.extensions["feedback_store"].close()
+
+    model_path = tmp_path / "model.h5"
+    kerasModel.train_and_save(model_path, mnist_dir, arch="dense", epochs=2, limit=3000)
+    _, metrics = kerasModel.train_and_save(
+        model_path, mnist_dir, arch="dense", epochs=2, limit=3000, feedback_url=url
+    )
+    held_out = [i for i in range(1, 41) if feedback.is_held_out(i)]
+    card = json.loads(kerasModel.card_path(model_path).read_text())
+    used = card["training"]["feedback"]
+    assert used["held_out"] == len(held_out) > 0 and used["train"] == 40 - len(held_out)
+    assert used["repeat"] == kerasModel.FEEDBACK_REPEAT
+    assert card["training"]["digits"] == 3000 + used["train"] * kerasModel.FEEDBACK_REPEAT
+    before = metrics["feedback_held_out_accuracy_before"]
+    after = metrics["feedback_held_out_accuracy"]
+    assert before == used["held_out_accuracy_before"]
+    assert before <= 0.2 and after >= 0.8, (before, after)
+    assert card["metrics"]["feedback_held_out_accuracy"] == after
+    assert metrics["mnist_test_accuracy"] >= 0.8  # the digits were not forgotten
+
+
+def test_export_command_writes_the_idx_files(tmp_path):
+    url = f"sqlite:///{tmp_path / 'feedback.sqlite3'}"
+    store = FeedbackStore(url)
+    store.add(correction(label=6))
+    store.close()
+    assert feedback.main(["export", "--database-url", url, "--to", str(tmp_path / "out")]) == 0
+    out = Path(tmp_path / "out")
+    assert sorted(p.name for p in out.iterdir()) == [
+        "feedback-images-idx3-ubyte.gz",
+        "feedback-labels-idx1-ubyte.gz",
+    ]

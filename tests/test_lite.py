@@ -1,0 +1,178 @@
+"""The LiteRT runtime: the same answers as the Keras model, with no TensorFlow in the server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import flaskapp
+import kerasModel
+import lite
+import numpy as np
+import preprocessing
+import pytest
+from conftest import ROOT, SHIPPED_MODEL
+from drawings import canvas_set
+from test_api import SEVEN_URL
+
+
+@pytest.fixture(scope="module")
+def shipped_lite(tmp_path_factory):
+    """The shipped model converted for LiteRT (in-process: this process has TensorFlow)."""
+    path, facts = lite.converted(SHIPPED_MODEL, tmp_path_factory.mktemp("cache"))
+    return lite.LiteForward(path), facts
+
+
+def test_litert_gives_the_keras_models_probabilities(shipped_lite, shipped_model, mnist_test):
+    forward, _ = shipped_lite
+    images, labels = mnist_test
+    fields = np.concatenate(
+        [
+            preprocessing.scale_mnist(images[:400]),
+            np.stack(
+                [
+                    preprocessing.normalise_bytes(d.png)
+                    for d in canvas_set(images, labels, 100, seed=5)
+                ]
+            ),
+        ]
+    )
+    expected = kerasModel.compiled(shipped_model)(fields)
+    got = forward(fields)
+    assert got.shape == expected.shape == (500, 10)
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    assert (got.argmax(1) == expected.argmax(1)).all()
+
+
+def test_converted_model_keeps_the_facts_of_the_file(shipped_lite, shipped_model):
+    _, facts = shipped_lite
+    assert facts == kerasModel.model_facts(shipped_model)
+    assert facts["architecture"] == "cnn" and facts["input"]["shape"] == [None, 28, 28, 1]
+
+
+def test_dense_model_converts_and_takes_flat_input(tmp_path, tiny_model_path):
+    path, facts = lite.converted(tiny_model_path, tmp_path)
+    assert facts["input"]["shape"] == [None, 784]
+    fields = np.random.default_rng(0).random((3, 28, 28), np.float32)
+    expected = kerasModel.compiled(kerasModel.load(tiny_model_path))(fields)
+    np.testing.assert_allclose(lite.LiteForward(path)(fields), expected, atol=1e-5)
+
+
+def test_conversion_is_cached_by_the_files_hash(tmp_path, tiny_model_path, monkeypatch):
+    first, _ = lite.converted(tiny_model_path, tmp_path)
+    written = first.stat().st_mtime_ns
+    calls = []
+    monkeypatch.setattr(lite, "_convert", lambda *args: calls.append(args))
+    again, _ = lite.converted(tiny_model_path, tmp_path)
+    assert again == first and first.stat().st_mtime_ns == written and calls == []
+
+    other = tmp_path / "tiny.h5"  # same name, other bytes: another cache entry
+    other.write_bytes(tiny_model_path.read_bytes() + b"\0")
+    assert lite.cached_path(other, tmp_path) != first
+
+
+def test_workers_starting_together_convert_once(tmp_path, tiny_model_path, monkeypatch):
+    real = lite._convert
+    calls = []
+
+    def slow(*args):
+        calls.append(args)
+        time.sleep(0.3)  # long enough for the others to reach the lock
+        real(*args)
+
+    monkeypatch.setattr(lite, "_convert", slow)
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(lite.converted(tiny_model_path, tmp_path)))
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1 and len(results) == 3
+    assert len({path for path, _ in results}) == 1
+
+
+def run_server_process(code: str, tmp_path, **env) -> subprocess.CompletedProcess:
+    """Run Python code in a fresh process (no TensorFlow imported yet), as a server worker."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT / "FlaskApp",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+    )
+
+
+SERVER_CODE = """
+import json, sys, flaskapp
+app = flaskapp.create_app({"MODEL_PATH": sys.argv[1] if len(sys.argv) > 1 else %r,
+                           "MODEL_CACHE_DIR": %r, "TRAIN_IF_MISSING": False})
+client = app.test_client()
+answer = client.post("/predict", json={"image": %r}).get_json()
+print(json.dumps({"digit": answer["digit"], "runtime": client.get("/api/model").json["runtime"],
+                  "tensorflow": "tensorflow" in sys.modules, "keras": "keras" in sys.modules}))
+"""
+
+
+def test_server_process_converts_in_a_subprocess_and_never_imports_tensorflow(tmp_path):
+    code = SERVER_CODE % (str(SHIPPED_MODEL), str(tmp_path), SEVEN_URL)
+    done = run_server_process(code, tmp_path)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    assert answer == {
+        "digit": 7,
+        "runtime": f"LiteRT {lite.version()}",
+        "tensorflow": False,
+        "keras": False,
+    }
+    assert list(tmp_path.glob("model-*.tflite")), "the conversion was not cached"
+    assert "XNNPACK" not in done.stderr  # LiteRT's start-up line is held back
+
+
+def test_unreadable_model_file_is_refused_by_the_conversion_subprocess(tmp_path):
+    broken = tmp_path / "broken.h5"
+    broken.write_bytes(b"not an HDF5 file")
+    code = f"""
+import sys, lite, modelfile
+try:
+    lite.converted({str(broken)!r}, {str(tmp_path / "cache")!r})
+except modelfile.ModelFileError as exc:
+    print("refused:", exc)
+    sys.exit(3)
+"""
+    done = run_server_process(code, tmp_path)
+    assert done.returncode == 3, done.stderr
+    assert "Cannot read the model file" in done.stdout and "broken.h5" in done.stdout
+    assert not list((tmp_path / "cache").glob("*.tflite"))
+
+
+def test_tensorflow_runtime_still_serves_and_says_so(tiny_model_path, tmp_path):
+    apps = {
+        runtime: flaskapp.create_app(
+            {
+                "MODEL_PATH": str(tiny_model_path),
+                "TRAIN_IF_MISSING": False,
+                "RUNTIME": runtime,
+                "MODEL_CACHE_DIR": str(tmp_path),
+            }
+        ).test_client()
+        for runtime in ("tensorflow", "litert")
+    }
+    answers = {r: c.post("/predict", json={"image": SEVEN_URL}).get_json() for r, c in apps.items()}
+    np.testing.assert_allclose(
+        answers["tensorflow"]["probabilities"], answers["litert"]["probabilities"], atol=1e-5
+    )
+    assert apps["tensorflow"].get("/api/model").json["runtime"].startswith("TensorFlow ")
+    assert apps["litert"].get("/api/model").json["runtime"].startswith("LiteRT ")
+
+
+def test_unknown_runtime_is_refused_at_start(tiny_model_path):
+    with pytest.raises(ValueError, match="Unknown runtime 'onnx'"):
+        flaskapp.create_app({"MODEL_PATH": str(tiny_model_path), "RUNTIME": "onnx"})
