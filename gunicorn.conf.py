@@ -6,7 +6,7 @@ in the master. Workers and threads: WEB_CONCURRENCY and GUNICORN_THREADS overrid
 Chosen by measurement on a 2-core machine with the LiteRT runtime (1,500 drawings, load generator
 alongside, clients=16): 2 workers x 2 threads served 609 req/s (p99 40 ms), 2 x 4 611 (p99 58),
 3 x 2 590, 4 x 1 554, 1 x 4 426. Workers run the model with LiteRT and never import TensorFlow
-(90 MB per worker, not 683). TensorFlow gets one thread per operation where it runs (training,
+(about 100 MB per worker, not 690). TensorFlow gets one thread per operation where it runs (training,
 converting, FLASK_RUNTIME=tensorflow): a 28x28 digit is too small to split across cores.
 """
 

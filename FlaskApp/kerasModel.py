@@ -646,6 +646,9 @@ def main(argv: list[str] | None = None) -> int:
         verbose=2,  # Keras prints each epoch itself
     )
     print(f"saved {args.model} and {card_path(args.model).name}: {metrics}")
+    if args.with_feedback:
+        before, after = (metrics[f"feedback_held_out_accuracy{k}"] for k in ("_before", ""))
+        print(f"held-out corrections: accuracy {before} before (the replaced model), {after} after")
     return 0
 
 
