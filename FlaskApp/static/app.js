@@ -211,6 +211,18 @@ function resetResult() {
   hideFeedback();
 }
 
+/** POST `payload` as JSON: the response and its JSON body (null when it has none). */
+async function postJson(url, payload, signal = undefined) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(payload),
+    signal,
+  });
+  const body = await response.json().catch(() => null);
+  return { response, body };
+}
+
 /** Offer "Wrong? Tap the digit you drew" for the answer now on screen. */
 function offerFeedback(image, digit) {
   answered = { image, digit };
@@ -238,17 +250,12 @@ async function sendFeedback(label) {
   }
   delete feedbackStatus.dataset.tone;
   feedbackStatus.textContent = "Sending…";
-  let response;
+  let response = null;
   let body = null;
   try {
-    response = await fetch(feedbackUrl, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ image, label, predicted: digit }),
-    });
-    body = await response.json().catch(() => null);
+    ({ response, body } = await postJson(feedbackUrl, { image, label, predicted: digit }));
   } catch {
-    response = null;
+    // unreachable: said below
   }
   if (answered === null || answered.image !== image) return; // the drawing changed meanwhile
   if (response && response.status === 201) {
@@ -428,13 +435,7 @@ async function requestPrediction() {
   let response;
   let body = null;
   try {
-    response = await fetch(predictUrl, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ image }),
-      signal: controller.signal,
-    });
-    body = await response.json().catch(() => null);
+    ({ response, body } = await postJson(predictUrl, { image }, controller.signal));
   } catch {
     if (seq === requestSeq) {
       inFlight = null;
