@@ -32,6 +32,7 @@ import sqlalchemy as sa
 
 SIZE = 28
 HOLDOUT_SHARE = 0.2  # of the corrections, kept out of training to evaluate on
+CONNECT_TIMEOUT = 5  # seconds, for PostgreSQL
 
 metadata = sa.MetaData()
 schema_version = sa.Table(
@@ -134,7 +135,10 @@ class FeedbackStore:
 
     def _create_engine(self) -> sa.Engine:
         if not self.is_sqlite:
-            return sa.create_engine(self.url, pool_pre_ping=True)
+            # A database that does not answer fails a request in seconds, not never.
+            return sa.create_engine(
+                self.url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT}
+            )
         path = Path(sa.engine.make_url(self.url).database or "")
         if not path.name:
             raise FeedbackError("Expected a file in the sqlite:/// URL; received none.")

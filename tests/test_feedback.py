@@ -12,7 +12,11 @@ import io
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import feedback
@@ -25,10 +29,13 @@ import pytest
 import sqlalchemy as sa
 from conftest import free_port
 from feedback import Correction, FeedbackError, FeedbackStore
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 from sketches import stroke_drawing
 from test_api import SEVEN, SEVEN_URL, png_bytes
-from test_server import request, started_server
+from test_robustness import HYPOTHESIS, json_values
+from test_server import ROOT, request, started_server
 
 
 def data_url(png: bytes) -> str:
@@ -280,6 +287,38 @@ def test_bad_corrections_get_400_and_nothing_is_stored(sqlite_app, body, message
     assert client.get("/api/feedback/stats").get_json()["total"] == 0
 
 
+feedback_bodies = (
+    st.dictionaries(
+        st.sampled_from(["image", "label", "predicted", "x"]),
+        json_values | st.integers(-2, 12) | st.sampled_from([SEVEN_URL, BLANK_URL, "data:,"]),
+        max_size=4,
+    )
+    | json_values
+)
+
+
+@HYPOTHESIS
+@given(payload=feedback_bodies)
+def test_random_corrections_always_get_a_json_answer_and_only_valid_ones_are_kept(
+    sqlite_app, payload
+):
+    client = sqlite_app.test_client()
+    before = client.get("/api/feedback/stats").get_json()["total"]
+    body = json.dumps(payload)  # `json=None` would send no body at all
+    response = client.post("/api/feedback", data=body, content_type="application/json")
+    assert response.status_code in (201, 400) and response.is_json, response.data[:200]
+    valid = (
+        isinstance(payload, dict)
+        and payload.get("image") == SEVEN_URL
+        and all(
+            type(payload.get(k)) is int and 0 <= payload[k] <= 9 for k in ("label", "predicted")
+        )
+    )
+    assert (response.status_code == 201) == valid, response.get_json()
+    after = client.get("/api/feedback/stats").get_json()["total"]
+    assert after == before + valid
+
+
 def test_feedback_needs_a_json_body(sqlite_app):
     client = sqlite_app.test_client()
     response = client.post("/api/feedback", data="label=7", content_type="text/plain")
@@ -361,6 +400,47 @@ def test_an_acknowledged_correction_survives_sigkill_right_after_the_answer(
     store.close()
     assert ids.tolist() == [body["id"]] and labels.tolist() == [4]
     assert fields[0].max() == 255
+
+
+def test_two_gunicorn_workers_share_one_database_without_losing_a_correction(
+    database_url, shipped_model
+):
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "WEB_CONCURRENCY": "2"}
+    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
+    server = subprocess.Popen(
+        [*command, "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, server.stderr.read()
+            assert time.monotonic() < deadline, "gunicorn did not become healthy within 60 s"
+            try:
+                if request(url + "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        # Both workers open the database on their first correction, at the same moment.
+        bodies = [{"image": SEVEN_URL, "label": i % 10, "predicted": 7} for i in range(80)]
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda b: request(url + "/api/feedback", b), bodies))
+        stats = request(url + "/api/feedback/stats")[1]
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+    assert [status for status, _ in answers] == [201] * 80
+    assert len({body["id"] for _, body in answers}) == 80
+    assert stats["total"] == 80 and stats["per_digit"]["7"]["model_right"] == 8
+    store = FeedbackStore(database_url)
+    assert store.version() == len(feedback.MIGRATIONS) and len(store.dataset()[0]) == 80
+    store.close()
 
 
 # --- learning --------------------------------------------------------------------------------
