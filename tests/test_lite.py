@@ -112,7 +112,7 @@ def run_server_process(code: str, tmp_path, **env) -> subprocess.CompletedProces
 
 SERVER_CODE = """
 import json, sys, flaskapp
-app = flaskapp.create_app({"MODEL_PATH": sys.argv[1] if len(sys.argv) > 1 else %r,
+app = flaskapp.create_app({"MODEL_PATH": %r,
                            "MODEL_CACHE_DIR": %r, "TRAIN_IF_MISSING": False})
 client = app.test_client()
 answer = client.post("/predict", json={"image": %r}).get_json()
