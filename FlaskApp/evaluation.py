@@ -12,6 +12,13 @@ Prints, and writes to `--out`:
   * accuracy on `sketches.sketch_set`, digits drawn from strokes of the project's own making in
     styles MNIST barely has (slashed zero, flagged one, crossed seven, open four, ...);
   * worst_mistakes.png: the test digits the model got wrong most confidently;
+  * what the app reads, through the whole reading pipeline (`reading`: segmentation, refusal):
+    single digits wrongly refused (MNIST test, canvas set, sketches); the refusal rate on
+    held-out negatives of each kind (`negatives`, letters in fonts training never saw), drawn
+    on canvases; numbers of 2-8 digits read exactly, composed from MNIST test digits and from
+    our sketches (`sketches.number_set`); the calibration error before and after the
+    temperature, on MNIST test digits and held-out negatives; worst_refusals.png and
+    worst_numbers.png;
   * report.json with all of it, also stored as the "evaluation" of the model card (model.json).
 """
 
@@ -27,18 +34,24 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import calibration
 import kerasModel
 import mnist
+import negatives
 import numpy as np
 import preprocessing
+import reading
 import sketches
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from sklearn.metrics import classification_report, confusion_matrix
 
 DEFAULT_OUT = kerasModel.ROOT / "docs" / "evaluation"
 CANVAS_N = 2000
 SKETCHES_PER_VARIANT = 20
 WORST = 40  # mistakes shown in the grid
+NEGATIVES_PER_KIND = 300
+NUMBERS_PER_SOURCE = 210  # numbers of 2-8 digits, 30 of each length
 
 
 def predict(model, fields: np.ndarray) -> np.ndarray:
@@ -68,22 +81,158 @@ def load_canvas_module(bench_dir: str | os.PathLike):
     return module
 
 
-def drawings_accuracy(model, drawings, group_keys: dict[str, Callable]) -> dict:
-    """Decode and normalise drawings as the server does, predict, and score them by group."""
-    fields = np.stack([preprocessing.normalise_bytes(d.png) for d in drawings])
+Reader = Callable[[bytes], reading.Reading]
+
+
+def reader(model, model_path: str | os.PathLike) -> Reader:
+    """Image bytes -> reading, as the server reads them, with the policy of the model's card."""
+    card = kerasModel.load_card(model_path) or {}
+    policy = reading.Policy.from_card(card)
+    return lambda png: reading.read_bytes(png, lambda f: kerasModel.probabilities(model, f), policy)
+
+
+def drawings_accuracy(read: Reader, drawings, group_keys: dict[str, Callable]) -> dict:
+    """Read drawings as the server does and score them by group.
+
+    `accuracy` counts the answer's `digit` (the whole drawing read as one digit, what older
+    clients and the benchmark read); `refused` the share answered "not a digit".
+    """
+    readings = [read(d.png) for d in drawings]
     labels = np.array([d.label for d in drawings])
-    predicted = predict(model, fields).argmax(axis=1)
+    predicted = np.array([r.whole.digit for r in readings])
+    refused = np.array([r.reading == "not_a_digit" for r in readings])
     correct = predicted == labels
-    result = {"n": len(drawings), "accuracy": round(float(correct.mean()), 4)}
+    result = {
+        "n": len(drawings),
+        "accuracy": round(float(correct.mean()), 4),
+        "refused": round(float(refused.mean()), 4),
+        "read_right": round(float((correct & ~refused).mean()), 4),
+    }
     for name, key in group_keys.items():
         result[f"per_{name}"] = grouped_accuracy(correct, [key(d) for d in drawings])
     first = next(iter(group_keys.values()))  # misreads are named by the first grouping
+    result["refusals"] = [
+        (r.not_a_digit, first(d), r)
+        for d, r, no in zip(drawings, readings, refused, strict=True)
+        if no
+    ]
     result["misread"] = [
         f"{first(d)}: read as {p}"
         for d, p, ok in zip(drawings, predicted, correct, strict=True)
         if not ok
     ]
     return result
+
+
+def refusal_scores(read: Reader, per_kind: int, seed: int = 7) -> tuple[dict, list]:
+    """Share of held-out negatives of each stroke kind refused, drawn on canvases and read."""
+    rng = np.random.default_rng(seed)
+    scores, accepted = {}, []
+    for kind, (_, generator) in negatives.KINDS.items():
+        if generator is None:
+            continue  # pairs: numbers that touch, scored as fields in `calibration_scores`
+        drawings = [negatives.drawing(kind, rng, negatives.HELD_OUT_FONTS) for _ in range(per_kind)]
+        readings = [read(d.png) for d in drawings]
+        refused = [r.reading == "not_a_digit" for r in readings]
+        scores[kind] = round(float(np.mean(refused)), 4)
+        accepted += [
+            (r.not_a_digit, kind, r) for r, no in zip(readings, refused, strict=True) if not no
+        ]
+    return scores, sorted(accepted, key=lambda a: a[0])
+
+
+def numbers_scores(read: Reader, drawings: list[sketches.NumberDrawing]) -> tuple[dict, list]:
+    """Share of numbers read exactly (reading "number" with every digit right), by source and
+    length; and the misread ones, worst first."""
+    readings = [read(d.png) for d in drawings]
+    right = [
+        r.reading == "number" and r.number == d.number
+        for r, d in zip(readings, drawings, strict=True)
+    ]
+    result = {
+        "n": len(drawings),
+        "exact": round(float(np.mean(right)), 4),
+        "per_source": grouped_accuracy(right, [d.source for d in drawings]),
+        "per_length": grouped_accuracy(right, [f"{len(d.number)} digits" for d in drawings]),
+        "exact_2_to_5": round(
+            float(
+                np.mean([ok for ok, d in zip(right, drawings, strict=True) if len(d.number) <= 5])
+            ),
+            4,
+        ),
+    }
+    wrong = [(d, r) for d, r, ok in zip(drawings, readings, right, strict=True) if not ok]
+    result["misread"] = [f"{d.source} {d.number}: read {r.reading} {r.number!r}" for d, r in wrong]
+    return result, wrong
+
+
+def calibration_scores(
+    model, model_path, x_test: np.ndarray, y_test: np.ndarray, n_negatives: int
+) -> dict:
+    """Calibration error (11-class, top label) on MNIST test digits plus held-out negatives,
+    before and after the card's temperature; refusal of run-together pairs and of test digits."""
+    policy = reading.Policy.from_card(kerasModel.load_card(model_path) or {})
+    fields = preprocessing.scale_mnist(x_test)
+    made, kinds = negatives.negatives(
+        n_negatives, 11, digits=fields, fonts=negatives.HELD_OUT_FONTS
+    )
+    raw = predict(model, np.concatenate([fields, made]))
+    if raw.shape[1] <= kerasModel.DIGITS:
+        return {"note": "a model without refusal (ten classes)"}
+    labels = np.concatenate([y_test, np.full(len(made), kerasModel.DIGITS)])
+    probs = calibration.calibrated(raw, policy.temperature)
+    refused = probs[:, kerasModel.DIGITS] >= policy.refuse_at
+    is_pair = np.array([False] * len(y_test) + [k == "pairs" for k in kinds])
+    return {
+        "temperature": policy.temperature,
+        "threshold": policy.refuse_at,
+        "n": len(labels),
+        "ece_before": round(calibration.expected_calibration_error(raw, labels), 4),
+        "ece_after": round(calibration.expected_calibration_error(probs, labels), 4),
+        "mnist_test_refused": round(float(refused[: len(y_test)].mean()), 4),
+        "negative_fields_refused": round(float(refused[len(y_test) :].mean()), 4),
+        "pairs_refused": round(float(refused[is_pair].mean()), 4) if is_pair.any() else None,
+    }
+
+
+def worst_refusals_figure(digit_refusals: list, accepted: list, count: int = 20) -> Figure:
+    """Real digits refused with the most conviction, and negatives let through most easily."""
+    rows = [("digit refused", digit_refusals[:count]), ("negative accepted", accepted[:count])]
+    fig = Figure(figsize=(count * 0.9, 2 * 1.4), dpi=100)
+    axes = np.reshape(fig.subplots(2, count), (2, count))
+    for row, (what, items) in enumerate(rows):
+        for col in range(count):
+            ax = axes[row, col]
+            ax.axis("off")
+            if col < len(items):
+                p, name, r = items[col]
+                ax.imshow(r.field, cmap="gray_r", vmin=0, vmax=1)
+                ax.set_title(f"{name}\n{p:.0%} not", fontsize=6)
+        axes[row, 0].text(-8, 14, what, rotation=90, va="center", fontsize=7)
+    fig.suptitle(
+        "Worst refusals: digits refused (top), negatives read as digits (bottom)", fontsize=9
+    )
+    fig.tight_layout()
+    return fig
+
+
+def worst_numbers_figure(wrong: list, count: int = 12) -> Figure:
+    """Numbers misread: the drawing with what it shows and what was read."""
+    columns = 3
+    rows = max(1, int(np.ceil(min(count, len(wrong)) / columns)))
+    fig = Figure(figsize=(columns * 3.2, rows * 1.5), dpi=100)
+    axes = np.ravel(fig.subplots(rows, columns))
+    for ax in axes:
+        ax.axis("off")
+    for ax, (d, r) in zip(axes, wrong[:count], strict=False):
+        ink = preprocessing.ink(preprocessing.decode(d.png))
+        ax.imshow(ink, cmap="gray_r", vmin=0, vmax=1)
+        for x0, y0, x1, y1 in [g.box for g in r.digits] if r.digits else []:
+            ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, color="tab:red", lw=0.8))
+        ax.set_title(f"{d.number} → {r.number or r.reading}", fontsize=8)
+    fig.suptitle("Worst numbers: misread numbers (truth → read)", fontsize=9)
+    fig.tight_layout()
+    return fig
 
 
 def confusion_figure(matrix: np.ndarray, accuracy: float) -> Figure:
@@ -147,6 +296,8 @@ def evaluate(
     bench_dir: str | os.PathLike | None = None,
     canvas_n: int = CANVAS_N,
     sketches_per_variant: int = SKETCHES_PER_VARIANT,
+    negatives_per_kind: int = NEGATIVES_PER_KIND,
+    numbers_per_source: int = NUMBERS_PER_SOURCE,
     report=print,
 ) -> dict:
     """Run the whole evaluation; return the report (also written to `out`/report.json)."""
@@ -154,8 +305,68 @@ def evaluate(
     out.mkdir(parents=True, exist_ok=True)
     model = kerasModel.load(model_path)
     x_test, y_test = mnist.load_split(mnist_dir, "test")
+    result = {
+        "model": str(Path(model_path).name),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        **mnist_scores(model, x_test, y_test, out, report),
+    }
+    read = reader(model, model_path)
+    refusals: list = []
+    if bench_dir:
+        canvas = load_canvas_module(bench_dir)
+        drawings = canvas.mnist_canvas_set(str(mnist_dir), n=canvas_n, seed=0)
+        keys = {"style": lambda d: d.meta["style"], "weight": lambda d: d.meta["weight"]}
+        scores = drawings_accuracy(read, drawings, keys)
+        scores.pop("misread")
+        refusals += scores.pop("refusals")
+        report(f"\nShared canvas set ({bench_dir}/canvas.py, {canvas_n:,} drawings, in-process):")
+        report(f"  overall {scores['accuracy']:.4f}, wrongly refused {scores['refused']:.4f}")
+        for group in ("per_style", "per_weight"):
+            for name, value in scores[group].items():
+                report(f"  {name:<20} {value:.4f}")
+        result["canvas"] = scores
+    else:
+        report("\nShared canvas set: skipped (no --bench-dir and no $BENCH_DIR)")
+
+    keys = {"variant": lambda d: d.variant, "style": lambda d: d.style}
+    sketch_scores = drawings_accuracy(read, sketches.sketch_set(sketches_per_variant, seed=1), keys)
+    refusals += sketch_scores.pop("refusals")
+    report(
+        f"\nOwn sketches ({sketch_scores['n']} drawings, {len(sketches.SKETCHES)} ways to write):"
+    )
+    report(
+        f"  overall {sketch_scores['accuracy']:.4f}, wrongly refused {sketch_scores['refused']:.4f}"
+    )
+    for name, value in sketch_scores["per_variant"].items():
+        report(f"  {name:<16} {value:.4f}")
+    result["sketches"] = sketch_scores
+    result.update(
+        reading_scores(
+            model,
+            model_path,
+            read,
+            x_test,
+            y_test,
+            out,
+            refusals,
+            report,
+            negatives_per_kind,
+            numbers_per_source,
+        )
+    )
+
+    (out / "report.json").write_text(json.dumps(result, indent=2) + "\n")
+    report(
+        f"\nWrote {out}/confusion_matrix.png, worst_mistakes.png, worst_refusals.png, "
+        "worst_numbers.png and report.json"
+    )
+    return result
+
+
+def mnist_scores(model, x_test: np.ndarray, y_test: np.ndarray, out: Path, report) -> dict:
+    """MNIST test accuracy (the likeliest digit), per digit, the confusion matrix and figures."""
     fields = preprocessing.scale_mnist(x_test)
-    probs = predict(model, fields)
+    probs = predict(model, fields)[:, : kerasModel.DIGITS]
     predicted = probs.argmax(axis=1)
     acc = float((predicted == y_test).mean())
     drawn_acc = kerasModel.accuracy(model, kerasModel.as_drawn(fields), y_test)
@@ -176,9 +387,7 @@ def evaluate(
     save(confusion_figure(matrix, acc), out / "confusion_matrix.png")
     worst, mistakes = worst_figure(fields, y_test, probs)
     save(worst, out / "worst_mistakes.png")
-    result = {
-        "model": str(Path(model_path).name),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    return {
         "mnist_test_accuracy": round(acc, 4),
         "mnist_test_as_drawn_accuracy": round(drawn_acc, 4),
         "per_digit": {
@@ -189,40 +398,49 @@ def evaluate(
         "worst_mistakes": mistakes[:10],
     }
 
-    if bench_dir:
-        canvas = load_canvas_module(bench_dir)
-        drawings = canvas.mnist_canvas_set(str(mnist_dir), n=canvas_n, seed=0)
-        scores = drawings_accuracy(
-            model,
-            drawings,
-            {"style": lambda d: d.meta["style"], "weight": lambda d: d.meta["weight"]},
-        )
-        scores.pop("misread")
-        report(f"\nShared canvas set ({bench_dir}/canvas.py, {canvas_n:,} drawings, in-process):")
-        report(f"  overall {scores['accuracy']:.4f}")
-        for group in ("per_style", "per_weight"):
-            for name, value in scores[group].items():
-                report(f"  {name:<20} {value:.4f}")
-        result["canvas"] = scores
-    else:
-        report("\nShared canvas set: skipped (no --bench-dir and no $BENCH_DIR)")
 
-    sketch_scores = drawings_accuracy(
-        model,
-        sketches.sketch_set(sketches_per_variant, seed=1),
-        {"variant": lambda d: d.variant, "style": lambda d: d.style},
+def reading_scores(
+    model,
+    model_path,
+    read: Reader,
+    x_test,
+    y_test,
+    out: Path,
+    refusals: list,
+    report,
+    negatives_per_kind: int,
+    numbers_per_source: int,
+) -> dict:
+    """What the app reads: refusal per kind, numbers, calibration; and the two figures."""
+    kinds, accepted = refusal_scores(read, negatives_per_kind)
+    report(f"\nHeld-out negatives refused ({negatives_per_kind} drawings of each kind):")
+    for kind, share in kinds.items():
+        report(f"  {kind:<24} {share:.4f}")
+    calibration_part = calibration_scores(model, model_path, x_test, y_test, 2000)
+    if "ece_after" in calibration_part:
+        report(f"  {'pairs (fields)':<24} {calibration_part['pairs_refused']:.4f}")
+        report(
+            "\nCalibration (MNIST test + held-out negatives, "
+            f"T={calibration_part['temperature']}, "
+            f"refusing at {calibration_part['threshold']:.3f}): expected calibration error "
+            f"{calibration_part['ece_before']:.4f} before, {calibration_part['ece_after']:.4f} after"
+        )
+        report(f"MNIST test digits wrongly refused: {calibration_part['mnist_test_refused']:.4f}")
+    per_length = max(1, numbers_per_source // 7)
+    numbers, wrong = numbers_scores(
+        read, sketches.number_set(x_test, y_test, per_length * 7, seed=5)
     )
     report(
-        f"\nOwn sketches ({sketch_scores['n']} drawings, {len(sketches.SKETCHES)} ways to write):"
+        f"\nNumbers of 2-8 digits read exactly ({numbers['n']} drawings): {numbers['exact']:.4f}"
+        f" (2-5 digits: {numbers['exact_2_to_5']:.4f})"
     )
-    report(f"  overall {sketch_scores['accuracy']:.4f}")
-    for name, value in sketch_scores["per_variant"].items():
-        report(f"  {name:<16} {value:.4f}")
-    result["sketches"] = sketch_scores
-
-    (out / "report.json").write_text(json.dumps(result, indent=2) + "\n")
-    report(f"\nWrote {out}/confusion_matrix.png, worst_mistakes.png and report.json")
-    return result
+    for group in ("per_source", "per_length"):
+        for name, value in numbers[group].items():
+            report(f"  {name:<16} {value:.4f}")
+    refusals.sort(key=lambda r: -r[0])
+    save(worst_refusals_figure(refusals, accepted), out / "worst_refusals.png")
+    save(worst_numbers_figure(wrong), out / "worst_numbers.png")
+    return {"refusal": {"per_kind": kinds, **calibration_part}, "numbers": numbers}
 
 
 def store_in_card(model_path: str | os.PathLike, result: dict) -> bool:
@@ -231,7 +449,7 @@ def store_in_card(model_path: str | os.PathLike, result: dict) -> bool:
     if card is None or card.get("file", {}).get("sha256") != kerasModel.file_sha256(model_path):
         return False
     summary = {k: v for k, v in result.items() if k not in ("confusion_matrix", "worst_mistakes")}
-    for part in ("canvas", "sketches"):
+    for part in ("canvas", "sketches", "numbers"):
         if part in summary:
             summary[part] = {k: v for k, v in summary[part].items() if k != "misread"}
     card["evaluation"] = summary
@@ -255,6 +473,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--canvas-n", type=int, default=CANVAS_N)
     parser.add_argument("--sketches", type=int, default=SKETCHES_PER_VARIANT, help="per variant")
+    parser.add_argument("--negatives", type=int, default=NEGATIVES_PER_KIND, help="per kind")
+    parser.add_argument("--numbers", type=int, default=NUMBERS_PER_SOURCE, help="per source")
     parser.add_argument("--out", default=DEFAULT_OUT)
     parser.add_argument("--no-card", action="store_true", help="leave model.json as it is")
     args = parser.parse_args(argv)
@@ -266,6 +486,8 @@ def main(argv: list[str] | None = None) -> int:
         bench_dir=args.bench_dir,
         canvas_n=args.canvas_n,
         sketches_per_variant=args.sketches,
+        negatives_per_kind=args.negatives,
+        numbers_per_source=args.numbers,
     )
     if not args.no_card and store_in_card(args.model, result):
         print(f"Stored the evaluation in {kerasModel.card_path(args.model)}")

@@ -1,8 +1,8 @@
 """People's corrections: stored safely, counted, and handed to training (no Flask here).
 
-A correction is a drawing the model read, the digit the person says they drew, and what the
-model answered. `FeedbackStore` keeps them in SQLite (a file, WAL mode, every commit synced) or
-PostgreSQL, chosen by a URL such as `sqlite:///instance/feedback.sqlite3` or
+A correction is a drawing the model read, the digit the person says they drew (or
+`NOT_A_DIGIT`, 10: "that is no digit"), and what the model answered. `FeedbackStore` keeps them
+in SQLite (a file, WAL mode, every commit synced) or PostgreSQL, chosen by a URL such as `sqlite:///instance/feedback.sqlite3` or
 `postgresql://user:password@host/db`, through SQLAlchemy Core, so one code path serves both.
 The schema is created on first use and versioned (table `schema_version`, `MIGRATIONS`).
 
@@ -31,6 +31,7 @@ import numpy as np
 import sqlalchemy as sa
 
 SIZE = 28
+NOT_A_DIGIT = 10  # the label of a drawing that is no digit (the model's eleventh class)
 HOLDOUT_SHARE = 0.2  # of the corrections, kept out of training to evaluate on
 CONNECT_TIMEOUT = 5  # seconds, for PostgreSQL
 
@@ -81,8 +82,11 @@ class Correction:
     def __post_init__(self) -> None:
         for name in ("label", "predicted"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 9:
-                raise FeedbackError(f"Expected '{name}' to be a digit 0-9; received {value!r}.")
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+                raise FeedbackError(
+                    f"Expected '{name}' to be a digit 0-9 or {NOT_A_DIGIT} (not a digit); "
+                    f"received {value!r}."
+                )
         if np.shape(self.field) != (SIZE, SIZE):
             raise FeedbackError(f"Expected a 28x28 field; received {np.shape(self.field)}.")
 
@@ -206,6 +210,12 @@ class FeedbackStore:
                 "model_right": ok,
                 "model_accuracy": round(ok / n, 4) if n else None,
             }
+        n, ok = rows.get(NOT_A_DIGIT, (0, 0))
+        not_a_digit = {
+            "total": n,
+            "model_right": ok,
+            "model_accuracy": round(ok / n, 4) if n else None,
+        }
         total = sum(n for n, _ in rows.values())
         right_total = sum(ok for _, ok in rows.values())
         return {
@@ -213,6 +223,7 @@ class FeedbackStore:
             "model_right": right_total,
             "model_accuracy": round(right_total / total, 4) if total else None,
             "per_digit": per_digit,
+            "not_a_digit": not_a_digit,
         }
 
     def recent(self, limit: int = 50) -> list[dict]:

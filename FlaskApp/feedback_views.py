@@ -1,9 +1,11 @@
 """The corrections API and review page: `POST /api/feedback`, its stats, `/feedback`.
 
-The page sends `{"image": <data URL>, "label": 0-9, "predicted": 0-9}` when a person says which
-digit they drew. The drawing is checked like a prediction (decoded within the same limits and
-normalised; a blank one is refused), read again by the serving model for its probabilities, and
-stored with the model's version; the answer is 201 with the stored id once it is committed.
+The page sends `{"image": <data URL>, "label": 0-9, "predicted": 0-9}` when a person says which digit
+they drew, or `"label": "not_a_digit"` when what they drew is no digit (stored as label
+`NOT_A_DIGIT`, 10, the model's own class for it; `"predicted"` takes that value too). The
+drawing is checked like a prediction (decoded within the same limits and normalised; a blank one
+is refused), read again by the serving model for its probabilities, and stored with the model's
+version; the answer is 201 with the stored id once it is committed.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import logging
 import preprocessing
 import sqlalchemy as sa
 from api import MISSING, APIError, json_object, json_type, require_json
-from feedback import Correction, FeedbackError, FeedbackStore, default_url
+from feedback import NOT_A_DIGIT, Correction, FeedbackError, FeedbackStore, default_url
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 logger = logging.getLogger(__name__)
@@ -24,6 +26,7 @@ bp = Blueprint("feedback", __name__)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 EXAMPLE = '{"image": "data:image/png;base64,...", "label": 4, "predicted": 9}'
 REVIEW_LIMIT = 60
+NOT_A_DIGIT_NAME = "not_a_digit"
 
 
 def store() -> FeedbackStore:
@@ -40,16 +43,29 @@ def database_unavailable(exc):
     return jsonify({"error": message}), 503
 
 
-def digit_field(payload: dict, name: str) -> int:
-    """A required digit 0-9 from the request body."""
+def label_field(payload: dict, name: str) -> int:
+    """A required label from the request body: a digit 0-9, or "not_a_digit" (NOT_A_DIGIT)."""
     value = payload.get(name, MISSING)
+    expected = f'a digit 0-9 or "{NOT_A_DIGIT_NAME}"'
     if value is MISSING:
         received = f"received fields {sorted(payload)}"
-        raise APIError(400, f"Expected field '{name}', a digit 0-9; {received}.")
+        raise APIError(400, f"Expected field '{name}', {expected}; {received}.")
+    if value == NOT_A_DIGIT_NAME:
+        return NOT_A_DIGIT
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 9:
-        shown = value if type(value) in (int, float) else f"a JSON {json_type(value)}"
-        raise APIError(400, f"Expected field '{name}' to be a digit 0-9; received {shown}.")
+        if type(value) in (int, float):
+            shown = value
+        elif isinstance(value, str):
+            shown = f"the string {value[:20]!r}"
+        else:
+            shown = f"a JSON {json_type(value)}"
+        raise APIError(400, f"Expected field '{name}' to be {expected}; received {shown}.")
     return value
+
+
+def label_name(label: int) -> int | str:
+    """A stored label as the API spells it."""
+    return NOT_A_DIGIT_NAME if label == NOT_A_DIGIT else label
 
 
 def as_png(data: bytes, image) -> bytes:
@@ -78,8 +94,8 @@ def add_feedback():
         received = "none" if image_text is MISSING else f"a JSON {json_type(image_text)}"
         expected = "Expected field 'image', the drawing as a PNG data URL"
         raise APIError(400, f"{expected}; received {received}.")
-    label = digit_field(payload, "label")
-    predicted = digit_field(payload, "predicted")
+    label = label_field(payload, "label")
+    predicted = label_field(payload, "predicted")
     data = preprocessing.decode_data_url(image_text)
     image = preprocessing.decode(data)
     try:
@@ -98,7 +114,9 @@ def add_feedback():
     )
     record_id = store().add(correction)
     logger.info("feedback %d stored: drawn %d, model said %d", record_id, label, predicted)
-    response = jsonify({"id": record_id, "label": label, "predicted": predicted})
+    response = jsonify(
+        {"id": record_id, "label": label_name(label), "predicted": label_name(predicted)}
+    )
     response.headers["Location"] = url_for("feedback.image", record_id=record_id)
     return response, 201
 

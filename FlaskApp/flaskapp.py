@@ -2,8 +2,8 @@
 
     python FlaskApp/flaskapp.py [--host 127.0.0.1] [--port 5000]
 
-Requests flow one way: view -> preprocessing -> model -> JSON. Every error leaves through one
-handler as JSON `{"error": "..."}` with a fitting status.
+Requests flow one way: view -> reading (segment, normalise, model, refuse) -> JSON. Every error
+leaves through one handler as JSON `{"error": "..."}` with a fitting status.
 """
 
 from __future__ import annotations
@@ -123,13 +123,14 @@ def register_routes(app: Flask) -> None:
     def predict():
         started = time.perf_counter()
         data = image_bytes_from_request()
-        field = preprocessing.normalise_bytes(data)
-        result = app.extensions["digit_model"].predict(field).as_dict()
-        result["model_input"] = preprocessing.to_data_url(preprocessing.to_png(field))
+        read = app.extensions["digit_model"].read(data)
+        result = read.as_dict()
+        result["model_input"] = preprocessing.to_data_url(preprocessing.to_png(read.field))
         logger.debug(
-            "predict: %d bytes -> %d in %.1f ms",
+            "predict: %d bytes -> %s %r in %.1f ms",
             len(data),
-            result["digit"],
+            read.reading,
+            read.number,
             (time.perf_counter() - started) * 1000,
         )
         return jsonify(result)

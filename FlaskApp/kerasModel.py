@@ -2,7 +2,9 @@
 
 The model contract: input float32 in [0, 1], ink high, shape (None, 784) or (None, 28, 28, 1),
 as produced by `preprocessing.normalise` (or `preprocessing.scale_mnist` for MNIST itself);
-output a softmax over the ten digits. Any model file that keeps it can be dropped in.
+output a softmax over eleven classes, the digits 0-9 and 10 = "not a digit" (older files: over
+the ten digits alone, and they never refuse). Any model file that keeps it can be dropped in;
+its card (model.json) records the calibration temperature and the refusal threshold.
 
     python FlaskApp/kerasModel.py train [--arch cnn|dense] [--epochs N] [--seed 0]
                                         [--out model.h5] [--mnist-dir DIR] [--limit N]
@@ -69,25 +71,31 @@ def _load_tensorflow_quietly() -> None:
 _load_tensorflow_quietly()
 
 import augment  # noqa: E402
+import calibration  # noqa: E402
 import keras  # noqa: E402
 import mnist  # noqa: E402
+import negatives  # noqa: E402
 import numpy as np  # noqa: E402
 import preprocessing  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
-NUM_CLASSES = 10
+DIGITS = 10
+NUM_CLASSES = DIGITS + 1  # the digits, then negatives.NOT_A_DIGIT
 PIXELS = preprocessing.SIZE * preprocessing.SIZE
 
 BATCH_SIZE = 128
 VALIDATION_SHARE = 0.1  # held out of the training set; the test set is only for evaluation
 SEED = 0
+NEGATIVE_SHARE = 0.5  # negatives (`negatives.py`) made per training digit
+# The refusal threshold is the lowest that refuses at most this share of validation digits.
+MAX_FALSE_REFUSAL = 0.004
 
 Progress = Callable[[dict], None]
 
 
 def build_dense() -> keras.Model:
-    """The original network: dense 784-512-512-10 with ReLU and dropout 0.2."""
+    """The original network: dense 784-512-512 with ReLU and dropout 0.2, and a softmax."""
     return keras.Sequential(
         [
             keras.Input(shape=(PIXELS,)),
@@ -163,16 +171,20 @@ RECIPES = {
     # Adam with a cosine decay to 1 % over the planned steps; augmentation does the rest.
     "cnn": Recipe(
         build_cnn,
-        12,
+        8,
         lambda steps: keras.optimizers.Adam(
             keras.optimizers.schedules.CosineDecay(2e-3, steps, 0.01)
         ),
         False,
-        2,
+        1,
         3,
-        "Adam, learning rate 0.002 with cosine decay; MNIST digits plus two augmented copies",
+        "Adam, learning rate 0.002 with cosine decay; MNIST digits plus an augmented copy",
     ),
 }
+NEGATIVES_SUMMARY = (
+    "plus negatives (letters, shapes, scribbles, hatching, marks, run-together pairs; "
+    "negatives.py) as class 10, augmented like the digits"
+)
 ARCHITECTURES = {name: recipe.build for name, recipe in RECIPES.items()}
 DEFAULT_ARCH = "cnn"
 
@@ -255,9 +267,14 @@ def train(
 
     Each training digit is seen as MNIST has it and, by the architecture's recipe, as the drawing
     pipeline renders it (`as_drawn`) and in augmented copies (`augment`), all normalised like a
-    served drawing. A seeded tenth of the digits is held out for validation, as MNIST has them
-    and augmented; the weights of the epoch that scores best on it are kept (a checkpoint file)
-    and training stops early when it no longer improves. The MNIST test set is never used.
+    served drawing; `NEGATIVE_SHARE` negatives per digit (`negatives.py`) join them as class 10
+    (labels of 10 in `y_train`, people's "not a digit" corrections, count as negatives too). A
+    seeded tenth of the digits is held out for validation, as MNIST has them and augmented, with
+    negatives of their own; the weights of the epoch that scores best on it are kept (a
+    checkpoint file) and training stops early when it no longer improves. Then the validation set
+    calibrates the probabilities (`calibrate`). The MNIST test set is never used.
+
+    Returns the model, Keras' history and the calibration (`calibrate`).
     """
     recipe = RECIPES[arch]
     epochs = epochs or recipe.epochs
@@ -287,6 +304,15 @@ def train(
         if copy == 0:
             x_val.append(augmented[val])
             y_val.append(y[val])
+    digits = y < DIGITS
+    for part, (where, xs, ys) in enumerate(((fit, x_fit, y_fit), (val, x_val, y_val))):
+        count = max(1, round(NEGATIVE_SHARE * len(where)))
+        report({"stage": f"making {count:,} negatives ({('training', 'validation')[part]})"})
+        made, _ = negatives.negatives(
+            count, seed * 1000 + 100 + part, digits=fields[where[digits[where]]]
+        )
+        xs.append(made)
+        ys.append(np.full(count, negatives.NOT_A_DIGIT, np.int64))
 
     model = recipe.build()
     x_fit = as_model_input(model, np.concatenate(x_fit))
@@ -319,18 +345,51 @@ def train(
             verbose=verbose,
         )
         model.load_weights(best)
-    return model, history.history
+    report({"stage": "calibrating on the validation set"})
+    return model, history.history, calibrate(model, x_val, y_val)
+
+
+def calibrate(model: keras.Model, fields: np.ndarray, labels: np.ndarray) -> dict:
+    """Fit the temperature and the refusal threshold on held-out fields; report both.
+
+    The threshold is the lowest "not a digit" probability that refuses at most
+    `MAX_FALSE_REFUSAL` of the held-out digits. The figures quoted are on the same fields.
+    """
+    raw = predict_all(model, fields)
+    temperature = calibration.fit_temperature(raw, labels)
+    probs = calibration.calibrated(raw, temperature)
+    digits = labels < DIGITS
+    threshold = calibration.refusal_threshold(probs[digits, DIGITS], MAX_FALSE_REFUSAL)
+    refused = probs[:, DIGITS] >= threshold
+    return {
+        "class": DIGITS,
+        "temperature": round(temperature, 4),
+        "threshold": round(threshold, 6),
+        "chosen_for": f"at most {MAX_FALSE_REFUSAL:.1%} of validation digits refused",
+        "validation": {
+            "digits": int(digits.sum()),
+            "negatives": int((~digits).sum()),
+            "digits_refused": round(float(refused[digits].mean()), 4),
+            "negatives_refused": round(float(refused[~digits].mean()), 4),
+            "ece_before": round(calibration.expected_calibration_error(raw, labels), 4),
+            "ece_after": round(calibration.expected_calibration_error(probs, labels), 4),
+        },
+    }
+
+
+def predict_all(model: keras.Model, fields: np.ndarray) -> np.ndarray:
+    """Raw probabilities for many fields, in batches of 1000."""
+    parts = [probabilities(model, fields[i : i + 1000]) for i in range(0, len(fields), 1000)]
+    return np.concatenate(parts) if parts else np.zeros((0, model.output_shape[-1]), np.float32)
 
 
 def accuracy(model: keras.Model, fields: np.ndarray, labels: np.ndarray) -> float:
-    """Share of fields whose most probable digit is the label."""
-    predicted = np.concatenate(
-        [
-            probabilities(model, fields[i : i + 1000]).argmax(axis=1)
-            for i in range(0, len(fields), 1000)
-        ]
-    )
-    return float((predicted == np.asarray(labels)).mean())
+    """Share of fields whose most probable class is the label (for digits: the likeliest digit,
+    refusal aside, as MNIST accuracy has always been counted)."""
+    probs = predict_all(model, fields)
+    labels = np.asarray(labels)
+    predicted = np.where(labels < DIGITS, probs[:, :DIGITS].argmax(axis=1), probs.argmax(axis=1))
+    return float((predicted == labels).mean())
 
 
 def save_atomic(model: keras.Model, path: str | os.PathLike) -> Path:
@@ -371,10 +430,11 @@ def load(path: str | os.PathLike) -> keras.Model:
         raise ModelFileError(f"Cannot read the model file {path}: {exc}. {fix}") from exc
     inputs = int(np.prod(model.input_shape[1:]))
     outputs = model.output_shape[-1]
-    if inputs != PIXELS or outputs != NUM_CLASSES:
+    if inputs != PIXELS or outputs not in (DIGITS, NUM_CLASSES):
         raise ModelFileError(
             f"The model file {path} takes {model.input_shape} and gives {model.output_shape}; "
-            f"expected 784 pixels in and {NUM_CLASSES} probabilities out. {fix}"
+            f"expected 784 pixels in and {NUM_CLASSES} probabilities out (the digits and "
+            f"'not a digit'; or {DIGITS}, the digits alone). {fix}"
         )
     return model
 
@@ -392,7 +452,11 @@ def model_card(model: keras.Model, training: dict, metrics: dict) -> dict:
             "shape": list(model.input_shape),
             "values": "float32 in [0, 1], ink high, normalised by preprocessing.normalise",
         },
-        "output": "softmax over the digits 0-9",
+        "output": (
+            "softmax over 11 classes: the digits 0-9, then 10 = not a digit"
+            if model.output_shape[-1] == NUM_CLASSES
+            else "softmax over the digits 0-9"
+        ),
         "training": training,
         "metrics": metrics,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -488,7 +552,7 @@ def train_and_save(
     arch = arch or DEFAULT_ARCH
     recipe = RECIPES[arch]
     started = time.perf_counter()
-    model, history = train(
+    model, history, refusal = train(
         preprocessing.scale_mnist(x_train),
         y_train,
         arch=arch,
@@ -506,7 +570,8 @@ def train_and_save(
         "validation_share": VALIDATION_SHARE,
         "drawn_copy": recipe.drawn_copy,
         "augmented_copies": recipe.augmented_copies,
-        "recipe": recipe.summary,
+        "recipe": f"{recipe.summary}; {NEGATIVES_SUMMARY}",
+        "negative_share": NEGATIVE_SHARE,
         "epochs": epochs or recipe.epochs,
         "epochs_run": len(val_accuracy),
         "best_epoch": int(np.argmax(val_accuracy)) + 1,
@@ -526,7 +591,7 @@ def train_and_save(
         metrics["feedback_held_out_accuracy"] = after
         metrics["feedback_held_out_accuracy_before"] = corrections["held_out_accuracy_before"]
     save_atomic(model, path)
-    save_card(model_card(model, training, metrics), path)
+    save_card({**model_card(model, training, metrics), "refusal": refusal}, path)
     summary = {"train_seconds": seconds, "epochs_run": len(val_accuracy), **metrics}
     report({"stage": "saved", **summary})
     return model, summary
@@ -551,6 +616,7 @@ def model_facts(model: keras.Model) -> dict:
         "architecture": model.name,
         "parameters": int(model.count_params()),
         "input": {"shape": list(model.input_shape)},
+        "classes": int(model.output_shape[-1]),
     }
 
 

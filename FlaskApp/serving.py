@@ -20,9 +20,11 @@ import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import calibration
 import lite
 import modelfile
 import numpy as np
+import reading
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +88,7 @@ class ModelService:
         self.progress: dict = {}
         self.error: str | None = None
         self.card: dict = {}
+        self.policy = reading.Policy()
         self._forward = None
         self._thread: threading.Thread | None = None
 
@@ -158,6 +161,7 @@ class ModelService:
             runtime = f"TensorFlow {sys.modules['tensorflow'].__version__} (tf.function)"
         forward(np.zeros((1, 28, 28), np.float32))
         self.card = {**self._describe(facts), "runtime": runtime}
+        self.policy = reading.Policy.from_card(self.card)
         self._forward = forward
         self.state = "ready"
 
@@ -167,6 +171,8 @@ class ModelService:
         card = modelfile.load_card(self.model_path)
         if card is not None and card.get("file", {}).get("sha256") == sha256:
             return card
+        if facts.get("classes") == 11:  # refusal, but not the card's calibration: plain softmax
+            facts = {**facts, "refusal": {"class": 10, "temperature": 1.0, "threshold": 0.5}}
         found = "is for another model file" if card else "was not found"
         return {
             **facts,
@@ -198,10 +204,17 @@ class ModelService:
         self._ready()
         return self.card
 
-    def predict(self, field: np.ndarray) -> Prediction:
-        """Probabilities of the ten digits for one normalised 28x28 field."""
+    def classify(self, fields: np.ndarray) -> np.ndarray:
+        """The model's raw softmax (N, 10 or 11) for normalised fields (N, 28, 28), one batch."""
         self._ready()
-        probs = self._forward(field[None])[0].astype(float)
-        probs = probs / probs.sum()  # float32 softmax sums to 1 within rounding; make it exact
-        digit = int(probs.argmax())
-        return Prediction(digit, float(probs[digit]), [float(p) for p in probs])
+        return np.asarray(self._forward(fields), np.float64)
+
+    def read(self, data: bytes) -> reading.Reading:
+        """Image bytes -> what was drawn: a digit, a number or not a digit (`reading`)."""
+        return reading.read_bytes(data, self.classify, self.policy)
+
+    def predict(self, field: np.ndarray) -> Prediction:
+        """The ten digits' calibrated probabilities for one normalised 28x28 field."""
+        probs = calibration.calibrated(self.classify(field[None]), self.policy.temperature)[0]
+        answer = reading.Answer.of(probs)
+        return Prediction(answer.digit, answer.confidence, answer.probabilities)

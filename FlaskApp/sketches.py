@@ -178,3 +178,101 @@ def sketch_set(per_sketch: int = 6, seed: int = 0) -> list[Drawing]:
                 )
             )
     return drawings
+
+
+@dataclass(frozen=True)
+class NumberDrawing:
+    """One PNG drawing of a whole number and the digits it shows, left to right."""
+
+    png: bytes
+    number: str
+    style: str
+    source: str  # "sketches" or "mnist"
+
+
+def _number_layout(count: int, rng: np.random.Generator) -> list[tuple[float, float, float]]:
+    """(left, top, height) of each digit in a row, in units of the digits' common height."""
+    width = rng.uniform(0.55, 0.8)  # of the height, for every digit of this writer
+    places, left = [], 0.0
+    for _ in range(count):
+        height = rng.uniform(0.9, 1.1)
+        places.append((left, rng.normal(0, 0.05), height))
+        left += width * height + rng.uniform(0.3, 0.7) * width  # a gap a person leaves
+    return places
+
+
+def number_drawing(
+    number: str, rng: np.random.Generator, *, style: str | None = None
+) -> NumberDrawing:
+    """A number written in our sketches' strokes, each digit in a way people write it."""
+    width = rng.uniform(0.55, 0.8)
+    strokes: Strokes = []
+    for (left, top, height), char in zip(_number_layout(len(number), rng), number, strict=True):
+        variants = [v for d, v in SKETCHES if d == int(char)]
+        digit = SKETCHES[(int(char), variants[rng.integers(len(variants))])]
+        for stroke in writer_variation(digit, rng):
+            strokes.append([(left + x * width * height, top + y * height) for x, y in stroke])
+    points = np.concatenate([np.asarray(s) for s in strokes])
+    low, span = points.min(axis=0), np.ptp(points, axis=0)
+    unit = [[((x - low[0]) / span[0], (y - low[1]) / span[1]) for x, y in s] for s in strokes]
+    size = (int(rng.integers(400, 900)), int(rng.integers(200, 400)))
+    # The number spans most of the canvas's width, as far as its height allows.
+    across = min(rng.uniform(0.6, 0.9), 0.8 * size[1] / size[0] * span[0] / span[1])
+    tall = across * size[0] / span[0] * span[1] / size[1]
+    left, top = rng.uniform(0.05, 0.95 - across), rng.uniform(0.05, 0.95 - tall)
+    digit_px = tall * size[1] / span[1]
+    style = style or str(rng.choice(list(STYLES)))
+    drawing = stroke_drawing(
+        unit,
+        0,
+        size=size,
+        box=(left, top, left + across, top + tall),
+        pen_width=float(digit_px * rng.uniform(0.06, 0.14)),
+        style=style,
+    )
+    return NumberDrawing(drawing.png, number, style, "sketches")
+
+
+def mnist_number(
+    images: np.ndarray, labels: np.ndarray, rng: np.random.Generator, count: int
+) -> NumberDrawing:
+    """A number made of `count` MNIST digits (uint8 28x28) written side by side on a canvas."""
+    picks = rng.integers(len(labels), size=count)
+    height = int(rng.integers(40, 110))  # pixels per digit
+    crops = []
+    for i in picks:
+        digit = images[i]
+        rows = np.flatnonzero(digit.max(axis=1) > 40)
+        cols = np.flatnonzero(digit.max(axis=0) > 40)
+        crop = digit[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+        scale = height / crop.shape[0] * rng.uniform(0.9, 1.1)
+        size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+        ink = np.asarray(Image.fromarray(crop).resize(size, Image.Resampling.BILINEAR), np.float32)
+        crops.append(np.clip((ink / 255.0 - 0.3) * 3.0, 0.0, 1.0))  # a pen's hard edges
+    gaps = [int(rng.uniform(0.2, 0.6) * height) for _ in crops]
+    width = sum(c.shape[1] for c in crops) + sum(gaps) + 2 * height
+    mask = np.zeros((int(height * 2.2), width), np.float32)
+    left = height
+    for crop, gap in zip(crops, gaps, strict=True):
+        top = int(height * 0.6 + rng.normal(0, 0.05) * height)
+        top = min(max(top, 0), mask.shape[0] - crop.shape[0])
+        mask[top : top + crop.shape[0], left : left + crop.shape[1]] = crop
+        left += crop.shape[1] + gap
+    style = str(rng.choice(list(STYLES)))
+    number = "".join(str(int(labels[i])) for i in picks)
+    return NumberDrawing(encode(mask, style), number, style, "mnist")
+
+
+def number_set(
+    images: np.ndarray | None, labels: np.ndarray | None, n: int, seed: int = 0
+) -> list[NumberDrawing]:
+    """n numbers of 2 to 8 digits: from our sketches, and (given MNIST) as many from MNIST."""
+    rng = np.random.default_rng(seed)
+    drawings = []
+    for k in range(n):
+        count = 2 + k % 7
+        number = "".join(str(d) for d in rng.integers(0, 10, size=count))
+        drawings.append(number_drawing(number, rng))
+        if images is not None:
+            drawings.append(mnist_number(images, labels, rng, count))
+    return drawings
