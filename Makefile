@@ -23,8 +23,16 @@ run: $(VENV)/.app  ## serve at http://127.0.0.1:5000 with gunicorn (gunicorn.con
 dev: $(VENV)/.app  ## Flask's own server, one process (no gunicorn)
 	$(PY) FlaskApp/flaskapp.py --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.dev system-packages  ## every test; MNIST_DIR must name the folder of the MNIST gz files
-	$(PY) -m pytest
+# The tests read MNIST from MNIST_DIR; without it, `make test` fetches the four files the way the
+# app does (MNIST_MIRRORS, else the built-in mirrors; content SHA-256 checked) into this folder.
+TEST_MNIST_DIR := $(CURDIR)/FlaskApp/mnist_data
+PYTEST_ARGS ?=
+
+test: $(VENV)/.dev system-packages  ## every test (PYTEST_ARGS=... for some); MNIST from MNIST_DIR, else fetched
+	@if [ -n "$$MNIST_DIR" ]; then echo "MNIST from MNIST_DIR=$$MNIST_DIR"; \
+	else echo "MNIST_DIR is not set: fetching MNIST into $(TEST_MNIST_DIR)"; \
+	  $(PY) FlaskApp/mnist.py --dir "$(TEST_MNIST_DIR)" --timeout 15 || exit 1; fi
+	MNIST_DIR="$${MNIST_DIR:-$(TEST_MNIST_DIR)}" $(PY) -m pytest $(PYTEST_ARGS)
 
 # Debian packages the tests drive: Chromium for the browser tests (Playwright's own browser
 # download needs the internet), PostgreSQL for the storage tests (they start their own server).

@@ -423,7 +423,8 @@ def reading_scores(
             "\nCalibration (MNIST test + held-out negatives, "
             f"T={calibration_part['temperature']}, "
             f"refusing at {calibration_part['threshold']:.3f}): expected calibration error "
-            f"{calibration_part['ece_before']:.4f} before, {calibration_part['ece_after']:.4f} after"
+            f"{calibration_part['ece_before']:.4f} before, "
+            f"{calibration_part['ece_after']:.4f} after"
         )
         report(f"MNIST test digits wrongly refused: {calibration_part['mnist_test_refused']:.4f}")
     per_length = max(1, numbers_per_source // 7)
@@ -437,6 +438,15 @@ def reading_scores(
     for group in ("per_source", "per_length"):
         for name, value in numbers[group].items():
             report(f"  {name:<16} {value:.4f}")
+    touching = sketches.number_set(
+        x_test, y_test, per_length * 7 // 3, seed=6, gaps=sketches.TOUCHING
+    )
+    numbers["touching"], _ = numbers_scores(read, touching)
+    numbers["touching"].pop("misread")
+    report(
+        f"Numbers whose digits touch ({numbers['touching']['n']} drawings, the stretch goal): "
+        f"{numbers['touching']['exact']:.4f} exactly right"
+    )
     refusals.sort(key=lambda r: -r[0])
     save(worst_refusals_figure(refusals, accepted), out / "worst_refusals.png")
     save(worst_numbers_figure(wrong), out / "worst_numbers.png")
@@ -478,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=DEFAULT_OUT)
     parser.add_argument("--no-card", action="store_true", help="leave model.json as it is")
     args = parser.parse_args(argv)
-    mnist.ensure_files(args.mnist_dir, progress=print)
+    mnist.ensure_files(args.mnist_dir, mnist.mirrors_from_environment(), progress=print)
     result = evaluate(
         args.model,
         args.mnist_dir,

@@ -2,8 +2,9 @@
 
 A correction is a drawing the model read, the digit the person says they drew (or
 `NOT_A_DIGIT`, 10: "that is no digit"), and what the model answered. `FeedbackStore` keeps them
-in SQLite (a file, WAL mode, every commit synced) or PostgreSQL, chosen by a URL such as `sqlite:///instance/feedback.sqlite3` or
-`postgresql://user:password@host/db`, through SQLAlchemy Core, so one code path serves both.
+in SQLite (a file, WAL mode, every commit synced) or PostgreSQL, chosen by a URL such as
+`sqlite:///instance/feedback.sqlite3` or `postgresql://user:password@host/db`, through
+SQLAlchemy Core, so one code path serves both.
 The schema is created on first use and versioned (table `schema_version`, `MIGRATIONS`).
 
     python FlaskApp/feedback.py export --database-url URL --to DIR

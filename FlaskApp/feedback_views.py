@@ -1,7 +1,7 @@
 """The corrections API and review page: `POST /api/feedback`, its stats, `/feedback`.
 
-The page sends `{"image": <data URL>, "label": 0-9, "predicted": 0-9}` when a person says which digit
-they drew, or `"label": "not_a_digit"` when what they drew is no digit (stored as label
+The page sends `{"image": <data URL>, "label": 0-9, "predicted": 0-9}` when a person says which
+digit they drew, or `"label": "not_a_digit"` when what they drew is no digit (stored as label
 `NOT_A_DIGIT`, 10, the model's own class for it; `"predicted"` takes that value too). The
 drawing is checked like a prediction (decoded within the same limits and normalised; a blank one
 is refused), read again by the serving model for its probabilities, and stored with the model's

@@ -52,13 +52,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         CORS_ORIGINS=[],
     )
     if test_config is None:
-        # FLASK_* variables (FLASK_MAX_CONTENT_LENGTH=...), plus the three the README documents.
+        # FLASK_* variables (FLASK_MAX_CONTENT_LENGTH=...), plus the four the README documents.
         app.config.from_prefixed_env()
-        for name in ("MODEL_PATH", "MNIST_DIR", "DATABASE_URL"):
+        for name in ("MODEL_PATH", "MNIST_DIR", "MNIST_MIRRORS", "DATABASE_URL"):
             if os.environ.get(name):
                 app.config[name] = os.environ[name]
     else:
         app.config.from_mapping(test_config)
+    if isinstance(app.config["MNIST_MIRRORS"], str):  # "https://a/ https://b/", as documented
+        app.config["MNIST_MIRRORS"] = mnist.parse_mirrors(app.config["MNIST_MIRRORS"])
 
     training = None
     if app.config["TRAIN_IF_MISSING"]:

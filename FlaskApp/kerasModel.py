@@ -703,6 +703,7 @@ def main(argv: list[str] | None = None) -> int:
     _, metrics = train_and_save(
         args.model,
         args.mnist_dir,
+        mirrors=mnist.mirrors_from_environment(),
         arch=args.arch,
         epochs=args.epochs,
         limit=args.limit,

@@ -1,10 +1,11 @@
 """Find, download, verify and read the four gzipped MNIST IDX files.
 
 The files are verified by the SHA-256 of their *decompressed* content, because the gzip wrappers
-differ between mirrors. Configuration (data folder, mirrors) is passed in as arguments; this module
-reads no environment variables.
+differ between mirrors. Configuration (data folder, mirrors) is passed in as arguments; only
+`mirrors_from_environment`, for the command lines, reads `MNIST_MIRRORS`.
 
-Command line: ``python FlaskApp/mnist.py [--dir DIR] [--mirror URL ...]``.
+Command line: ``python FlaskApp/mnist.py [--dir DIR] [--mirror URL ...]`` (mirrors: --mirror,
+else $MNIST_MIRRORS, else `DEFAULT_MIRRORS`). `make test` runs it when MNIST_DIR is unset.
 """
 
 from __future__ import annotations
@@ -30,10 +31,13 @@ __all__ = [
     "DEFAULT_MIRRORS",
     "FILES",
     "MNISTError",
+    "MirrorsUnreachable",
     "ensure_files",
     "load_mnist",
     "load_split",
     "main",
+    "mirrors_from_environment",
+    "parse_mirrors",
 ]
 
 logger = logging.getLogger(__name__)
@@ -66,6 +70,35 @@ Progress = Callable[[str], None]
 
 class MNISTError(RuntimeError):
     """A problem with the MNIST files that the user can fix; the message says what and where."""
+
+
+class MirrorsUnreachable(MNISTError):
+    """No mirror gave a file; `urls` holds each URL tried with why it failed."""
+
+    def __init__(self, message: str, name: str, urls: list[tuple[str, str]]) -> None:
+        super().__init__(message)
+        self.name = name
+        self.urls = urls
+
+    def one_line(self) -> str:
+        """The failure in one line: what was tried and the two settings that fix it."""
+        tried = "; ".join(f"{url} ({reason})" for url, reason in self.urls) or "no mirrors"
+        return (
+            f"could not download {self.name}.gz from any mirror, tried: {tried}. Set MNIST_DIR "
+            "to a folder holding the four MNIST .gz files, or MNIST_MIRRORS to mirrors that "
+            "this machine can reach (base URLs, separated by spaces)"
+        )
+
+
+def parse_mirrors(text: str) -> tuple[str, ...]:
+    """Mirror base URLs from a setting: separated by spaces or commas."""
+    return tuple(url for url in text.replace(",", " ").split() if url)
+
+
+def mirrors_from_environment(environ: dict | None = None) -> tuple[str, ...]:
+    """$MNIST_MIRRORS when it is set (and not empty), else `DEFAULT_MIRRORS`."""
+    text = (os.environ if environ is None else environ).get("MNIST_MIRRORS", "")
+    return parse_mirrors(text) or DEFAULT_MIRRORS
 
 
 def _how_to_get(data_dir: Path) -> str:
@@ -217,7 +250,7 @@ def ensure_files(
             say(f"found {dest} (verified)")
             continue
 
-        failures: list[str] = []
+        failures: list[tuple[str, str]] = []
         for mirror in mirrors:
             base = mirror if mirror.endswith("/") else mirror + "/"
             url = f"{base}{name}.gz"
@@ -232,13 +265,15 @@ def ensure_files(
                 break
             logger.debug("download of %s failed: %s", url, reason)
             say(f"failed {url}: {reason}")
-            failures.append(f"  {url}: {reason}")
+            failures.append((url, reason))
         else:
-            tried = "\n".join(failures) if failures else "  (no mirrors were given)"
-            raise MNISTError(
+            tried = "\n".join(f"  {u}: {r}" for u, r in failures) or "  (no mirrors were given)"
+            raise MirrorsUnreachable(
                 f"MNIST file {dest} is missing and could not be downloaded from any mirror.\n"
                 f"URLs tried:\n{tried}\n"
-                f"Check the network or the mirror list, or copy {name}.gz into {data_dir}."
+                f"Check the network or the mirror list, or copy {name}.gz into {data_dir}.",
+                name,
+                failures,
             )
     return data_dir
 
@@ -331,17 +366,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="append",
         metavar="URL",
         help="base URL to download from, ending in '/'; repeat to try several "
-        "(default: the built-in mirror list)",
+        "(default: $MNIST_MIRRORS, separated by spaces, else the built-in mirror list)",
     )
     parser.add_argument(
         "--timeout", type=float, default=30.0, help="network timeout in seconds (default: 30)"
     )
     args = parser.parse_args(argv)
-    mirrors = tuple(args.mirror) if args.mirror else DEFAULT_MIRRORS
+    mirrors = tuple(args.mirror) if args.mirror else mirrors_from_environment()
 
     try:
         ensure_files(args.dir, mirrors, timeout=args.timeout, progress=print)
         counts = {split: len(load_split(args.dir, split)[1]) for split in SPLITS}
+    except MirrorsUnreachable as exc:
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        return 1
     except MNISTError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -75,7 +75,7 @@ def font_letter(rng: np.random.Generator, fonts: tuple[str, ...] = TRAIN_FONTS) 
 
 
 # Letters in our own strokes: the plain capitals and cursive-free small letters people print.
-_OWN_LETTERS: dict[str, Strokes] = {
+OWN_LETTERS: dict[str, Strokes] = {
     "A": [[(0.0, 1.0), (0.5, 0.0), (1.0, 1.0)], [(0.22, 0.6), (0.78, 0.6)]],
     "A round": [[(0.05, 1.0), (0.45, 0.05), (0.55, 0.05), (0.95, 1.0)], [(0.25, 0.55), (0.8, 0.6)]],
     "E": [[(0.9, 0.0), (0.1, 0.0), (0.1, 1.0), (0.9, 1.0)], [(0.1, 0.5), (0.7, 0.5)]],
@@ -136,8 +136,8 @@ _OWN_LETTERS: dict[str, Strokes] = {
 
 def own_letter(rng: np.random.Generator) -> Strokes:
     """A letter from our own strokes."""
-    names = list(_OWN_LETTERS)
-    return _OWN_LETTERS[names[rng.integers(len(names))]]
+    names = list(OWN_LETTERS)
+    return OWN_LETTERS[names[rng.integers(len(names))]]
 
 
 def _polygon(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -245,7 +245,7 @@ def _stick_figure(rng: np.random.Generator) -> Strokes:
     ]
 
 
-_SHAPES: dict[str, Callable[[np.random.Generator], Strokes]] = {
+SHAPES: dict[str, Callable[[np.random.Generator], Strokes]] = {
     "triangle": lambda rng: [_polygon([(0.5, 0.0), (1.0, 0.9), (0.0, 0.9)])],
     "square": lambda rng: [_polygon([(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)])],
     "rectangle": lambda rng: [_polygon([(0.0, 0.2), (1.0, 0.2), (1.0, 0.75), (0.0, 0.75)])],
@@ -286,8 +286,8 @@ _SHAPES: dict[str, Callable[[np.random.Generator], Strokes]] = {
 
 def shape(rng: np.random.Generator) -> Strokes:
     """A hand-drawn shape or symbol."""
-    names = list(_SHAPES)
-    return _SHAPES[names[rng.integers(len(names))]](rng)
+    names = list(SHAPES)
+    return SHAPES[names[rng.integers(len(names))]](rng)
 
 
 def scribble(rng: np.random.Generator) -> Strokes:

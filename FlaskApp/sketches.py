@@ -190,24 +190,34 @@ class NumberDrawing:
     source: str  # "sketches" or "mnist"
 
 
-def _number_layout(count: int, rng: np.random.Generator) -> list[tuple[float, float, float]]:
+GAPS = (0.3, 0.7)  # between digits, as a share of a digit's width: the gaps people leave
+TOUCHING = (-0.15, -0.02)  # digits written into each other
+
+
+def _number_layout(
+    count: int, width: float, gaps: tuple[float, float], rng: np.random.Generator
+) -> list[tuple[float, float, float]]:
     """(left, top, height) of each digit in a row, in units of the digits' common height."""
-    width = rng.uniform(0.55, 0.8)  # of the height, for every digit of this writer
     places, left = [], 0.0
     for _ in range(count):
         height = rng.uniform(0.9, 1.1)
         places.append((left, rng.normal(0, 0.05), height))
-        left += width * height + rng.uniform(0.3, 0.7) * width  # a gap a person leaves
+        left += width * height + rng.uniform(*gaps) * width
     return places
 
 
 def number_drawing(
-    number: str, rng: np.random.Generator, *, style: str | None = None
+    number: str,
+    rng: np.random.Generator,
+    *,
+    style: str | None = None,
+    gaps: tuple[float, float] = GAPS,
 ) -> NumberDrawing:
     """A number written in our sketches' strokes, each digit in a way people write it."""
-    width = rng.uniform(0.55, 0.8)
+    width = rng.uniform(0.55, 0.8)  # of the height, for every digit of this writer
     strokes: Strokes = []
-    for (left, top, height), char in zip(_number_layout(len(number), rng), number, strict=True):
+    layout = _number_layout(len(number), width, gaps, rng)
+    for (left, top, height), char in zip(layout, number, strict=True):
         variants = [v for d, v in SKETCHES if d == int(char)]
         digit = SKETCHES[(int(char), variants[rng.integers(len(variants))])]
         for stroke in writer_variation(digit, rng):
@@ -234,7 +244,11 @@ def number_drawing(
 
 
 def mnist_number(
-    images: np.ndarray, labels: np.ndarray, rng: np.random.Generator, count: int
+    images: np.ndarray,
+    labels: np.ndarray,
+    rng: np.random.Generator,
+    count: int,
+    gaps: tuple[float, float] = GAPS,
 ) -> NumberDrawing:
     """A number made of `count` MNIST digits (uint8 28x28) written side by side on a canvas."""
     picks = rng.integers(len(labels), size=count)
@@ -249,14 +263,15 @@ def mnist_number(
         size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
         ink = np.asarray(Image.fromarray(crop).resize(size, Image.Resampling.BILINEAR), np.float32)
         crops.append(np.clip((ink / 255.0 - 0.3) * 3.0, 0.0, 1.0))  # a pen's hard edges
-    gaps = [int(rng.uniform(0.2, 0.6) * height) for _ in crops]
+    gaps = [int(rng.uniform(*gaps) * height * 0.7) for _ in crops]
     width = sum(c.shape[1] for c in crops) + sum(gaps) + 2 * height
     mask = np.zeros((int(height * 2.2), width), np.float32)
     left = height
     for crop, gap in zip(crops, gaps, strict=True):
         top = int(height * 0.6 + rng.normal(0, 0.05) * height)
         top = min(max(top, 0), mask.shape[0] - crop.shape[0])
-        mask[top : top + crop.shape[0], left : left + crop.shape[1]] = crop
+        region = mask[top : top + crop.shape[0], left : left + crop.shape[1]]
+        np.maximum(region, crop, out=region)
         left += crop.shape[1] + gap
     style = str(rng.choice(list(STYLES)))
     number = "".join(str(int(labels[i])) for i in picks)
@@ -264,7 +279,11 @@ def mnist_number(
 
 
 def number_set(
-    images: np.ndarray | None, labels: np.ndarray | None, n: int, seed: int = 0
+    images: np.ndarray | None,
+    labels: np.ndarray | None,
+    n: int,
+    seed: int = 0,
+    gaps: tuple[float, float] = GAPS,
 ) -> list[NumberDrawing]:
     """n numbers of 2 to 8 digits: from our sketches, and (given MNIST) as many from MNIST."""
     rng = np.random.default_rng(seed)
@@ -272,7 +291,7 @@ def number_set(
     for k in range(n):
         count = 2 + k % 7
         number = "".join(str(d) for d in rng.integers(0, 10, size=count))
-        drawings.append(number_drawing(number, rng))
+        drawings.append(number_drawing(number, rng, gaps=gaps))
         if images is not None:
-            drawings.append(mnist_number(images, labels, rng, count))
+            drawings.append(mnist_number(images, labels, rng, count, gaps))
     return drawings

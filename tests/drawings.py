@@ -8,12 +8,23 @@ tests can check that normalisation brings every one of them back to what the mod
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 from PIL import Image
 from scipy import ndimage
 from sketches import CANVASES, SKETCHES, STYLES, Drawing, encode, stroke_drawing
 
-__all__ = ["STROKES", "STYLES", "Drawing", "canvas_set", "mnist_drawing", "stroke_drawing"]
+__all__ = [
+    "STROKES",
+    "STYLES",
+    "Drawing",
+    "canvas_set",
+    "data_url",
+    "mnist_drawing",
+    "number_drawing",
+    "stroke_drawing",
+]
 
 PENS = ("thin", "normal", "bold")
 # One common way of writing each digit, as strokes in a unit square.
@@ -78,3 +89,44 @@ def canvas_set(images: np.ndarray, labels: np.ndarray, n: int, seed: int = 0) ->
         mnist_drawing(images[i], labels[i], rng, *combos[k % len(combos)])
         for k, i in enumerate(order)
     ]
+
+
+def data_url(png: bytes) -> str:
+    """PNG bytes as the data URL a page posts."""
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def number_drawing(
+    digits: list[tuple[int, str]],
+    *,
+    size: tuple[int, int] = (400, 200),
+    gap: float = 0.4,
+    slant: float = 0.0,
+    height: float = 0.6,
+    pen_width: float = 10.0,
+    style: str = "transparent-black",
+) -> Drawing:
+    """Sketched digits (digit, variant) side by side, `gap` digit widths apart, leaning right by
+    `slant` of their height, `height` of the canvas tall; `variant` holds the number."""
+    width = 0.6  # of a digit's height
+    strokes = []
+    for i, (digit, variant) in enumerate(digits):
+        left = i * width * (1 + gap)
+        for stroke in SKETCHES[(digit, variant)]:
+            strokes.append([(left + x * width + slant * (1 - y), y) for x, y in stroke])
+    total = len(digits) * width * (1 + gap) - width * gap + slant
+    across = height * size[1] / size[0] * total  # the number's width as a share of the canvas
+    if across > 0.9:
+        height, across = height * 0.9 / across, 0.9
+    unit = [[(x / total, y) for x, y in stroke] for stroke in strokes]
+    left, top = (1 - across) / 2, (1 - height) / 2
+    number = "".join(str(digit) for digit, _ in digits)
+    drawn = stroke_drawing(
+        unit,
+        0,
+        size=size,
+        box=(left, top, left + across, top + height),
+        pen_width=pen_width,
+        style=style,
+    )
+    return Drawing(drawn.png, 0, style, drawn.pen, number)

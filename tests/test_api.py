@@ -8,6 +8,7 @@ import io
 import drawings
 import kerasModel
 import numpy as np
+import preprocessing
 import pytest
 from PIL import Image
 
@@ -34,6 +35,20 @@ def assert_prediction(body: dict) -> None:
     assert body["model_input"].startswith("data:image/png;base64,")
     preview = Image.open(io.BytesIO(base64.b64decode(body["model_input"].split(",", 1)[1])))
     assert preview.size == (28, 28)
+    # What was read: a digit, a number or not a digit, and each digit with its box.
+    assert body["reading"] in ("digit", "number", "not_a_digit")
+    assert 0.0 <= body["not_a_digit"] <= 1.0
+    if body["reading"] == "not_a_digit":
+        assert body["number"] == "" and body["digits"] == []
+        assert body["reason"] in ("too_small", "not_a_digit")
+    else:
+        assert body["number"] == "".join(str(d["digit"]) for d in body["digits"])
+        assert (len(body["digits"]) == 1) == (body["reading"] == "digit")
+    for entry in body["digits"]:
+        assert set(entry) == {"digit", "confidence", "probabilities", "not_a_digit", "box"}
+        assert entry["digit"] == int(np.argmax(entry["probabilities"]))
+        x0, y0, x1, y1 = entry["box"]
+        assert 0 <= x0 < x1 and 0 <= y0 < y1
 
 
 def test_index_serves_the_drawing_page(client):
@@ -54,6 +69,30 @@ def test_predict_json_data_url_answers_digit_and_probabilities(client):
     assert response.status_code == 200
     assert response.is_json
     assert_prediction(response.get_json())
+
+
+def test_predict_keeps_the_single_digit_answer_older_clients_read(client):
+    body = client.post("/predict", json={"image": SEVEN_URL}).get_json()
+    assert body["reading"] == "digit" and body["number"] == str(body["digit"])
+    (only,) = body["digits"]
+    # The old fields are the one digit's, and model_input is the whole drawing normalised.
+    assert only["digit"] == body["digit"] and only["probabilities"] == body["probabilities"]
+    assert only["confidence"] == body["confidence"]
+    field = preprocessing.normalise_bytes(SEVEN.png)
+    assert body["model_input"] == preprocessing.to_data_url(preprocessing.to_png(field))
+    ink = preprocessing.ink(preprocessing.decode(SEVEN.png))
+    rows, cols = np.nonzero(ink >= preprocessing.BBOX_THRESHOLD)
+    assert only["box"] == [cols.min(), rows.min(), cols.max() + 1, rows.max() + 1]
+
+
+def test_predict_reads_two_digits_apart_as_a_number_with_boxes_left_to_right(client):
+    two = drawings.number_drawing([(4, "open"), (1, "stroke")], size=(400, 200))
+    body = client.post("/predict", json={"image": drawings.data_url(two.png)}).get_json()
+    assert_prediction(body)
+    assert body["reading"] == "number" and len(body["number"]) == 2
+    left, right = (entry["box"] for entry in body["digits"])
+    assert left[2] <= right[0]  # ordered left to right, not overlapping
+    assert right[2] <= 400 and max(left[3], right[3]) <= 200  # in the posted image's pixels
 
 
 def test_predict_accepts_bare_base64(client):

@@ -2,8 +2,9 @@
 
 Digits are drawn with mouse moves and touch events from the project's own pen strokes
 (`sketches.SKETCHES`, every way of writing every digit), at desktop and phone sizes, large and
-small, anywhere on the canvas. Every test also checks that the page asked no other host for
-anything and logged no console error.
+small, anywhere on the canvas; so are whole numbers, digit beside digit, and a scribble that is
+no digit at all. Every test also checks that the page asked no other host for anything and
+logged no console error.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import os
 import shutil
 
+import numpy as np
 import pytest
 import sketches
 from feedback import FeedbackStore
@@ -36,6 +38,11 @@ PHONE = {
 }
 # A box on the canvas (left, top, width, height, as shares of the canvas) for a digit.
 MIDDLE = (0.3, 0.15, 0.4, 0.7)
+# 2026 across the canvas: each digit in a box of its own, with a gap a person would leave.
+NUMBER = "2026"
+NUMBER_SKETCHES = [(2, "curve"), (0, "oval"), (2, "curve"), (6, "curl")]
+NUMBER_BOXES = [(0.06 + 0.235 * i, 0.33, 0.16, 0.34) for i in range(4)]
+REFUSAL = "That doesn't look like a digit"
 
 
 def chromium_path() -> str:
@@ -162,14 +169,40 @@ def draw_with_touch(page, strokes, box=MIDDLE) -> None:
 
 
 def settled_prediction(page) -> str:
-    """The digit shown once live prediction has answered for the finished drawing."""
+    """The answer shown once live prediction has answered for the finished drawing.
+
+    A digit or a number; "" when the page says that what was drawn is no digit.
+    """
     page.wait_for_timeout(350)  # past the 120 ms pause that triggers the last request
     page.wait_for_function(
         "() => !document.querySelector('.result').hasAttribute('aria-busy')"
-        " && document.querySelector('#prediction').textContent.trim() !== ''",
+        " && document.querySelector('.result').hasAttribute('data-reading')",
         timeout=10_000,
     )
     return page.locator("#prediction").text_content().strip()
+
+
+def scribble(seed: int = 7, steps: int = 150) -> list[list[tuple[float, float]]]:
+    """A long tangled pen path in a unit square: it wanders, loops and crosses itself."""
+    rng = np.random.default_rng(seed)
+    heading = np.cumsum(rng.normal(0, 0.6, steps))
+    path = np.cumsum(np.stack([np.cos(heading), np.sin(heading)], axis=1), axis=0)
+    path = (path - path.min(axis=0)) / np.ptp(path, axis=0)
+    return [[(float(x), float(y)) for x, y in path]]
+
+
+def bar_probabilities(page) -> list[float]:
+    """What the ten probability bars show."""
+    bars = page.locator("#probabilities > li")
+    return [float(bars.nth(i).get_attribute("data-probability")) for i in range(bars.count())]
+
+
+def stored(live_database: str, record_id: int) -> dict:
+    """The correction the server committed, read back independently of it."""
+    store = FeedbackStore(live_database)
+    (record,) = [r for r in store.recent(500) if r["id"] == record_id]
+    store.close()
+    return record
 
 
 def canvas_is_blank(page) -> bool:
@@ -274,7 +307,7 @@ def test_undo_takes_back_the_last_stroke_by_keyboard_and_button(desktop):
     page.locator("#undo").click()
     assert canvas_is_blank(page)
     assert page.locator("#prediction").text_content() == ""
-    assert page.locator("#status").text_content() == "Draw a digit"
+    assert page.locator("#status").text_content() == "Draw a digit or a number"
     assert page.locator("#undo").is_disabled() and page.locator("#clear").is_disabled()
 
 
@@ -364,8 +397,23 @@ def fulfil(status: int, body: dict):
             "The server sent an answer this page does not understand.",
             "error",
         ),
+        (
+            fulfil(
+                200,
+                {
+                    "digit": 1,
+                    "confidence": 0.9,
+                    "probabilities": [0.0, 0.9, 0.1] + [0.0] * 7,
+                    "reading": "number",
+                    "number": "12",
+                    "digits": [],  # a number without its digits
+                },
+            ),
+            "The server sent an answer this page does not understand.",
+            "error",
+        ),
     ],
-    ids=["unreachable", "training", "4xx", "malformed"],
+    ids=["unreachable", "training", "4xx", "malformed", "malformed-number"],
 )
 def test_every_server_state_has_a_clear_message(browser, live_url, handler, expected, tone):
     watched = states_page(browser, live_url, handler)
@@ -413,8 +461,8 @@ def test_a_correction_goes_from_the_page_to_the_database(desktop, live_url, live
     draw_with_mouse(page, sketches.SKETCHES[(7, "crossed")])
     assert settled_prediction(page) == "7"
     assert page.locator("#feedback-prompt").text_content() == "Wrong? Tap the digit you drew"
-    choices = page.locator("#feedback button[data-label]")
-    assert choices.count() == 10 and page.get_by_role("button", name="I drew a 1").is_enabled()
+    choices = page.locator("#feedback button[data-label]")  # ten digits and "Not a digit"
+    assert choices.count() == 11 and page.get_by_role("button", name="I drew a 1").is_enabled()
 
     with page.expect_response("**/api/feedback") as answer:
         page.get_by_role("button", name="I drew a 1").click()
@@ -428,7 +476,7 @@ def test_a_correction_goes_from_the_page_to_the_database(desktop, live_url, live
     assert page.locator("#feedback-status").text_content() == (
         "Thanks! Saved as a 1: the next model learns from it."
     )
-    assert all(choices.nth(i).is_disabled() for i in range(10))
+    assert all(choices.nth(i).is_disabled() for i in range(11))
     assert page.get_by_role("button", name="I drew a 1").get_attribute("aria-pressed") == "true"
 
     store = FeedbackStore(live_database)  # what the server committed, read back independently
@@ -491,3 +539,137 @@ def test_a_failed_correction_says_why_and_can_be_sent_again(browser, live_url):
     watched.page.context.close()
     assert watched.foreign == []
     assert all("Failed to load resource" in e for e in watched.errors), watched.errors
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_a_number_drawn_with_the_mouse_reads_as_that_number_with_a_box_per_digit(request, size):
+    watched = request.getfixturevalue(size)
+    page = watched.page
+    page.locator("#pen-size").fill("10")
+    for sketch, box in zip(NUMBER_SKETCHES, NUMBER_BOXES, strict=True):
+        draw_with_mouse(page, sketches.SKETCHES[sketch], box)
+    assert settled_prediction(page) == NUMBER
+    assert page.locator(".result").get_attribute("data-reading") == "number"
+    assert page.locator("#status").text_content() == f"Looks like {NUMBER}"
+    chips = page.locator("#digit-chips > li")
+    assert chips.count() == 4 and page.locator("#digit-chips").is_visible()
+    for i, digit in enumerate(NUMBER):
+        assert chips.nth(i).locator(".chip-digit").text_content() == digit
+        assert chips.nth(i).locator(".chip-value").text_content().endswith("%")
+        assert 0 < float(chips.nth(i).get_attribute("data-confidence")) <= 1
+    # One drawing, one label: corrections are not offered for a number, and no single digit's
+    # bars or preview stand for it.
+    assert page.locator("#feedback").is_hidden()
+    assert bar_probabilities(page) == [0.0] * 10
+    assert page.locator("#model-input").get_attribute("data-filled") is None
+
+    overlay = page.locator("#boxes")
+    assert overlay.get_attribute("data-boxes") == "4"
+    outlines = overlay.locator("rect.box")
+    assert outlines.count() == 4
+    rect = page.locator("#canvas").bounding_box()
+    for i, (left, top, width, height) in enumerate(NUMBER_BOXES):
+        assert outlines.nth(i).get_attribute("data-digit") == NUMBER[i]
+        drawn = outlines.nth(i).bounding_box()  # on screen: scaled from the image's pixels
+        centre_x = (drawn["x"] + drawn["width"] / 2 - rect["x"]) / rect["width"]
+        centre_y = (drawn["y"] + drawn["height"] / 2 - rect["y"]) / rect["height"]
+        assert centre_x == pytest.approx(left + width / 2, abs=0.04)
+        assert centre_y == pytest.approx(top + height / 2, abs=0.04)
+        assert drawn["width"] < 0.25 * rect["width"]
+        assert 0.3 * rect["height"] < drawn["height"] < 0.45 * rect["height"]
+
+    # The boxes belong to that drawing: the next stroke takes them away, and so does Clear.
+    page.mouse.move(rect["x"] + 0.5 * rect["width"], rect["y"] + 0.9 * rect["height"])
+    page.mouse.down()
+    assert overlay.get_attribute("data-boxes") == "0" and outlines.count() == 0
+    page.mouse.up()
+    page.keyboard.press("Escape")
+    assert overlay.get_attribute("data-boxes") == "0" and outlines.count() == 0
+    assert page.locator("#digit-chips").is_hidden()
+
+
+def test_a_scribble_is_refused_plainly_and_can_be_confirmed_as_no_digit(desktop, live_database):
+    page = desktop.page
+    draw_with_mouse(page, scribble(), (0.15, 0.15, 0.7, 0.7))
+    assert settled_prediction(page) == ""  # no digit in the big answer
+    assert page.locator(".result").get_attribute("data-reading") == "not_a_digit"
+    assert page.locator("#status").text_content() == REFUSAL
+    assert page.locator("#confidence").text_content() == REFUSAL
+    assert "is-unsure" not in page.locator(".result").get_attribute("class")
+    assert bar_probabilities(page) == [0.0] * 10
+    assert page.locator("#probabilities > li.is-top").count() == 0
+    assert page.locator("#boxes").get_attribute("data-boxes") == "0"
+
+    with page.expect_response("**/api/feedback") as answer:
+        page.get_by_role("button", name="Not a digit").click()
+    response = answer.value
+    assert response.status == 201
+    sent = response.request.post_data_json
+    assert (sent["label"], sent["predicted"]) == ("not_a_digit", "not_a_digit")
+    assert (response.json()["label"], response.json()["predicted"]) == ("not_a_digit",) * 2
+    page.wait_for_function(
+        "() => document.querySelector('#feedback-status').textContent.startsWith('Thanks')"
+    )
+    assert page.locator("#feedback-status").text_content() == (
+        "Thanks for confirming it is not a digit."
+    )
+    record = stored(live_database, response.json()["id"])
+    assert (record["label"], record["predicted"]) == (10, 10)  # the model's eleventh class
+
+
+def test_a_digit_can_be_corrected_to_not_a_digit(desktop, live_database):
+    page = desktop.page
+    draw_with_mouse(page, sketches.SKETCHES[(4, "closed")])
+    assert settled_prediction(page) == "4"
+    assert page.locator("#boxes").get_attribute("data-boxes") == "1"  # a digit has its box too
+    button = page.get_by_role("button", name="Not a digit")
+    with page.expect_response("**/api/feedback") as answer:
+        button.click()
+    response = answer.value
+    assert response.status == 201
+    sent = response.request.post_data_json
+    assert (sent["label"], sent["predicted"]) == ("not_a_digit", 4)
+    assert (response.json()["label"], response.json()["predicted"]) == ("not_a_digit", 4)
+    page.wait_for_function(
+        "() => document.querySelector('#feedback-status').textContent.startsWith('Thanks')"
+    )
+    assert page.locator("#feedback-status").text_content() == (
+        "Thanks! Saved as not a digit: the next model learns from it."
+    )
+    assert button.get_attribute("aria-pressed") == "true"
+    assert page.get_by_role("button", name="I drew a 4").get_attribute("aria-pressed") == "false"
+    record = stored(live_database, response.json()["id"])
+    assert (record["label"], record["predicted"]) == (10, 4)
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [("too_small", "Too small to read — draw bigger"), ("not_a_digit", REFUSAL)],
+)
+def test_a_refusal_shows_no_digit_and_no_hedge(browser, live_url, reason, message):
+    # The whole drawing read as one digit is an unsure 4 or 9; a refusal must not show it.
+    probs = [0.0, 0.0, 0.0, 0.0, 0.51, 0.0, 0.0, 0.0, 0.0, 0.49]
+    body = {
+        "digit": 4,
+        "confidence": 0.51,
+        "probabilities": probs,
+        "model_input": "",
+        "reading": "not_a_digit",
+        "number": "",
+        "digits": [],
+        "not_a_digit": 0.93,
+        "reason": reason,
+    }
+    watched = states_page(browser, live_url, fulfil(200, body))
+    page = watched.page
+    draw_with_mouse(page, sketches.SKETCHES[(4, "open")])
+    assert settled_prediction(page) == ""
+    assert page.locator("#status").text_content() == message
+    assert page.locator("#status").get_attribute("data-tone") == "warn"
+    assert page.locator("#confidence").text_content() == message
+    assert "is-unsure" not in page.locator(".result").get_attribute("class")
+    assert bar_probabilities(page) == [0.0] * 10
+    assert page.locator("#model-input").get_attribute("data-filled") is None
+    assert page.locator("#feedback").is_visible()  # "Not a digit" confirms it, a digit corrects it
+    watched.page.context.close()
+    assert watched.foreign == [] and watched.errors == []

@@ -54,6 +54,8 @@ def evaluated(tmp_path_factory, tiny_model_path, mnist_dir):
         bench_dir=bench,
         canvas_n=2,
         sketches_per_variant=1,
+        negatives_per_kind=4,
+        numbers_per_source=7,
         report=lambda *parts: lines.append(" ".join(map(str, parts))),
     )
     return folder, model_path, result, "\n".join(lines)
@@ -125,7 +127,32 @@ def test_evaluation_without_a_bench_folder_says_it_skipped_the_canvas_set(
 ):
     lines: list[str] = []
     result = evaluation.evaluate(
-        tiny_model_path, mnist_dir, tmp_path, sketches_per_variant=1, report=lines.append
+        tiny_model_path,
+        mnist_dir,
+        tmp_path,
+        sketches_per_variant=1,
+        negatives_per_kind=1,
+        numbers_per_source=7,
+        report=lines.append,
     )
     assert "canvas" not in result
     assert any("Shared canvas set: skipped" in line for line in lines)
+
+
+def test_evaluation_reports_refusal_per_kind_numbers_and_their_pictures(evaluated):
+    folder, _, result, printed = evaluated
+    kinds = {k for k, (_, make) in evaluation.negatives.KINDS.items() if make is not None}
+    per_kind = result["refusal"]["per_kind"]
+    assert set(per_kind) == kinds and all(0.0 <= v <= 1.0 for v in per_kind.values())
+    # The tiny model has no refusal class: only a mark too small to read is refused.
+    assert "ten classes" in result["refusal"]["note"]
+    numbers = result["numbers"]
+    assert numbers["n"] == 14 and set(numbers["per_source"]) == {"mnist", "sketches"}
+    assert set(numbers["per_length"]) == {f"{n} digits" for n in range(2, 9)}
+    assert numbers["touching"]["n"] == 4
+    assert len(numbers["misread"]) == round(numbers["n"] * (1 - numbers["exact"]))
+    assert {"refused", "read_right"} <= set(result["sketches"])
+    for name in ("worst_refusals.png", "worst_numbers.png"):
+        with Image.open(folder / "out" / name) as image:
+            assert image.format == "PNG" and image.width >= 400
+    assert "Held-out negatives refused" in printed and "Numbers of 2-8 digits" in printed

@@ -132,11 +132,12 @@ def test_a_correction_is_stored_whole_and_read_back(store):
 
 
 def test_stats_count_per_digit_drawn_and_how_often_the_model_was_right(store):
-    for label, predicted in [(7, 1), (7, 7), (7, 7), (3, 8), (0, 0)]:
+    for label, predicted in [(7, 1), (7, 7), (7, 7), (3, 8), (0, 0), (10, 4), (10, 10)]:
         store.add(correction(label, predicted))
     stats = store.stats()
-    assert stats["total"] == 5 and stats["model_right"] == 3
-    assert stats["model_accuracy"] == 0.6
+    assert stats["total"] == 7 and stats["model_right"] == 4
+    assert stats["model_accuracy"] == 0.5714
+    assert stats["not_a_digit"] == {"total": 2, "model_right": 1, "model_accuracy": 0.5}
     assert stats["per_digit"]["7"] == {"total": 3, "model_right": 2, "model_accuracy": 0.6667}
     assert stats["per_digit"]["3"] == {"total": 1, "model_right": 0, "model_accuracy": 0.0}
     assert stats["per_digit"]["5"] == {"total": 0, "model_right": 0, "model_accuracy": None}
@@ -259,13 +260,17 @@ BLANK_URL = data_url(png_bytes(Image.new("RGBA", (280, 280), (0, 0, 0, 0))))
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"image": SEVEN_URL, "predicted": 1}, "Expected field 'label', a digit 0-9"),
+        (
+            {"image": SEVEN_URL, "predicted": 1},
+            "Expected field 'label', a digit 0-9 or \"not_a_digit\"",
+        ),
         (
             {"image": SEVEN_URL, "label": 10, "predicted": 1},
-            "'label' to be a digit 0-9; received 10",
+            "'label' to be a digit 0-9 or \"not_a_digit\"; received 10",
         ),
         ({"image": SEVEN_URL, "label": -1, "predicted": 1}, "received -1"),
-        ({"image": SEVEN_URL, "label": "7", "predicted": 1}, "received a JSON string"),
+        ({"image": SEVEN_URL, "label": "7", "predicted": 1}, "received the string '7'"),
+        ({"image": SEVEN_URL, "label": "not a digit", "predicted": 1}, "received the string"),
         ({"image": SEVEN_URL, "label": True, "predicted": 1}, "received a JSON boolean"),
         ({"image": SEVEN_URL, "label": 7.0, "predicted": 1}, "received 7.0"),
         ({"image": SEVEN_URL, "label": None, "predicted": 1}, "received a JSON null"),
@@ -290,7 +295,9 @@ def test_bad_corrections_get_400_and_nothing_is_stored(sqlite_app, body, message
 feedback_bodies = (
     st.dictionaries(
         st.sampled_from(["image", "label", "predicted", "x"]),
-        json_values | st.integers(-2, 12) | st.sampled_from([SEVEN_URL, BLANK_URL, "data:,"]),
+        json_values
+        | st.integers(-2, 12)
+        | st.sampled_from([SEVEN_URL, BLANK_URL, "data:,", "not_a_digit"]),
         max_size=4,
     )
     | json_values
@@ -311,7 +318,9 @@ def test_random_corrections_always_get_a_json_answer_and_only_valid_ones_are_kep
         isinstance(payload, dict)
         and payload.get("image") == SEVEN_URL
         and all(
-            type(payload.get(k)) is int and 0 <= payload[k] <= 9 for k in ("label", "predicted")
+            (type(payload.get(k)) is int and 0 <= payload[k] <= 9)
+            or payload.get(k) == "not_a_digit"
+            for k in ("label", "predicted")
         )
     )
     assert (response.status_code == 201) == valid, response.get_json()
@@ -455,17 +464,34 @@ def cross(rng: np.random.Generator) -> bytes:
     return stroke_drawing(strokes, 5, box=box, pen_width=float(rng.uniform(10, 18))).png
 
 
+def dollar(rng: np.random.Generator) -> bytes:
+    """A dollar sign: an S with a bar through it, which our negatives never include."""
+    s = [(0.8, 0.2), (0.5, 0.05), (0.2, 0.25), (0.5, 0.5), (0.8, 0.75), (0.5, 0.95), (0.2, 0.8)]
+    shift = rng.uniform(-0.05, 0.05)
+    strokes = [[(x + shift, y) for x, y in s], [(0.5, -0.1), (0.5 + shift, 1.1)]]
+    left, top = rng.uniform(0.1, 0.3, 2)
+    box = (left, top, left + rng.uniform(0.3, 0.45), top + rng.uniform(0.5, 0.6))
+    return stroke_drawing(strokes, 5, box=box, pen_width=float(rng.uniform(10, 18))).png
+
+
+@pytest.mark.parametrize(
+    ("draw", "label"),
+    [(cross, 5), (dollar, "not_a_digit")],
+    ids=["an X said to be a 5", "a $ said to be no digit"],
+)
 def test_training_with_feedback_learns_the_corrections_and_evaluates_on_held_out_ones(
-    tmp_path, tiny_model_path, mnist_dir
+    tmp_path, tiny_model_path, mnist_dir, draw, label
 ):
-    # People draw an X and say it is a 5 (say, a writer's private shorthand): 40 times.
+    # People draw a shape and say what it is (a writer's private shorthand for a 5, or "that
+    # is no digit"): 40 times.
     url = f"sqlite:///{tmp_path / 'feedback.sqlite3'}"
     config = {"MODEL_PATH": str(tiny_model_path), "TRAIN_IF_MISSING": False, "DATABASE_URL": url}
     app = flaskapp.create_app(config)
     client, rng = app.test_client(), np.random.default_rng(0)
     for _ in range(40):
-        body = {"image": data_url(cross(rng)), "label": 5, "predicted": 8}
-        assert client.post("/api/feedback", json=body).status_code == 201
+        body = {"image": data_url(draw(rng)), "label": label, "predicted": 8}
+        answer = client.post("/api/feedback", json=body)
+        assert answer.status_code == 201 and answer.get_json()["label"] == label
     app.extensions["feedback_store"].close()
 
     model_path = tmp_path / "model.h5"
@@ -479,6 +505,8 @@ def test_training_with_feedback_learns_the_corrections_and_evaluates_on_held_out
     assert used["held_out"] == len(held_out) > 0 and used["train"] == 40 - len(held_out)
     assert used["repeat"] == kerasModel.FEEDBACK_REPEAT
     assert card["training"]["digits"] == 3000 + used["train"] * kerasModel.FEEDBACK_REPEAT
+    stored = set(FeedbackStore(url).dataset()[2].tolist())
+    assert stored == {label if label != "not_a_digit" else feedback.NOT_A_DIGIT}
     before = metrics["feedback_held_out_accuracy_before"]
     after = metrics["feedback_held_out_accuracy"]
     assert before == used["held_out_accuracy_before"]

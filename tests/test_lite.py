@@ -43,7 +43,7 @@ def test_litert_gives_the_keras_models_probabilities(shipped_lite, shipped_model
     )
     expected = kerasModel.compiled(shipped_model)(fields)
     got = forward(fields)
-    assert got.shape == expected.shape == (500, 10)
+    assert got.shape == expected.shape == (500, kerasModel.NUM_CLASSES)
     np.testing.assert_allclose(got, expected, atol=1e-5)
     assert (got.argmax(1) == expected.argmax(1)).all()
 

@@ -404,5 +404,49 @@ def test_cli_reports_failure_with_exit_status_1(
 ) -> None:
     assert mnist.main(["--dir", str(tmp_path), "--mirror", UNREACHABLE, "--timeout", "2"]) == 1
     captured = capsys.readouterr()
-    assert captured.err.startswith("error: MNIST file ")
-    assert UNREACHABLE in captured.err
+    # One line: what was tried, and the two settings that fix it.
+    assert captured.err.startswith("error: could not download ") and captured.err.count("\n") == 1
+    assert UNREACHABLE in captured.err and "connection failed" in captured.err
+    assert "Set MNIST_DIR" in captured.err and "MNIST_MIRRORS" in captured.err
+
+
+def test_mnist_mirrors_setting_replaces_the_default_mirrors(
+    http_root: tuple[Path, str],
+    mnist_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    root, base = http_root
+    _serve(root, "copy", {f"{n}.gz": _real_gz(mnist_dir, n) for n in mnist.FILES})
+    monkeypatch.setenv("MNIST_MIRRORS", f"{UNREACHABLE} {base}copy/")
+    assert mnist.mirrors_from_environment() == (UNREACHABLE, f"{base}copy/")
+    assert mnist.main(["--dir", str(tmp_path / "fetched")]) == 0
+    out = capsys.readouterr().out
+    assert f"downloading train-images-idx3-ubyte.gz from {base}copy/" in out
+    for name in mnist.FILES:
+        assert _content_sha(tmp_path / "fetched" / f"{name}.gz") == mnist.FILES[name]
+
+
+def test_mirror_settings_parse_spaces_and_commas_and_default_when_empty() -> None:
+    assert mnist.parse_mirrors(" http://a/ ,http://b/\nhttp://c/ ") == (
+        "http://a/",
+        "http://b/",
+        "http://c/",
+    )
+    assert mnist.mirrors_from_environment({"MNIST_MIRRORS": "  "}) == mnist.DEFAULT_MIRRORS
+    assert mnist.mirrors_from_environment({}) == mnist.DEFAULT_MIRRORS
+
+
+def test_the_app_reads_mnist_mirrors_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tiny_model_path: Path, tmp_path: Path
+) -> None:
+    import flaskapp
+
+    monkeypatch.setenv("MODEL_PATH", str(tiny_model_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'feedback.sqlite3'}")
+    monkeypatch.setenv("FLASK_MODEL_CACHE_DIR", str(tmp_path / "models"))
+    monkeypatch.setenv("MNIST_MIRRORS", "http://mirror.example/a/ http://mirror.example/b/")
+    app = flaskapp.create_app()
+    assert app.config["MNIST_MIRRORS"] == ("http://mirror.example/a/", "http://mirror.example/b/")
+    assert app.extensions["digit_model"].training.mirrors == app.config["MNIST_MIRRORS"]

@@ -25,13 +25,13 @@ MIN_SKETCH_VARIANT = 0.85  # ... and for every way of writing a digit
 
 
 def read(model, fields: np.ndarray) -> np.ndarray:
-    """The digits the model reads."""
-    return kerasModel.probabilities(model, fields).argmax(axis=1)
+    """The digits the model reads (the likeliest digit, refusal aside)."""
+    return kerasModel.probabilities(model, fields)[:, : kerasModel.DIGITS].argmax(axis=1)
 
 
 def test_shipped_model_keeps_the_model_contract(shipped_model):
     assert shipped_model.input_shape in ((None, 28, 28, 1), (None, 784))
-    assert shipped_model.output_shape == (None, 10)
+    assert shipped_model.output_shape == (None, kerasModel.NUM_CLASSES)
     assert shipped_model.name == kerasModel.DEFAULT_ARCH
     probs = kerasModel.probabilities(shipped_model, np.zeros((3, 28, 28), np.float32))
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
@@ -71,6 +71,9 @@ def test_shipped_model_card_describes_the_shipped_file(shipped_client):
     assert card["architecture"] == kerasModel.DEFAULT_ARCH
     assert card["metrics"]["mnist_test_accuracy"] >= MIN_TEST_ACCURACY
     assert card["training"]["seconds"] <= 20 * 60  # the default model trains within 20 minutes
+    refusal = card["refusal"]
+    assert refusal["class"] == kerasModel.DIGITS and refusal["temperature"] > 0
+    assert 0.5 <= refusal["threshold"] < 1.0
     assert card["evaluation"]["mnist_test_accuracy"] == pytest.approx(
         card["metrics"]["mnist_test_accuracy"], abs=1e-4
     )

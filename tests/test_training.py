@@ -57,7 +57,7 @@ def test_first_run_trains_saves_atomically_and_answers_503_meanwhile(
     # The model and its card, and no temp file left.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.h5", "model.json"]
     model = kerasModel.load(model_path)
-    assert model.output_shape == (None, 10)
+    assert model.output_shape == (None, kerasModel.NUM_CLASSES)
     assert client.get("/healthz").status_code == 200
     card = client.get("/api/model").get_json()
     assert card["architecture"] == kerasModel.DEFAULT_ARCH
@@ -72,10 +72,19 @@ def test_each_architecture_trains_on_a_small_subset_and_round_trips(
     arch, mnist_dir, mnist_test, tmp_path
 ):
     (x_train, y_train), _ = mnist.load_mnist(mnist_dir, download=False)
-    model, history = kerasModel.train(
+    model, history, refusal = kerasModel.train(
         x_train[:2000] / 255.0, y_train[:2000], arch=arch, epochs=2, batch_size=64
     )
     assert model.name == arch and len(history["val_accuracy"]) == 2
+    # Every architecture learns to refuse: an eleventh class, calibrated on validation data.
+    assert model.output_shape == (None, kerasModel.NUM_CLASSES)
+    assert refusal["class"] == kerasModel.DIGITS and refusal["temperature"] > 0
+    assert 0.5 <= refusal["threshold"] <= 1.0
+    validation = refusal["validation"]
+    assert validation["digits"] == 400 and validation["negatives"] == 100
+    assert validation["digits_refused"] <= kerasModel.MAX_FALSE_REFUSAL + 1e-9
+    assert validation["negatives_refused"] > 0.3
+    assert validation["ece_after"] <= validation["ece_before"] + 1e-3
     images, labels = mnist_test
     assert kerasModel.accuracy(model, images[:1000] / 255.0, labels[:1000]) > 0.8
     # The saved file gives the same outputs as the model in memory.
@@ -174,15 +183,17 @@ def test_train_and_save_writes_a_model_card_that_describes_the_file(tmp_path, mn
     assert training["seconds"] == summary["train_seconds"] > 0
     assert card["metrics"]["mnist_test_accuracy"] == summary["mnist_test_accuracy"] > 0.7
     assert card["versions"]["keras"].startswith("3.")
+    assert card["output"].startswith("softmax over 11 classes")
+    assert set(card["refusal"]) >= {"class", "temperature", "threshold", "validation"}
     assert card["created"].startswith("20")
 
 
 def test_training_is_reproducible_with_the_same_seed(mnist_dir):
     (x_train, y_train), _ = mnist.load_mnist(mnist_dir, download=False)
     fields, labels = x_train[:600] / 255.0, y_train[:600]
-    first, _ = kerasModel.train(fields, labels, arch="cnn", epochs=1, seed=9)
-    again, _ = kerasModel.train(fields, labels, arch="cnn", epochs=1, seed=9)
-    other, _ = kerasModel.train(fields, labels, arch="cnn", epochs=1, seed=10)
+    first, _, _ = kerasModel.train(fields, labels, arch="cnn", epochs=1, seed=9)
+    again, _, _ = kerasModel.train(fields, labels, arch="cnn", epochs=1, seed=9)
+    other, _, _ = kerasModel.train(fields, labels, arch="cnn", epochs=1, seed=10)
     for a, b in zip(first.get_weights(), again.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(first.get_weights()[0], other.get_weights()[0])

@@ -1,5 +1,6 @@
-// Draw-a-digit front end: one ES module, no globals, no dependencies.
+// Draw-a-digit (or a whole number) front end: one ES module, no globals, no dependencies.
 // The server passes its URLs in `data-predict-url`, `data-model-url` and `data-feedback-url` on #app.
+// /predict reads the drawing as one digit, a number (one box per digit) or "not a digit".
 
 // Pen sizes are expressed against this canvas width so a digit keeps its proportions on any
 // screen; the MNIST preprocessing on the server expects strokes about 1/20 of the canvas wide.
@@ -10,9 +11,16 @@ const TRAINING_RETRY_MS = 3000;
 // The page hedges instead of asserting when the top probability is low or a runner-up is close.
 const UNSURE_BELOW = 0.6;
 const CLOSE_MARGIN = 0.25;
+// The label the feedback API takes, and /predict's `reading`, for a drawing that is no digit.
+const NOT_A_DIGIT = "not_a_digit";
+const READINGS = ["digit", "number", NOT_A_DIGIT];
+const SVG_NS = "http://www.w3.org/2000/svg";
+// A box sits this share of the image's longer side outside the ink, so it does not hide it.
+const BOX_MARGIN = 0.012;
 
 const app = document.getElementById("app");
 const canvas = document.getElementById("canvas");
+const boxes = document.getElementById("boxes");
 const predictButton = document.getElementById("predict");
 const clearButton = document.getElementById("clear");
 const undoButton = document.getElementById("undo");
@@ -20,8 +28,10 @@ const penSize = document.getElementById("pen-size");
 const penColour = document.getElementById("pen-colour");
 const modelInfo = document.getElementById("model-info");
 const penSizeValue = document.getElementById("pen-size-value");
+const answerLabel = document.getElementById("answer-label");
 const prediction = document.getElementById("prediction");
 const confidence = document.getElementById("confidence");
+const digitChips = document.getElementById("digit-chips");
 const probabilities = document.getElementById("probabilities");
 const modelInput = document.getElementById("model-input");
 const status = document.getElementById("status");
@@ -46,7 +56,9 @@ let autoTimer = 0;
 let retryTimer = 0;
 let requestSeq = 0;
 let inFlight = null;
-/** The drawing (data URL) behind the answer on screen and the digit answered, for feedback. */
+/** Counts changes to the drawing, so boxes found in an older drawing are not drawn on a newer. */
+let drawingVersion = 0;
+/** The drawing (data URL) behind the answer on screen and what it was read as, for feedback. */
 let answered = null;
 
 /** Set the one-line status message; `tone` is "", "busy", "warn" or "error". */
@@ -64,6 +76,11 @@ function percent(p) {
 /** A digit with its article, as said aloud: "a 7", "an 8". */
 function aDigit(digit) {
   return `${digit === 8 ? "an" : "a"} ${digit}`;
+}
+
+/** A feedback label as said aloud: "a 7", or "not a digit". */
+function labelName(label) {
+  return label === NOT_A_DIGIT ? "not a digit" : aDigit(label);
 }
 
 /** The pen width in CSS pixels for a canvas `cssWidth` wide. */
@@ -150,6 +167,7 @@ function onPointerDown(event) {
   // Take focus from a previously clicked button so Enter predicts rather than clicking it again.
   canvas.focus({ preventScroll: true });
   window.clearTimeout(autoTimer);
+  drawingChanged();
   const rect = canvas.getBoundingClientRect();
   current = {
     size: Number(penSize.value),
@@ -177,6 +195,7 @@ function onPointerMove(event) {
   for (const e of events.length ? events : [event]) {
     current.points.push(relativePoint(e, rect));
   }
+  drawingChanged();
   drawStroke(current, from);
   schedulePrediction(); // live: the answer follows the drawing while the pen is down
 }
@@ -189,25 +208,96 @@ function onPointerEnd(event) {
   schedulePrediction();
 }
 
+/** The drawing changed: boxes found in what was there before no longer fit it. */
+function drawingChanged() {
+  drawingVersion += 1;
+  clearBoxes();
+}
+
+function clearBoxes() {
+  if (boxes.firstChild) boxes.replaceChildren();
+  boxes.dataset.boxes = "0";
+}
+
+/** Outline each digit read on the drawing, whose posted image was `width` by `height` pixels. */
+function drawBoxes(digits, width, height) {
+  clearBoxes();
+  if (!digits.length || !(width > 0 && height > 0)) return;
+  // Boxes are in the posted image's pixels, the canvas backing store: with that as the viewBox,
+  // the SVG scales them by clientWidth / canvas.width itself, at any size or devicePixelRatio.
+  boxes.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  const margin = BOX_MARGIN * Math.max(width, height);
+  for (const read of digits) {
+    const [x0, y0, x1, y1] = read.box;
+    const left = Math.max(0, x0 - margin);
+    const top = Math.max(0, y0 - margin);
+    const rect = document.createElementNS(SVG_NS, "rect");
+    rect.setAttribute("x", left.toFixed(1));
+    rect.setAttribute("y", top.toFixed(1));
+    rect.setAttribute("width", (Math.min(width, x1 + margin) - left).toFixed(1));
+    rect.setAttribute("height", (Math.min(height, y1 + margin) - top).toFixed(1));
+    rect.setAttribute("rx", margin.toFixed(1));
+    rect.setAttribute("class", read.confidence < UNSURE_BELOW ? "box is-unsure" : "box");
+    rect.dataset.digit = String(read.digit);
+    boxes.append(rect);
+  }
+  boxes.dataset.boxes = String(digits.length);
+}
+
 /** Undo and Clear only make sense when something is drawn. */
 function updateButtons() {
   undoButton.disabled = strokes.length === 0;
   clearButton.disabled = strokes.length === 0;
 }
 
-/** Put the result area back to its empty state. */
-function resetResult() {
-  prediction.textContent = "";
-  confidence.textContent = "";
-  for (const bar of bars) {
-    bar.dataset.probability = "0";
-    bar.classList.remove("is-top");
-    bar.querySelector(".fill").style.width = "0%";
-    bar.querySelector(".value").textContent = "";
-  }
+/** Fill the ten probability bars, `top` marked as the answer; all null empties them. */
+function fillBars(probs, top) {
+  bars.forEach((bar, digit) => {
+    const p = probs ? Math.min(1, Math.max(0, probs[digit])) : 0;
+    bar.dataset.probability = probs ? String(probs[digit]) : "0";
+    bar.classList.toggle("is-top", probs !== null && digit === top);
+    bar.querySelector(".fill").style.width = `${(p * 100).toFixed(1)}%`;
+    bar.querySelector(".value").textContent = probs ? percent(p) : "";
+  });
+}
+
+function clearModelInput() {
   modelCtx.clearRect(0, 0, modelInput.width, modelInput.height);
   delete modelInput.dataset.filled;
+}
+
+/** One chip per digit of a number, "2 99%", left to right like the digits. */
+function showChips(digits) {
+  digitChips.replaceChildren(
+    ...digits.map((read) => {
+      const chip = document.createElement("li");
+      chip.className = read.confidence < UNSURE_BELOW ? "chip is-unsure" : "chip";
+      chip.dataset.digit = String(read.digit);
+      chip.dataset.confidence = String(read.confidence);
+      const digit = document.createElement("span");
+      digit.className = "chip-digit";
+      digit.textContent = String(read.digit);
+      const value = document.createElement("span");
+      value.className = "chip-value";
+      value.textContent = percent(read.confidence);
+      chip.append(digit, " ", value);
+      return chip;
+    }),
+  );
+  digitChips.hidden = digits.length === 0;
+}
+
+/** Put the result area back to its empty state. */
+function resetResult() {
+  answerLabel.textContent = "Predicted digit:";
+  prediction.textContent = "";
+  confidence.textContent = "";
+  showChips([]);
+  fillBars(null);
+  clearModelInput();
+  clearBoxes();
   resultCard.classList.remove("is-unsure");
+  delete resultCard.dataset.reading;
   hideFeedback();
 }
 
@@ -223,9 +313,9 @@ async function postJson(url, payload, signal = undefined) {
   return { response, body };
 }
 
-/** Offer "Wrong? Tap the digit you drew" for the answer now on screen. */
-function offerFeedback(image, digit) {
-  answered = { image, digit };
+/** Offer "Wrong? Tap the digit you drew" for the answer on screen: a digit or NOT_A_DIGIT. */
+function offerFeedback(image, predicted) {
+  answered = { image, predicted };
   for (const button of digitChoices) {
     button.disabled = false;
     button.setAttribute("aria-pressed", "false");
@@ -240,29 +330,35 @@ function hideFeedback() {
   feedbackBox.hidden = true;
 }
 
-/** Send the digit the person says they drew, with the drawing and the answer they saw. */
+/** The label a correction button stands for: a digit 0-9, or NOT_A_DIGIT. */
+function choiceLabel(button) {
+  const label = button.dataset.label;
+  return label === NOT_A_DIGIT ? NOT_A_DIGIT : Number(label);
+}
+
+/** Send what the person says they drew (a digit or NOT_A_DIGIT), with the answer they saw. */
 async function sendFeedback(label) {
   if (!answered) return;
-  const { image, digit } = answered;
+  const { image, predicted } = answered;
   for (const button of digitChoices) {
     button.disabled = true;
-    button.setAttribute("aria-pressed", String(Number(button.dataset.label) === label));
+    button.setAttribute("aria-pressed", String(choiceLabel(button) === label));
   }
   delete feedbackStatus.dataset.tone;
   feedbackStatus.textContent = "Sending…";
   let response = null;
   let body = null;
   try {
-    ({ response, body } = await postJson(feedbackUrl, { image, label, predicted: digit }));
+    ({ response, body } = await postJson(feedbackUrl, { image, label, predicted }));
   } catch {
     // unreachable: said below
   }
   if (answered === null || answered.image !== image) return; // the drawing changed meanwhile
   if (response && response.status === 201) {
     feedbackStatus.textContent =
-      label === digit
-        ? `Thanks for confirming it is ${aDigit(label)}.`
-        : `Thanks! Saved as ${aDigit(label)}: the next model learns from it.`;
+      label === predicted
+        ? `Thanks for confirming it is ${labelName(label)}.`
+        : `Thanks! Saved as ${labelName(label)}: the next model learns from it.`;
     return;
   }
   const message = body && typeof body.error === "string" ? body.error : "";
@@ -289,13 +385,14 @@ function cancelPending() {
 /** Clear the drawing and the result. */
 function clearAll() {
   cancelPending();
+  drawingChanged();
   strokes = [];
   current = null;
   activePointer = null;
   redraw();
   resetResult();
   updateButtons();
-  setStatus("Draw a digit");
+  setStatus("Draw a digit or a number");
 }
 
 /** Take back the last stroke, and predict what is left. */
@@ -307,23 +404,43 @@ function undo() {
     return;
   }
   cancelPending();
+  drawingChanged();
   redraw();
   updateButtons();
   schedulePrediction();
 }
 
-/** Whether `body` is a 200 response of the documented shape. */
-function isPrediction(body) {
+function isDigit(value) {
+  return Number.isInteger(value) && value >= 0 && value <= 9;
+}
+
+function isProbabilities(value) {
+  return Array.isArray(value) && value.length === 10 && value.every(Number.isFinite);
+}
+
+/** Whether `read` is one entry of `digits`: a digit, its confidence and its box. */
+function isDigitRead(read) {
   return (
-    body !== null &&
-    typeof body === "object" &&
-    Number.isInteger(body.digit) &&
-    body.digit >= 0 &&
-    body.digit <= 9 &&
-    Array.isArray(body.probabilities) &&
-    body.probabilities.length === 10 &&
-    body.probabilities.every((p) => typeof p === "number" && Number.isFinite(p))
+    read !== null &&
+    typeof read === "object" &&
+    isDigit(read.digit) &&
+    Number.isFinite(read.confidence) &&
+    Array.isArray(read.box) &&
+    read.box.length === 4 &&
+    read.box.every(Number.isFinite)
   );
+}
+
+/** Whether `body` is a 200 response of the documented shape (older servers' included). */
+function isPrediction(body) {
+  if (body === null || typeof body !== "object") return false;
+  if (!isDigit(body.digit) || !isProbabilities(body.probabilities)) return false;
+  if (body.reading === undefined) return true; // an older server: the drawing as one digit
+  if (!READINGS.includes(body.reading) || typeof body.number !== "string") return false;
+  if (!Array.isArray(body.digits) || !body.digits.every(isDigitRead)) return false;
+  if (body.reading === NOT_A_DIGIT) return body.digits.length === 0;
+  const wanted = body.reading === "digit" ? body.digits.length === 1 : body.digits.length > 1;
+  return wanted && body.number === body.digits.map((read) => read.digit).join("");
 }
 
 /** Describe a training-progress object such as {epoch, epochs} or {percent} in a few words. */
@@ -367,19 +484,14 @@ async function showModelInput(dataUrl, seq) {
   }
 }
 
-/** Render a successful prediction of the drawing `image` (the data URL that was sent). */
-function showPrediction(body, seq, image) {
+/** Render one digit, hedged when the model is unsure, with its bars and the model's input. */
+function showDigit(body, seq, image) {
   const probs = body.probabilities;
   const top = Number.isFinite(body.confidence) ? body.confidence : probs[body.digit];
+  answerLabel.textContent = "Predicted digit:";
   prediction.textContent = String(body.digit);
   confidence.textContent = `${percent(top)} confident`;
-  bars.forEach((bar, digit) => {
-    const p = Math.min(1, Math.max(0, probs[digit]));
-    bar.dataset.probability = String(probs[digit]);
-    bar.classList.toggle("is-top", digit === body.digit);
-    bar.querySelector(".fill").style.width = `${(p * 100).toFixed(1)}%`;
-    bar.querySelector(".value").textContent = percent(p);
-  });
+  fillBars(probs, body.digit);
   const runnerUp = probs
     .map((p, digit) => ({ p, digit }))
     .filter(({ digit }) => digit !== body.digit)
@@ -394,6 +506,47 @@ function showPrediction(body, seq, image) {
   }
   showModelInput(body.model_input, seq);
   offerFeedback(image, body.digit);
+}
+
+/** Render a number: its digits, and a chip with each digit's confidence. */
+function showNumber(body) {
+  answerLabel.textContent = "Predicted number:";
+  prediction.textContent = body.number;
+  confidence.textContent = `${body.digits.length} digits`;
+  showChips(body.digits);
+  // Ten bars and one 28x28 preview describe one digit; for a number they would mislead.
+  fillBars(null);
+  clearModelInput();
+  setStatus(`Looks like ${body.number}`);
+  // Corrections label one drawing with one digit, so a number is not offered for correction.
+  hideFeedback();
+}
+
+/** Render a refusal plainly: no digit, no hedge, empty bars. */
+function showRefusal(body, image) {
+  const message =
+    body.reason === "too_small"
+      ? "Too small to read — draw bigger"
+      : "That doesn't look like a digit";
+  answerLabel.textContent = "";
+  prediction.textContent = "";
+  confidence.textContent = message;
+  fillBars(null);
+  clearModelInput();
+  setStatus(message, "warn");
+  offerFeedback(image, NOT_A_DIGIT);
+}
+
+/** Render a successful reading of `posted` (the drawing's data URL, width and height). */
+function showPrediction(body, seq, posted) {
+  const reading = body.reading === undefined ? "digit" : body.reading;
+  resultCard.dataset.reading = reading;
+  resultCard.classList.remove("is-unsure");
+  if (reading !== "number") showChips([]);
+  if (reading === NOT_A_DIGIT) showRefusal(body, posted.image);
+  else if (reading === "number") showNumber(body);
+  else showDigit(body, seq, posted.image);
+  if (posted.version === drawingVersion) drawBoxes(body.digits || [], posted.width, posted.height);
 }
 
 /** Render an error response or a network failure. */
@@ -431,11 +584,16 @@ async function requestPrediction() {
   inFlight = controller;
   resultCard.setAttribute("aria-busy", "true");
   setStatus("Thinking…", "busy");
-  const image = canvas.toDataURL("image/png");
+  const posted = {
+    image: canvas.toDataURL("image/png"),
+    width: canvas.width,
+    height: canvas.height,
+    version: drawingVersion,
+  };
   let response;
   let body = null;
   try {
-    ({ response, body } = await postJson(predictUrl, { image }, controller.signal));
+    ({ response, body } = await postJson(predictUrl, { image: posted.image }, controller.signal));
   } catch {
     if (seq === requestSeq) {
       inFlight = null;
@@ -448,7 +606,7 @@ async function requestPrediction() {
   if (seq !== requestSeq) return;
   inFlight = null;
   resultCard.removeAttribute("aria-busy");
-  if (response.ok && isPrediction(body)) showPrediction(body, seq, image);
+  if (response.ok && isPrediction(body)) showPrediction(body, seq, posted);
   else if (response.ok) {
     resetResult();
     setStatus("The server sent an answer this page does not understand.", "error");
@@ -517,7 +675,7 @@ clearButton.addEventListener("click", clearAll);
 undoButton.addEventListener("click", undo);
 for (const button of digitChoices) {
   button.addEventListener("click", () => {
-    sendFeedback(Number(button.dataset.label)).catch(() => {
+    sendFeedback(choiceLabel(button)).catch(() => {
       feedbackStatus.textContent = "Something went wrong; please try again.";
     });
   });
