@@ -8,10 +8,8 @@
 3. every field is read in one batch by `classify` (normalised fields (N, 28, 28) -> the model's
    softmax, ten digits and, for a model with refusal, an eleventh class "not a digit"), and the
    probabilities are calibrated with the model's temperature (`calibration`);
-4. a part whose "not a digit" probability reaches the policy's threshold and is wide enough to
-   be two digits that touch is cut in two where it has least ink (`segmentation.cuts`); the cut
-   whose halves both read as digits, most surely, is kept;
-5. a part still refused refuses the whole drawing (a digit beside a letter is not a number).
+4. a part whose "not a digit" probability reaches the policy's threshold is refused, and one
+   refused part refuses the whole drawing (a digit beside a letter is not a number).
 
 Nothing here knows about Flask or Keras.
 """
@@ -124,35 +122,6 @@ def _answers(fields: list[np.ndarray], classify: Classify, policy: Policy) -> li
     return [Answer.of(p) for p in probs]
 
 
-def _cut_touching(
-    segments: list[segmentation.Segment],
-    parts: list[Answer],
-    classify: Classify,
-    policy: Policy,
-) -> tuple[list[segmentation.Segment], list[Answer]]:
-    """Cut refused parts that are two touching digits, where both halves read as digits."""
-    kept_segments, kept_parts = [], []
-    for segment, answer in zip(segments, parts, strict=True):
-        candidates = segmentation.cuts(segment) if answer.not_a_digit >= policy.refuse_at else []
-        best = None
-        if candidates:
-            halves = [half for pair in candidates for half in pair]
-            read = _answers([h.field for h in halves], classify, policy)
-            for k in range(len(candidates)):
-                left, right = read[2 * k], read[2 * k + 1]
-                if max(left.not_a_digit, right.not_a_digit) < policy.refuse_at:
-                    sureness = min(left.confidence, right.confidence)
-                    if best is None or sureness > best[0]:
-                        best = (sureness, candidates[k], (left, right))
-        if best is None:
-            kept_segments.append(segment)
-            kept_parts.append(answer)
-        else:
-            kept_segments += best[1]
-            kept_parts += best[2]
-    return kept_segments, kept_parts
-
-
 def read_ink(coverage: np.ndarray, classify: Classify, policy: Policy) -> Reading:
     """Ink coverage (H, W) in [0, 1] -> the reading (see the module's docstring)."""
     segments = segmentation.segment(coverage)
@@ -160,7 +129,7 @@ def read_ink(coverage: np.ndarray, classify: Classify, policy: Policy) -> Readin
     extra = [whole_field] if len(segments) > 1 else []
     answers = _answers([s.field for s in segments] + extra, classify, policy)
     whole = answers[-1]
-    segments, parts = _cut_touching(segments, answers[: len(segments)], classify, policy)
+    parts = answers[: len(segments)]
     worst = max(a.not_a_digit for a in parts)
     refused = ""
     if _tiny(coverage):

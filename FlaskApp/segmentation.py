@@ -1,8 +1,9 @@
 """Split the ink of a drawing into the digits of a number, left to right.
 
 Ink comes apart into connected pieces, but a digit can be several pieces (the separate flag of a
-5, the crossbar of a 7, a 4 drawn in two strokes, the slash or dot of a zero) and a number is
-several digits side by side. So pieces are grouped: two groups merge when they overlap
+5, the crossbar of a 7, a 4 drawn in two strokes, the slash or dot of a zero, a stroke broken by
+a thin pen) and a number is several digits side by side. So pieces only a hair apart (`BRIDGE`)
+join, and then groups are merged: two groups merge when they overlap
 horizontally by a good share of the narrower one (`OVERLAP`; never counted narrower than a
 share of their height, so a hairline 1 does not merge with a crossbar reaching over it), unless
 both are full-height strokes standing beside each other rather than one inside the other.
@@ -14,7 +15,7 @@ Pure NumPy/SciPy; nothing here knows about models or Flask.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import preprocessing
@@ -28,10 +29,9 @@ FULL_HEIGHT = 0.7  # groups at least this share of the taller one's height are w
 INSIDE = 0.3  # ... which still merge when this share of the smaller box lies inside the other
 DUST_HEIGHT = 0.25  # groups shorter than this share of the tallest group ...
 DUST_INK = 0.05  # ... holding less than this share of the ink are dust, not digits
+EIGHT = np.ones((3, 3), bool)  # 8-connectivity
 HALO = 2  # pixels around a group's ink kept with it (the anti-aliased edge)
-CUT_ASPECT = 0.8  # only a piece at least this wide for its height may be two digits touching
-CUT_RANGE = (0.25, 0.75)  # where across the piece a cut may fall
-CUTS = 3  # cuts tried: the columns with least ink, a tenth of the width apart
+BRIDGE = 0.015  # pieces closer than twice this share of the ink's height are one stroke, broken
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,6 @@ class Segment:
 
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 in image pixels; x1, y1 one past the ink
     field: np.ndarray
-    ink: np.ndarray = field(repr=False, compare=False)  # its own ink, inside the box
 
 
 @dataclass
@@ -85,7 +84,7 @@ def _one_digit(a: _Group, b: _Group) -> bool:
 def _pieces(coverage: np.ndarray) -> tuple[np.ndarray, list[_Group]]:
     """Connected pieces of ink (8-connected, above the bounding-box threshold) as groups."""
     mask = coverage >= preprocessing.BBOX_THRESHOLD
-    labels, count = ndimage.label(mask, structure=np.ones((3, 3), bool))
+    labels, count = ndimage.label(mask, structure=EIGHT)
     if count == 0:
         raise preprocessing.NothingDrawn("Expected a drawing with visible strokes; received none.")
     index = np.arange(1, count + 1)
@@ -98,6 +97,30 @@ def _pieces(coverage: np.ndarray) -> tuple[np.ndarray, list[_Group]]:
         rows, cols = slices[i]
         groups.append(_Group([int(i) + 1], cols.start, rows.start, cols.stop, rows.stop, ink[i]))
     return labels, groups
+
+
+def _bridged(labels: np.ndarray, groups: list[_Group]) -> list[_Group]:
+    """Join pieces only a hair apart: one stroke broken by a thin pen or a quick hand."""
+    radius = max(1, round(BRIDGE * max(g.height for g in groups)))
+    top, left = (
+        max(0, min(g.y0 for g in groups) - radius),
+        max(0, min(g.x0 for g in groups) - radius),
+    )
+    window = labels[
+        top : max(g.y1 for g in groups) + radius, left : max(g.x1 for g in groups) + radius
+    ]
+    grown, _ = ndimage.label(
+        ndimage.binary_dilation(window > 0, iterations=radius), structure=EIGHT
+    )
+    joined: dict[int, _Group] = {}
+    for g in groups:  # every piece is one label so far: find one of its pixels in its box
+        rows, cols = np.nonzero(labels[g.y0 : g.y1, g.x0 : g.x1] == g.labels[0])
+        key = int(grown[g.y0 - top + rows[0], g.x0 - left + cols[0]])
+        if key in joined:
+            joined[key].absorb(g)
+        else:
+            joined[key] = g
+    return list(joined.values())
 
 
 def _grouped(groups: list[_Group]) -> list[_Group]:
@@ -131,55 +154,15 @@ def segment(coverage: np.ndarray) -> list[Segment]:
     for the whole drawing, so a single digit reads as it always has.
     """
     labels, pieces = _pieces(coverage)
-    groups = sorted(_without_dust(_grouped(pieces)), key=lambda g: g.x0 + g.x1)
+    groups = sorted(_without_dust(_grouped(_bridged(labels, pieces))), key=lambda g: g.x0 + g.x1)
     if len(groups) == 1 and len(groups[0].labels) == labels.max():
         g = groups[0]
-        box = (g.x0, g.y0, g.x1, g.y1)
-        ink = coverage[g.y0 : g.y1, g.x0 : g.x1]
-        return [Segment(box, preprocessing.normalise_ink(coverage), ink)]
+        return [Segment((g.x0, g.y0, g.x1, g.y1), preprocessing.normalise_ink(coverage))]
     segments = []
     for g in groups:
         top, left = max(0, g.y0 - HALO), max(0, g.x0 - HALO)
         window = (slice(top, g.y1 + HALO), slice(left, g.x1 + HALO))
         own = ndimage.binary_dilation(np.isin(labels[window], g.labels), iterations=HALO)
-        ink = np.where(own, coverage[window], 0.0)
-        box = (g.x0, g.y0, g.x1, g.y1)
-        inside = ink[g.y0 - top : g.y1 - top, g.x0 - left : g.x1 - left]
-        segments.append(Segment(box, preprocessing.normalise_ink(ink), inside))
+        field = preprocessing.normalise_ink(np.where(own, coverage[window], 0.0))
+        segments.append(Segment((g.x0, g.y0, g.x1, g.y1), field))
     return segments
-
-
-def _part(segment: Segment, start: int, stop: int) -> Segment | None:
-    """The columns [start, stop) of a segment's ink as a segment of its own."""
-    ink = segment.ink[:, start:stop]
-    rows = np.flatnonzero(ink.max(axis=1) >= preprocessing.BBOX_THRESHOLD)
-    if rows.size == 0:
-        return None
-    x0, y0 = segment.box[0] + start, segment.box[1]
-    box = (x0, y0 + int(rows[0]), x0 + ink.shape[1], y0 + int(rows[-1]) + 1)
-    return Segment(box, preprocessing.normalise_ink(ink), ink[rows[0] : rows[-1] + 1])
-
-
-def cuts(segment: Segment) -> list[tuple[Segment, Segment]]:
-    """Ways to cut a wide piece of ink in two where it has least ink: two digits that touch.
-
-    The columns between `CUT_RANGE` of the width with the least ink are tried, `CUTS` of them;
-    the reader keeps the cut, if any, whose two halves both read as digits.
-    """
-    height, width = segment.ink.shape
-    if width < CUT_ASPECT * height or width < 8:
-        return []
-    low, high = (round(share * width) for share in CUT_RANGE)
-    profile = segment.ink[:, low:high].sum(axis=0)
-    chosen: list[int] = []
-    for column in np.argsort(profile, kind="stable") + low:
-        if all(abs(column - c) >= width / 10 for c in chosen):
-            chosen.append(int(column))
-        if len(chosen) == CUTS:
-            break
-    pairs = []
-    for column in chosen:
-        left, right = _part(segment, 0, column), _part(segment, column, width)
-        if left is not None and right is not None:
-            pairs.append((left, right))
-    return pairs

@@ -6,8 +6,9 @@ Prints median, 90th and 99th percentile milliseconds for one digit at a time (ba
   * eager:    `model(x, training=False)`, Keras layer by layer in Python;
   * compiled: `kerasModel.compiled(model)`, the traced graph of the TensorFlow runtime;
   * LiteRT:   the model converted to TensorFlow Lite (`lite.LiteForward`), what the server runs;
-  * pipeline: decode a canvas PNG, normalise it, LiteRT model call (what /predict does besides
-    JSON).
+  * pipeline: decode a canvas PNG, normalise it, LiteRT model call;
+  * reading: what /predict does besides JSON (`reading`: decode, segment, normalise, one batch
+    through LiteRT, calibrate, refuse), for one digit and for an eight-digit number.
 A benchmark, not a test: the figures depend on the machine; the README quotes them.
 """
 
@@ -26,6 +27,7 @@ import kerasModel  # noqa: E402
 import lite  # noqa: E402
 import numpy as np  # noqa: E402
 import preprocessing  # noqa: E402
+import reading  # noqa: E402
 import sketches  # noqa: E402
 
 
@@ -55,12 +57,18 @@ def main(argv: list[str] | None = None) -> int:
     png = sketches.stroke_drawing(sketches.SKETCHES[(7, "crossed")], 7).png
     field = preprocessing.normalise_bytes(png)[None]
     x = kerasModel.as_model_input(model, field)
+    policy = reading.Policy.from_card(kerasModel.load_card(args.model) or {})
+    number = sketches.number_drawing("20261987", np.random.default_rng(0)).png
     rows = {
         "eager model(x)": timed(lambda: model(x, training=False).numpy(), args.n),
         "compiled": timed(lambda: forward(field), args.n),
         "LiteRT": timed(lambda: litert(field), args.n),
         "pipeline (decode+normalise+LiteRT)": timed(
             lambda: litert(preprocessing.normalise_bytes(png)[None]), args.n // 4
+        ),
+        "reading, one digit": timed(lambda: reading.read_bytes(png, litert, policy), args.n // 4),
+        "reading, an 8-digit number": timed(
+            lambda: reading.read_bytes(number, litert, policy), args.n // 10
         ),
     }
     print(f"{model.name} ({model.count_params():,} parameters), one digit per call, milliseconds")

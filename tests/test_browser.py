@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
 import shutil
 
@@ -182,11 +183,14 @@ def settled_prediction(page) -> str:
     return page.locator("#prediction").text_content().strip()
 
 
-def scribble(seed: int = 7, steps: int = 150) -> list[list[tuple[float, float]]]:
-    """A long tangled pen path in a unit square: it wanders, loops and crosses itself."""
+def scribble(seed: int = 1, loops: int = 9, points: int = 240) -> list[list[tuple[float, float]]]:
+    """A tangled scrawl in a unit square: one pen path circling round and round as it wanders."""
     rng = np.random.default_rng(seed)
-    heading = np.cumsum(rng.normal(0, 0.6, steps))
-    path = np.cumsum(np.stack([np.cos(heading), np.sin(heading)], axis=1), axis=0)
+    t = np.linspace(0, loops * 2 * math.pi, points)
+    walk = np.cumsum(rng.normal(0, 1, (points, 2)), axis=0)
+    centre = np.stack([np.convolve(c, np.ones(25) / 25, mode="same") for c in walk.T], axis=1)
+    radius = (0.8 + 0.4 * np.sin(t / 3.1)) * np.ptp(centre, axis=0).max() / 4
+    path = centre + np.stack([np.cos(t), np.sin(t)], axis=1) * radius[:, None]
     path = (path - path.min(axis=0)) / np.ptp(path, axis=0)
     return [[(float(x), float(y)) for x, y in path]]
 

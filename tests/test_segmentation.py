@@ -103,3 +103,14 @@ def test_an_equals_sign_stays_one_piece_of_ink():
 def test_nothing_drawn_is_refused():
     with pytest.raises(preprocessing.NothingDrawn):
         segmentation.segment(np.zeros((50, 50), np.float32))
+
+
+def test_a_stroke_broken_by_a_hair_stays_one_digit():
+    # A 7 whose stem the pen left for a moment: a gap of about one percent of its height.
+    strokes = [[(0.1, 0.0), (0.9, 0.0), (0.62, 0.55)], [(0.6, 0.57), (0.4, 1.0)]]
+    drawing = drawings.stroke_drawing(strokes, 7, size=(280, 280), pen_width=4.0)
+    _, segments = segments_of(drawing)
+    assert len(segments) == 1
+    # Digits a person leaves a gap between still come apart.
+    _, apart = segments_of(drawings.number_drawing([(1, "stroke"), (1, "stroke")], gap=0.3))
+    assert len(apart) == 2
