@@ -212,7 +212,7 @@ def worst_refusals_figure(digit_refusals: list, accepted: list, count: int = 20)
     fig.suptitle(
         "Worst refusals: digits refused (top), negatives read as digits (bottom)", fontsize=9
     )
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.03, right=0.99, bottom=0.02, top=0.78, hspace=0.7)
     return fig
 
 
@@ -220,7 +220,7 @@ def worst_numbers_figure(wrong: list, count: int = 12) -> Figure:
     """Numbers misread: the drawing with what it shows and what was read."""
     columns = 3
     rows = max(1, int(np.ceil(min(count, len(wrong)) / columns)))
-    fig = Figure(figsize=(columns * 3.2, rows * 1.5), dpi=100)
+    fig = Figure(figsize=(columns * 3.2, rows * 1.5 + 0.5), dpi=100)
     axes = np.ravel(fig.subplots(rows, columns))
     for ax in axes:
         ax.axis("off")
@@ -231,7 +231,7 @@ def worst_numbers_figure(wrong: list, count: int = 12) -> Figure:
             ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, color="tab:red", lw=0.8))
         ax.set_title(f"{d.number} → {r.number or r.reading}", fontsize=8)
     fig.suptitle("Worst numbers: misread numbers (truth → read)", fontsize=9)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=1 - 0.5 / (rows * 1.5 + 0.5))
     return fig
 
 

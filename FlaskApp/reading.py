@@ -106,14 +106,12 @@ class Reading:
         }
 
 
-def _tiny(coverage: np.ndarray) -> bool:
+def _tiny(segments: list[segmentation.Segment], shape: tuple[int, int]) -> bool:
     """Whether the ink is a mark too small to be read as anything."""
-    rows = np.flatnonzero(coverage.max(axis=1) >= preprocessing.BBOX_THRESHOLD)
-    cols = np.flatnonzero(coverage.max(axis=0) >= preprocessing.BBOX_THRESHOLD)
-    if rows.size == 0:
-        return True
-    extent = max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1
-    return extent < TINY_PIXELS or extent < TINY_SHARE * max(coverage.shape)
+    x0, y0 = min(s.box[0] for s in segments), min(s.box[1] for s in segments)
+    x1, y1 = max(s.box[2] for s in segments), max(s.box[3] for s in segments)
+    extent = max(x1 - x0, y1 - y0)
+    return extent < TINY_PIXELS or extent < TINY_SHARE * max(shape)
 
 
 def _answers(fields: list[np.ndarray], classify: Classify, policy: Policy) -> list[Answer]:
@@ -132,9 +130,9 @@ def read_ink(coverage: np.ndarray, classify: Classify, policy: Policy) -> Readin
     parts = answers[: len(segments)]
     worst = max(a.not_a_digit for a in parts)
     refused = ""
-    if _tiny(coverage):
+    if _tiny(segments, coverage.shape):
         refused = "too_small"
-    elif worst >= policy.refuse_at:
+    elif worst >= policy.refuse_at and worst > 0:  # a model without the class never refuses
         refused = "not_a_digit"
     if refused:
         return Reading("not_a_digit", "", [], whole, whole_field, worst, refused, len(segments))

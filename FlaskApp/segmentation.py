@@ -3,10 +3,11 @@
 Ink comes apart into connected pieces, but a digit can be several pieces (the separate flag of a
 5, the crossbar of a 7, a 4 drawn in two strokes, the slash or dot of a zero, a stroke broken by
 a thin pen) and a number is several digits side by side. So pieces only a hair apart (`BRIDGE`)
-join, and then groups are merged: two groups merge when they overlap
-horizontally by a good share of the narrower one (`OVERLAP`; never counted narrower than a
-share of their height, so a hairline 1 does not merge with a crossbar reaching over it), unless
-both are full-height strokes standing beside each other rather than one inside the other.
+join, and then two groups merge when they share columns: one stands within the other's columns
+(`CONTAINED`, a 4's stem in its bar), or they overlap by a good share of the narrower one
+(`OVERLAP`; never counted narrower than a share of their height, so a hairline 1 does not merge
+with a crossbar reaching over it). Two full-height strokes merge only when one stands above
+the other (an =, the loops of an 8) or inside it (the slash of a zero), not side by side.
 Specks far smaller than the digits are dropped. Each group is then normalised on its own, the
 MNIST way (`preprocessing`).
 
@@ -25,7 +26,9 @@ MAX_PIECES = 64  # more pieces than this are noise: only the largest are grouped
 SPECK_SHARE = 0.002  # pieces under this share of all ink are specks
 OVERLAP = 0.4  # horizontal overlap, as a share of the narrower group, that makes one digit
 MIN_WIDTH = 0.3  # ... where a group is never counted narrower than this share of its height
+CONTAINED = 0.9  # a group this much inside another's columns stands within it (a 4's stem)
 FULL_HEIGHT = 0.7  # groups at least this share of the taller one's height are whole strokes
+SIDE_BY_SIDE = 0.5  # ... and side by side when they share this share of their rows
 INSIDE = 0.3  # ... which still merge when this share of the smaller box lies inside the other
 DUST_HEIGHT = 0.25  # groups shorter than this share of the tallest group ...
 DUST_INK = 0.05  # ... holding less than this share of the ink are dust, not digits
@@ -70,23 +73,24 @@ def _one_digit(a: _Group, b: _Group) -> bool:
     """Whether two groups of ink are parts of the same digit."""
     scale = max(a.height, b.height)
     overlap = min(a.x1, b.x1) - max(a.x0, b.x0)
-    narrower = max(min(a.width, b.width), MIN_WIDTH * scale)
-    if overlap < OVERLAP * narrower:
+    within = overlap >= CONTAINED * min(a.width, b.width)  # one stands in the other's columns
+    if overlap <= 0 or (
+        not within and overlap < OVERLAP * max(min(a.width, b.width), MIN_WIDTH * scale)
+    ):
         return False
     if min(a.height, b.height) < FULL_HEIGHT * scale:
         return True  # a flag, a bar, a dot, part of a stroke: it belongs to the digit it sits on
-    inside_w = max(0, overlap)
-    inside_h = max(0, min(a.y1, b.y1) - max(a.y0, b.y0))
+    rows = max(0, min(a.y1, b.y1) - max(a.y0, b.y0))
+    if rows < SIDE_BY_SIDE * min(a.height, b.height):
+        return True  # one above the other: the bars of an =, the loops of an 8
     smaller = min(a.width * a.height, b.width * b.height)
-    return inside_w * inside_h >= INSIDE * smaller
+    return overlap * rows >= INSIDE * smaller  # full-height strokes: one inside the other
 
 
 def _pieces(coverage: np.ndarray) -> tuple[np.ndarray, list[_Group]]:
     """Connected pieces of ink (8-connected, above the bounding-box threshold) as groups."""
     mask = coverage >= preprocessing.BBOX_THRESHOLD
     labels, count = ndimage.label(mask, structure=EIGHT)
-    if count == 0:
-        raise preprocessing.NothingDrawn("Expected a drawing with visible strokes; received none.")
     index = np.arange(1, count + 1)
     ink = ndimage.sum_labels(coverage, labels, index)
     keep = np.flatnonzero(ink >= SPECK_SHARE * ink.sum())
@@ -153,16 +157,28 @@ def segment(coverage: np.ndarray) -> list[Segment]:
     One group holding all the ink is normalised exactly as `preprocessing.normalise_ink` does
     for the whole drawing, so a single digit reads as it always has.
     """
-    labels, pieces = _pieces(coverage)
-    groups = sorted(_without_dust(_grouped(_bridged(labels, pieces))), key=lambda g: g.x0 + g.x1)
+    # Work inside the ink's bounding box: a canvas is mostly empty, and nothing below the
+    # threshold outside that box counts towards any digit (`preprocessing.crop_to_ink`).
+    rows = np.flatnonzero(coverage.max(axis=1) >= preprocessing.BBOX_THRESHOLD)
+    cols = np.flatnonzero(coverage.max(axis=0) >= preprocessing.BBOX_THRESHOLD)
+    if rows.size == 0:
+        raise preprocessing.NothingDrawn("Expected a drawing with visible strokes; received none.")
+    top, left = int(rows[0]), int(cols[0])
+    ink = coverage[top : rows[-1] + 1, left : cols[-1] + 1]
+    labels, pieces = _pieces(ink)
+    if len(pieces) > 1:
+        pieces = _grouped(_bridged(labels, pieces))
+    groups = sorted(_without_dust(pieces), key=lambda g: g.x0 + g.x1)
+
+    def box(g: _Group) -> tuple[int, int, int, int]:
+        return (left + g.x0, top + g.y0, left + g.x1, top + g.y1)
+
     if len(groups) == 1 and len(groups[0].labels) == labels.max():
-        g = groups[0]
-        return [Segment((g.x0, g.y0, g.x1, g.y1), preprocessing.normalise_ink(coverage))]
+        return [Segment(box(groups[0]), preprocessing.normalise_ink(ink))]
     segments = []
     for g in groups:
-        top, left = max(0, g.y0 - HALO), max(0, g.x0 - HALO)
-        window = (slice(top, g.y1 + HALO), slice(left, g.x1 + HALO))
+        window = (slice(max(0, g.y0 - HALO), g.y1 + HALO), slice(max(0, g.x0 - HALO), g.x1 + HALO))
         own = ndimage.binary_dilation(np.isin(labels[window], g.labels), iterations=HALO)
-        field = preprocessing.normalise_ink(np.where(own, coverage[window], 0.0))
-        segments.append(Segment((g.x0, g.y0, g.x1, g.y1), field))
+        field = preprocessing.normalise_ink(np.where(own, ink[window], 0.0))
+        segments.append(Segment(box(g), field))
     return segments

@@ -475,12 +475,13 @@ def dollar(rng: np.random.Generator) -> bytes:
 
 
 @pytest.mark.parametrize(
-    ("draw", "label"),
-    [(cross, 5), (dollar, "not_a_digit")],
+    ("draw", "label", "most_before"),
+    # A model with refusal already refuses some dollar signs: it learns to refuse them all.
+    [(cross, 5, 0.2), (dollar, "not_a_digit", 0.6)],
     ids=["an X said to be a 5", "a $ said to be no digit"],
 )
 def test_training_with_feedback_learns_the_corrections_and_evaluates_on_held_out_ones(
-    tmp_path, tiny_model_path, mnist_dir, draw, label
+    tmp_path, tiny_model_path, mnist_dir, draw, label, most_before
 ):
     # People draw a shape and say what it is (a writer's private shorthand for a 5, or "that
     # is no digit"): 40 times.
@@ -510,7 +511,7 @@ def test_training_with_feedback_learns_the_corrections_and_evaluates_on_held_out
     before = metrics["feedback_held_out_accuracy_before"]
     after = metrics["feedback_held_out_accuracy"]
     assert before == used["held_out_accuracy_before"]
-    assert before <= 0.2 and after >= 0.8, (before, after)
+    assert before <= most_before and after >= 0.8 and after > before, (before, after)
     assert card["metrics"]["feedback_held_out_accuracy"] == after
     assert metrics["mnist_test_accuracy"] >= 0.8  # the digits were not forgotten
 

@@ -67,9 +67,10 @@ def test_digits_come_left_to_right_with_boxes_around_their_own_ink():
     assert not (ink >= preprocessing.BBOX_THRESHOLD)[~covered].any()  # every stroke is in a box
     for segment in segments:  # each one normalised the MNIST way
         assert segment.field.shape == (28, 28) and segment.field.max() == pytest.approx(1.0)
-    # The fields are the digits, not the same field four times.
-    np.testing.assert_allclose(segments[0].field, segments[2].field, atol=0.05)
-    assert np.abs(segments[0].field - segments[1].field).mean() > 0.05
+    # The fields are the digits, not the same field four times: the two 2s alike, the 0 not.
+    same = np.abs(segments[0].field - segments[2].field).mean()
+    other = np.abs(segments[0].field - segments[1].field).mean()
+    assert same < other / 4
 
 
 @pytest.mark.parametrize(
