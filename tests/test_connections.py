@@ -1,0 +1,261 @@
+"""`make run`'s server (gunicorn, waitress worker) against slow, idle and malformed clients."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import preprocessing
+import pytest
+import sketches
+from conftest import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+SECURITY = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options")
+
+
+def get(url: str, body: bytes | None = None, timeout: float = 5) -> tuple[int, dict, bytes]:
+    """One request: status, headers and body, errors included."""
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, dict(error.headers), error.read()
+
+
+@contextlib.contextmanager
+def gunicorn(tmp_path: Path, **env: str):
+    """`make run`'s server (gunicorn.conf.py) on a free port; yields its URL and process."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "FLASK_TRAIN_IF_MISSING": "false",
+        "FLASK_DATABASE_URL": f"sqlite:///{tmp_path / f'feedback-{port}.sqlite3'}",
+        **env,
+    }
+    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
+    log = open(tmp_path / f"gunicorn-{port}.log", "w+")
+    process = subprocess.Popen(
+        [*command, "--bind", f"127.0.0.1:{port}"], cwd=ROOT, env=environment, stdout=log, stderr=log
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if process.poll() is not None:
+                log.seek(0)
+                pytest.fail(f"gunicorn exited with {process.returncode}: {log.read()}")
+            assert time.monotonic() < deadline, "gunicorn did not become healthy within 90 s"
+            with contextlib.suppress(OSError):
+                if get(url + "/healthz", timeout=2)[0] == 200:
+                    break
+            time.sleep(0.2)
+        yield url, process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, shipped_model):
+    """One worker with two threads; requests must arrive within 2 s, idle ones close after 2 s."""
+    tmp_path = tmp_path_factory.mktemp("server")
+    env = {
+        "WEB_CONCURRENCY": "1",
+        "GUNICORN_THREADS": "2",
+        "REQUEST_TIMEOUT": "2",
+        "GUNICORN_CMD_ARGS": "--keep-alive 2",
+    }
+    with gunicorn(tmp_path, **env) as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def seven() -> bytes:
+    """A /predict body: a digit sketched on a canvas."""
+    drawing = sketches.sketch_set(1, seed=7)[0]
+    return json.dumps({"image": preprocessing.to_data_url(drawing.png)}).encode()
+
+
+def connect(url: str) -> socket.socket:
+    host, port = url.removeprefix("http://").split(":")
+    return socket.create_connection((host, int(port)), timeout=10)
+
+
+class Trickle:
+    """Connections that send a byte at a time (or never read), until stopped."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.sockets: list[socket.socket] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def open(self, kind: str, n: int) -> None:
+        host = self.url.removeprefix("http://")
+        for _ in range(n):
+            s = connect(self.url)
+            if kind == "header":
+                s.sendall(f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n".encode())
+            elif kind == "body":
+                head = "POST /predict HTTP/1.1\r\nContent-Type: application/json\r\n"
+                s.sendall(f"{head}Host: {host}\r\nContent-Length: 50000\r\n\r\n".encode())
+            else:  # asks for the script again and again and never reads the answers
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                s.sendall(f"GET /static/app.js HTTP/1.1\r\nHost: {host}\r\n\r\n".encode() * 64)
+            self.sockets.append(s)
+
+    def run(self) -> None:
+        while not self.stop.wait(0.5):
+            for s in self.sockets:
+                with contextlib.suppress(OSError):
+                    s.send(b"X")
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        for s in self.sockets:
+            s.close()
+
+
+def closed_within(s: socket.socket, seconds: float) -> float | None:
+    """Seconds until the server closed `s` (reading whatever it sends), or None."""
+    started = time.monotonic()
+    s.settimeout(0.5)
+    while time.monotonic() - started < seconds:
+        try:
+            if s.recv(65536) == b"":
+                return time.monotonic() - started
+        except TimeoutError:
+            continue
+        except OSError:
+            return time.monotonic() - started
+    return None
+
+
+def test_slow_and_idle_clients_hold_no_thread(server, seven):
+    # Far more slow connections than the worker has threads: the app must not notice them.
+    with Trickle(server) as trickle:
+        trickle.open("header", 24)
+        trickle.open("body", 8)
+        trickle.open("never-reading", 8)
+        time.sleep(1)
+        answers = [get(server + "/predict", seven, timeout=5)[0] for _ in range(20)]
+        health = get(server + "/healthz", timeout=5)[0]
+    assert answers == [200] * 20 and health == 200
+
+
+def test_a_request_still_arriving_after_the_deadline_is_cut(server):
+    host = server.removeprefix("http://")
+    header = connect(server)
+    header.sendall(f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n".encode())
+    body = connect(server)
+    body.sendall(f"POST /predict HTTP/1.1\r\nHost: {host}\r\nContent-Length: 900\r\n\r\n".encode())
+    stop = threading.Event()
+
+    def trickle():
+        while not stop.wait(0.3):
+            for s in (header, body):
+                with contextlib.suppress(OSError):
+                    s.send(b"X")
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    try:
+        # Still sending, a byte every 0.3 s: cut 2 s (REQUEST_TIMEOUT) after the first byte.
+        assert closed_within(header, 10) is not None
+        assert closed_within(body, 10) is not None
+    finally:
+        stop.set()
+        thread.join()
+        header.close()
+        body.close()
+
+
+def test_an_idle_connection_is_closed_after_keepalive(server):
+    idle = connect(server)
+    try:
+        took = closed_within(idle, 10)
+    finally:
+        idle.close()
+    assert took is not None and took >= 1.5
+
+
+def test_an_answer_left_unread_is_dropped(server):
+    unread = connect(server)
+    host = server.removeprefix("http://")
+    unread.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    with contextlib.suppress(OSError):
+        for _ in range(400):
+            unread.sendall(f"GET /static/app.js HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    time.sleep(6)  # the server's buffers fill; then nothing moves for 2 s (keepalive)
+    try:
+        assert closed_within(unread, 30) is not None
+    finally:
+        unread.close()
+
+
+def raw(url: str, data: bytes) -> tuple[int, dict, bytes]:
+    """Send raw bytes; parse the status, headers and body of the answer."""
+    with contextlib.closing(connect(url)) as s:
+        with contextlib.suppress(OSError):
+            s.sendall(data)
+        answer = b""
+        with contextlib.suppress(ConnectionResetError):  # closed with our excess unread
+            while chunk := s.recv(65536):
+                answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), headers, body
+
+
+@pytest.mark.parametrize(
+    "data, status",
+    [
+        (b"GARBAGE\r\n\r\n", 400),
+        (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 33_000 + b"\r\n\r\n", 431),
+        (
+            b"POST /predict HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + (b"100000\r\n" + b"a" * 0x100000 + b"\r\n") * 4
+            + b"20000\r\n" + b"a" * 0x20000 + b"\r\n"
+            + b"0\r\n\r\n",
+            413,
+        ),
+    ],
+    ids=["malformed", "headers-too-large", "chunked-body-too-large"],
+)
+def test_the_servers_own_errors_are_json_with_the_security_headers(server, data, status):
+    code, headers, body = raw(server, data)
+    assert code == status
+    assert headers["Content-Type"] == "application/json"
+    assert all(name in headers for name in SECURITY)
+    assert "error" in json.loads(body)
+
+
+def test_two_instances_share_no_control_socket(tmp_path, shipped_model):
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"WEB_CONCURRENCY": "1", "HOME": str(home)}
+    with gunicorn(tmp_path, **env) as (first, _), gunicorn(tmp_path, **env) as (second, process):
+        process.terminate()
+        process.wait(timeout=30)
+        assert get(first + "/healthz")[0] == 200
+    assert not list(home.rglob("*.ctl")), "a control socket was created"
