@@ -1,32 +1,92 @@
 """The corrections API and review page: `POST /api/feedback`, its stats, `/feedback`.
 
-The page sends `{"image": <data URL>, "label": 0-9, "predicted": 0-9}` when a person says which
-digit they drew, or `"label": "not_a_digit"` when what they drew is no digit (stored as label
-`NOT_A_DIGIT`, 10, the model's own class for it; `"predicted"` takes that value too). The
-drawing is checked like a prediction (decoded within the same limits and normalised; a blank one
-is refused), read again by the serving model for its probabilities, and stored with the model's
-version; the answer is 201 with the stored id once it is committed.
+The page sends `{"image": <data URL>, "label": 0-9}` when a person says which digit they drew,
+or `"label": "not_a_digit"` when what they drew is no digit (stored as label `NOT_A_DIGIT`, 10,
+the model's own class for it). The drawing is checked like a prediction (decoded within the same
+limits; a blank one is refused) and read by the serving model, as `/predict` reads it: what is
+stored as `predicted`, and counted in the statistics, is that reading (the digit, or
+`not_a_digit` when the reading refuses the drawing), never what a client says the model answered;
+a `"predicted"` field in the body, which older pages send, is accepted and ignored. The answer is
+201 with the record's random public `id` and the server's `predicted`, once it is committed.
+
+Corrections are bounded: per client address, FEEDBACK_RATE_LIMIT (flask-limiter, counted in
+RATELIMIT_STORAGE_URI: `memory://` is per process; a `redis://` URL shares the count between
+workers and instances) answers 429; beyond FEEDBACK_MAX_RECORDS stored, 507. Every database call
+runs through `bounded.BoundedCalls`: at most FEEDBACK_THREADS threads per process wait on the
+database, none longer than FEEDBACK_TIMEOUT seconds; a correction or review the database cannot
+serve in that time gets 503 with `Retry-After` and the server goes on predicting.
+
+The review routes (`/feedback`, its images, `/api/feedback/stats`) need REVIEW_TOKEN
+(`FLASK_REVIEW_TOKEN`): `Authorization: Bearer <token>`, or for the page and its images HTTP
+Basic with the token as password (any user name), so a browser can open them; without the
+setting they are not served (404). The page hides, shows again and deletes records through POST
+forms that carry a field derived from the token (`form_token`), which another site cannot forge.
 """
 
 from __future__ import annotations
 
-import io
+import functools
+import hashlib
+import hmac
 import logging
+import math
+import time
 
+import bounded
 import preprocessing
+import reading
 import sqlalchemy as sa
 from api import MISSING, APIError, json_object, json_type, require_json
-from feedback import NOT_A_DIGIT, Correction, FeedbackError, FeedbackStore, default_url
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from feedback import (
+    NOT_A_DIGIT,
+    Correction,
+    DeadlinePassed,
+    FeedbackError,
+    FeedbackStore,
+    StoreFull,
+    default_url,
+)
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter.util import get_remote_address
+
+__all__ = ["FeedbackError", "bp", "init_app"]
 
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("feedback", __name__)
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-EXAMPLE = '{"image": "data:image/png;base64,...", "label": 4, "predicted": 9}'
+EXAMPLE = '{"image": "data:image/png;base64,...", "label": 4}'
 REVIEW_LIMIT = 60
 NOT_A_DIGIT_NAME = "not_a_digit"
+REALM = "corrections"
+UNAVAILABLE = "The feedback database is unavailable; please try again later."
+
+DEFAULTS = {
+    "FEEDBACK_TIMEOUT": 3.0,  # seconds one correction or review may wait on the database
+    "FEEDBACK_THREADS": 2,  # threads per process that may wait on the database at once
+    "FEEDBACK_RETRY_AFTER": 5,  # seconds, sent in Retry-After with a 503
+    "FEEDBACK_RATE_LIMIT": "20 per minute;500 per day",  # per client address
+    "RATELIMIT_STORAGE_URI": "memory://",  # or redis://host:port, shared by every worker
+    "FEEDBACK_MAX_RECORDS": 50_000,  # corrections kept at most (hidden ones count); None: no cap
+    "REVIEW_TOKEN": None,  # the review routes' credential; unset: they are not served
+}
+# A healthy database frees a storage thread within milliseconds: a correction waits this long
+# for one before it is refused, so a burst is served and a hung database refuses at once.
+SLOT_WAIT = 0.25  # seconds
+# A Redis that does not answer delays a correction this long at most, then limits fall back to
+# each process's memory until it is back.
+REDIS_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 
 
 def store() -> FeedbackStore:
@@ -34,13 +94,54 @@ def store() -> FeedbackStore:
     return current_app.extensions["feedback_store"]
 
 
-@bp.errorhandler(sa.exc.OperationalError)
-@bp.errorhandler(sa.exc.InterfaceError)
+def stored(function, *args):
+    """A store call, run on one of the few storage threads and waited for within the timeout."""
+    return current_app.extensions["feedback_calls"].run(function, *args)
+
+
+def unavailable(message: str):
+    """503 with Retry-After: the database cannot serve this now."""
+    response = jsonify({"error": message})
+    response.headers["Retry-After"] = str(int(current_app.config["FEEDBACK_RETRY_AFTER"]))
+    return response, 503
+
+
+@bp.errorhandler(bounded.Unavailable)
+def storage_too_slow(exc: bounded.Unavailable):
+    """The database did not answer in time, or every storage thread is waiting on it."""
+    logger.warning("feedback database too slow: %s", exc)
+    return unavailable(UNAVAILABLE)
+
+
+@bp.errorhandler(sa.exc.DBAPIError)
+@bp.errorhandler(sa.exc.TimeoutError)
+@bp.errorhandler(DeadlinePassed)
 def database_unavailable(exc):
-    """The database is down or unreachable: 503, and the server keeps going."""
+    """The database is down, unreachable, locked or corrupt: 503, and the server keeps going."""
     logger.error("feedback database unavailable: %s", exc)
-    message = "The feedback database is unavailable; please try again later."
-    return jsonify({"error": message}), 503
+    return unavailable(UNAVAILABLE)
+
+
+@bp.errorhandler(StoreFull)
+def store_full(exc: StoreFull):
+    """The storage cap is reached: 507 until records are deleted or the cap is raised."""
+    logger.warning("feedback store full: %s", exc)
+    message = f"{exc} No more are taken until some are deleted or FEEDBACK_MAX_RECORDS is raised."
+    return jsonify({"error": message}), 507
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many(exc: RateLimitExceeded):
+    """429 with Retry-After: this client sent more corrections than FEEDBACK_RATE_LIMIT allows."""
+    current = current_app.extensions["feedback_limiter"].current_limit
+    wait = max(1, math.ceil(current.reset_at - time.time())) if current else 60
+    message = (
+        f"Expected at most {exc.description} corrections from one address; "
+        f"received more. Try again in {wait} s."
+    )
+    response = jsonify({"error": message})
+    response.headers["Retry-After"] = str(wait)
+    return response, 429
 
 
 def label_field(payload: dict, name: str) -> int:
@@ -68,92 +169,234 @@ def label_name(label: int) -> int | str:
     return NOT_A_DIGIT_NAME if label == NOT_A_DIGIT else label
 
 
-def as_png(data: bytes, image) -> bytes:
-    """The drawing as PNG: the bytes sent when they are a PNG, else the decoded image re-encoded."""
-    if data.startswith(PNG_SIGNATURE):
-        return data
-    if image.mode not in ("1", "L", "LA", "P", "RGB", "RGBA"):
-        image = image.convert("RGBA")
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def model_version(card: dict) -> str:
     """The serving model as the card names it: architecture and the model file's hash."""
     sha256 = card.get("file", {}).get("sha256", "")
     return f"{card.get('architecture', 'model')}-{sha256[:16]}"
 
 
-@bp.post("/api/feedback")
-def add_feedback():
-    require_json("with the drawing and the digit drawn")
-    payload = json_object(EXAMPLE)
+def drawing_from(payload: dict):
+    """The decoded image in the body's field 'image' (a data URL); 400 when there is none."""
     image_text = payload.get("image", MISSING)
     if not isinstance(image_text, str):
         received = "none" if image_text is MISSING else f"a JSON {json_type(image_text)}"
         expected = "Expected field 'image', the drawing as a PNG data URL"
         raise APIError(400, f"{expected}; received {received}.")
-    label = label_field(payload, "label")
-    predicted = label_field(payload, "predicted")
-    data = preprocessing.decode_data_url(image_text)
-    image = preprocessing.decode(data)
+    return preprocessing.decode(preprocessing.decode_data_url(image_text))
+
+
+def read_correction(image, label: int) -> Correction:
+    """The drawing read by the serving model, as a correction to store."""
     try:
-        field = preprocessing.normalise(image)
+        coverage = preprocessing.ink(image)
+        field = preprocessing.normalise_ink(coverage)
     except preprocessing.NothingDrawn as exc:
         raise APIError(400, f"{exc} There is nothing to learn from a blank drawing.") from exc
     service = current_app.extensions["digit_model"]
-    answer = service.predict(field)
-    correction = Correction(
+    read = reading.read_ink(coverage, service.classify, service.policy)
+    predicted = NOT_A_DIGIT if read.reading == "not_a_digit" else read.whole.digit
+    return Correction(
         label=label,
         predicted=predicted,
-        probabilities=answer.probabilities,
+        probabilities=read.whole.probabilities,
         model_version=model_version(service.describe()),
-        image_png=as_png(data, image),
+        drawing=coverage,
         field=field,
     )
-    record_id = store().add(correction)
-    logger.info("feedback %d stored: drawn %d, model said %d", record_id, label, predicted)
-    response = jsonify(
-        {"id": record_id, "label": label_name(label), "predicted": label_name(predicted)}
+
+
+@bp.post("/api/feedback")
+def add_feedback():
+    require_json("with the drawing and the digit drawn")
+    payload = json_object(EXAMPLE)
+    image = drawing_from(payload)
+    correction = read_correction(image, label_field(payload, "label"))
+    deadline = time.monotonic() + current_app.extensions["feedback_calls"].timeout
+    public_id = stored(store().add, correction, deadline)
+    logger.info(
+        "feedback %s stored: drawn %d, model said %d",
+        public_id,
+        correction.label,
+        correction.predicted,
     )
-    response.headers["Location"] = url_for("feedback.image", record_id=record_id)
+    answer = {
+        "id": public_id,
+        "label": label_name(correction.label),
+        "predicted": label_name(correction.predicted),
+    }
+    response = jsonify(answer)
+    response.headers["Location"] = url_for("feedback.image", public_id=public_id)
     return response, 201
 
 
+# --- review: needs REVIEW_TOKEN ---------------------------------------------------------------
+
+
+def review_token() -> str | None:
+    """The configured review credential, or None when review is not served."""
+    token = current_app.config["REVIEW_TOKEN"]
+    return None if token is None or token == "" else str(token)
+
+
+def form_token(token: str) -> str:
+    """The value the review page's forms carry: derived from the token, unguessable without it."""
+    return hmac.new(token.encode(), b"feedback review form", hashlib.sha256).hexdigest()
+
+
+class Challenge(APIError):
+    """401, with the challenge a client (or, for the page, a browser) answers."""
+
+    def __init__(self, basic: bool) -> None:
+        bearer = "'Authorization: Bearer <token>'"
+        accepted = f"{bearer} or HTTP Basic with the token as password" if basic else bearer
+        super().__init__(401, f"Expected the review token as {accepted}.")
+        self.scheme = "Basic" if basic else "Bearer"
+
+
+@bp.errorhandler(Challenge)
+def challenge(exc: Challenge):
+    """The 401 as JSON, with WWW-Authenticate."""
+    response = jsonify({"error": exc.message})
+    response.headers["WWW-Authenticate"] = f'{exc.scheme} realm="{REALM}", charset="UTF-8"'
+    return response, 401
+
+
+def authenticate(basic: bool) -> str:
+    """How the request proved it holds REVIEW_TOKEN ("bearer" or "basic"); else 401 or 404."""
+    token = review_token()
+    if token is None:
+        raise APIError(404, "The review of corrections is not served here.")
+    auth = request.authorization
+    given = None
+    if auth is not None and auth.type == "bearer":
+        given = auth.token
+    elif auth is not None and auth.type == "basic" and basic:
+        given = auth.password
+    if given is None or not hmac.compare_digest(given.encode(), token.encode()):
+        raise Challenge(basic)
+    return auth.type
+
+
+def review_only(basic: bool):
+    """A view only the holder of REVIEW_TOKEN may use; `basic`: HTTP Basic is taken too."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def guarded(**kwargs):
+            g.review_by = authenticate(basic)
+            return view(**kwargs)
+
+        return guarded
+
+    return decorate
+
+
 @bp.get("/api/feedback/stats")
+@review_only(basic=False)
 def stats():
-    return jsonify(store().stats())
+    return jsonify(stored(store().stats))
 
 
-@bp.get("/api/feedback/<int:record_id>/image.png")
-def image(record_id: int):
-    data = store().image(record_id)
+@bp.get("/api/feedback/<public_id>/image.png")
+@review_only(basic=True)
+def image(public_id: str):
+    data = stored(store().image, public_id)
     if data is None:
-        raise APIError(404, f"No correction {record_id}.")
+        raise APIError(404, f"No correction {public_id}.")
     return Response(data, mimetype="image/png")
 
 
-@bp.get("/api/feedback/<int:record_id>/field.png")
-def field(record_id: int):
-    normalised = store().field(record_id)
+@bp.get("/api/feedback/<public_id>/field.png")
+@review_only(basic=True)
+def field(public_id: str):
+    normalised = stored(store().field, public_id)
     if normalised is None:
-        raise APIError(404, f"No correction {record_id}.")
+        raise APIError(404, f"No correction {public_id}.")
     return Response(preprocessing.to_png(normalised), mimetype="image/png")
 
 
+def _page_data(feedback: FeedbackStore, limit: int) -> tuple[list[dict], dict]:
+    """The review page's records and statistics, in one storage call."""
+    return feedback.recent(limit), feedback.stats()
+
+
 @bp.get("/feedback")
+@review_only(basic=True)
 def review():
     limit = request.args.get("limit", REVIEW_LIMIT, type=int)
-    records = store().recent(max(1, min(limit, 500)))
-    return render_template("feedback.html", records=records, stats=store().stats())
+    records, counts = stored(_page_data, store(), max(1, min(limit, 500)))
+    hidden = sum(record["hidden"] for record in records)
+    return render_template(
+        "feedback.html",
+        records=records,
+        stats=counts,
+        hidden=hidden,
+        form_token=form_token(review_token()),
+    )
+
+
+ACTIONS = {"hide": "hidden", "show": "shown again", "delete": "deleted"}
+
+
+@bp.post("/feedback/<public_id>")
+@review_only(basic=True)
+def moderate(public_id: str):
+    """Hide, show again or delete one record (the review page's buttons)."""
+    sent = request.form.get("form_token", "")
+    if g.review_by == "basic" and not hmac.compare_digest(sent, form_token(review_token())):
+        raise APIError(403, "Expected the review page's form token; received none that matches.")
+    action = request.form.get("action", "")
+    if action not in ACTIONS:
+        raise APIError(400, f"Expected action {', '.join(ACTIONS)}; received {action[:20]!r}.")
+    if action == "delete":
+        found = stored(store().delete, public_id)
+    else:
+        found = stored(store().set_hidden, public_id, action == "hide")
+    if not found:
+        raise APIError(404, f"No correction {public_id}.")
+    by = request.remote_addr
+    logger.info("feedback %s %s by a reviewer at %s", public_id, ACTIONS[action], by)
+    if g.review_by == "basic":
+        return redirect(url_for("feedback.review"), 303)
+    return jsonify({"id": public_id, "action": action})
+
+
+# --- set-up -----------------------------------------------------------------------------------
+
+
+def rate_limiter(app) -> Limiter:
+    """FEEDBACK_RATE_LIMIT on corrections, per client address, counted in RATELIMIT_STORAGE_URI."""
+    uri = app.config["RATELIMIT_STORAGE_URI"]
+    limiter = Limiter(
+        get_remote_address,
+        default_limits=[lambda: current_app.config["FEEDBACK_RATE_LIMIT"]],
+        # Only corrections are limited, never predictions or the review.
+        default_limits_exempt_when=lambda: request.endpoint != "feedback.add_feedback",
+        storage_uri=uri,
+        storage_options=REDIS_OPTIONS if uri.startswith(("redis", "rediss")) else {},
+        in_memory_fallback_enabled=True,
+        key_prefix="digits-feedback",
+    )
+    limiter.init_app(app)
+    return limiter
 
 
 def init_app(app) -> None:
-    """Open (lazily) the store DATABASE_URL names, else SQLite in the instance folder."""
+    """Settings' defaults, the store DATABASE_URL names (opened lazily), limits, the routes."""
+    for name, value in DEFAULTS.items():
+        app.config.setdefault(name, value)
     url = app.config["DATABASE_URL"] or default_url(app.instance_path)
+    timeout = float(app.config["FEEDBACK_TIMEOUT"])
+    cap = app.config["FEEDBACK_MAX_RECORDS"]
     try:
-        app.extensions["feedback_store"] = FeedbackStore(url)
+        app.extensions["feedback_store"] = FeedbackStore(
+            url, timeout=timeout, max_records=None if cap is None else int(cap)
+        )
     except FeedbackError as exc:
         raise FeedbackError(f"DATABASE_URL: {exc}") from exc
+    threads = int(app.config["FEEDBACK_THREADS"])
+    app.extensions["feedback_calls"] = bounded.BoundedCalls(
+        threads, timeout, slot_wait=SLOT_WAIT, name="storage"
+    )
+    app.extensions["feedback_limiter"] = rate_limiter(app)
     app.register_blueprint(bp)
