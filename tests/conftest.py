@@ -1,5 +1,6 @@
 """Shared fixtures: MNIST from MNIST_DIR, a tiny model for fast route tests, the shipped model,
-and databases (SQLite files, a throwaway PostgreSQL server) for the feedback storage."""
+databases (SQLite files, a throwaway PostgreSQL server) for the feedback storage, and a throwaway
+Redis server for the rate limits."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -148,6 +150,55 @@ def database_url(request, tmp_path) -> str:
     with psycopg.connect(server, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     return server.rsplit("/", 1)[0] + "/" + name
+
+
+REDIS_SERVER = "/usr/bin/redis-server"
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A throwaway Redis server for one test (no persistence): its URL.
+
+    The tests that need one fail, saying how to get it, when Debian's redis-server is missing:
+    they are never skipped.
+    """
+    binary = shutil.which("redis-server") or REDIS_SERVER
+    if not os.path.exists(binary):
+        pytest.fail(
+            f"These tests need a Redis server at {REDIS_SERVER}: install Debian's redis-server "
+            "package (`apt-get install redis-server`)."
+        )
+    port = free_port()
+    options = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    server = subprocess.Popen(
+        [binary, *options, "--dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait_for_redis(port, server)
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.communicate(timeout=10)
+
+
+def _wait_for_redis(port: int, server: subprocess.Popen, within: float = 10.0) -> None:
+    """Return once Redis answers PING on `port`; fail with its output if it does not."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"redis-server exited with {server.returncode}: {server.stdout.read()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+                connection.sendall(b"PING\r\n")
+                if connection.recv(16).startswith(b"+PONG"):
+                    return
+        except OSError:
+            time.sleep(0.05)
+    server.kill()
+    pytest.fail(f"redis-server did not answer on port {port} within {within:g} s")
 
 
 def free_port() -> int:
