@@ -35,11 +35,14 @@ test: $(VENV)/.dev system-packages  ## every test (PYTEST_ARGS=... for some); MN
 	MNIST_DIR="$${MNIST_DIR:-$(TEST_MNIST_DIR)}" $(PY) -m pytest $(PYTEST_ARGS)
 
 # Debian packages the tests drive: Chromium for the browser tests (Playwright's own browser
-# download needs the internet), PostgreSQL for the storage tests (they start their own server).
+# download needs the internet); PostgreSQL and Redis for the storage and rate-limit tests, and
+# nginx for the deployment in front of the app (the tests start their own servers of each).
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 MISSING_PACKAGES = $(if $(shell command -v chromium),,chromium) \
-	$(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,postgresql)
-system-packages:  ## install Debian's chromium and postgresql when they are missing
+	$(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,postgresql) \
+	$(if $(wildcard /usr/bin/redis-server),,redis-server) \
+	$(if $(wildcard /usr/sbin/nginx),,nginx)
+system-packages:  ## install Debian's chromium, postgresql, redis-server and nginx when missing
 	@if [ -n "$(strip $(MISSING_PACKAGES))" ]; then \
 	  echo "Installing Debian's $(strip $(MISSING_PACKAGES)) for the tests"; \
 	  $(SUDO) apt-get update -qq && \

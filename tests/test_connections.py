@@ -235,7 +235,9 @@ def raw(url: str, data: bytes) -> tuple[int, dict, bytes]:
         (
             b"POST /predict HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
             + (b"100000\r\n" + b"a" * 0x100000 + b"\r\n") * 4
-            + b"20000\r\n" + b"a" * 0x20000 + b"\r\n"
+            + b"20000\r\n"
+            + b"a" * 0x20000
+            + b"\r\n"
             + b"0\r\n\r\n",
             413,
         ),
@@ -259,3 +261,62 @@ def test_two_instances_share_no_control_socket(tmp_path, shipped_model):
         process.wait(timeout=30)
         assert get(first + "/healthz")[0] == 200
     assert not list(home.rglob("*.ctl")), "a control socket was created"
+
+
+# --- nginx in front (deploy/nginx.conf) ------------------------------------------------------
+
+NGINX = Path("/usr/sbin/nginx")
+
+
+@pytest.fixture(scope="module")
+def nginx(server, tmp_path_factory):
+    """deploy/nginx.conf in front of `server`, on a free port, its header timeout 2 s."""
+    if not NGINX.exists():
+        pytest.fail("nginx is missing: `make system-packages` installs Debian's nginx")
+    prefix = tmp_path_factory.mktemp("nginx")
+    port = free_port()
+    config = (ROOT / "deploy" / "nginx.conf").read_text()
+    upstreams = [line for line in config.splitlines() if line.strip().startswith("server 127.")]
+    config = config.replace(upstreams[0], f"        server {server.removeprefix('http://')};")
+    config = config.replace(upstreams[1] + "\n", "")
+    config = config.replace("listen 127.0.0.1:8080;", f"listen 127.0.0.1:{port};")
+    config = config.replace("client_header_timeout 10s;", "client_header_timeout 2s;")
+    if os.geteuid() == 0:  # as root, nginx's workers would run as nobody, outside the prefix
+        config = "user root;\n" + config
+    (prefix / "nginx.conf").write_text(config)
+    command = [str(NGINX), "-p", str(prefix), "-c", "nginx.conf", "-g", "daemon off;"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"nginx exited with {process.returncode}: {process.stdout.read()}")
+            assert time.monotonic() < deadline, "nginx did not answer within 10 s"
+            with contextlib.suppress(OSError):
+                get(url + "/healthz", timeout=2)
+                break
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
+def test_nginx_passes_drawings_to_the_app(nginx, server, seven):
+    status, headers, body = get(nginx + "/predict", seven)
+    assert status == 200 and "digit" in json.loads(body)
+    assert headers["X-Upstream"] == server.removeprefix("http://")
+
+
+def test_nginx_cuts_slow_headers_and_answers_its_own_errors_as_json(nginx):
+    slow = connect(nginx)
+    slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+    try:
+        assert closed_within(slow, 10) is not None
+    finally:
+        slow.close()
+    big = b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    code, headers, body = raw(nginx, big + b"Content-Length: 5000000\r\n\r\n")
+    assert code == 413 and headers["Content-Type"] == "application/json"
+    assert "X-Content-Type-Options" in headers and "4 MB" in json.loads(body)["error"]
