@@ -15,7 +15,9 @@ import math
 import os
 import shutil
 
+import feedback
 import numpy as np
+import preprocessing
 import pytest
 import sketches
 from feedback import FeedbackStore
@@ -44,6 +46,9 @@ NUMBER = "2026"
 NUMBER_SKETCHES = [(2, "curve"), (0, "oval"), (2, "curve"), (6, "curl")]
 NUMBER_BOXES = [(0.06 + 0.235 * i, 0.33, 0.16, 0.34) for i in range(4)]
 REFUSAL = "That doesn't look like a digit"
+# The review page's credential (FLASK_REVIEW_TOKEN), and a rate limit no test here reaches.
+REVIEW_TOKEN = "browser-review-token"
+SERVER_ENV = {"FLASK_REVIEW_TOKEN": REVIEW_TOKEN, "FLASK_FEEDBACK_RATE_LIMIT": "1000 per minute"}
 
 
 def chromium_path() -> str:
@@ -66,7 +71,7 @@ def live_database(tmp_path_factory) -> str:
 @pytest.fixture(scope="module")
 def live_url(shipped_model, live_database):
     """The app served by its own entry point with the shipped model, for the whole module."""
-    with running_server({"DATABASE_URL": live_database}) as url:
+    with running_server({"DATABASE_URL": live_database, **SERVER_ENV}) as url:
         yield url
 
 
@@ -201,10 +206,10 @@ def bar_probabilities(page) -> list[float]:
     return [float(bars.nth(i).get_attribute("data-probability")) for i in range(bars.count())]
 
 
-def stored(live_database: str, record_id: int) -> dict:
+def stored(live_database: str, public_id: str) -> dict:
     """The correction the server committed, read back independently of it."""
     store = FeedbackStore(live_database)
-    (record,) = [r for r in store.recent(500) if r["id"] == record_id]
+    (record,) = [r for r in store.recent(500) if r["public_id"] == public_id]
     store.close()
     return record
 
@@ -459,7 +464,7 @@ def test_page_is_accessible_by_its_labels(desktop):
     assert page.locator("[onclick], [onload], [oninput]").count() == 0
 
 
-def test_a_correction_goes_from_the_page_to_the_database(desktop, live_url, live_database):
+def test_a_correction_goes_from_the_page_to_the_database(desktop, browser, live_url, live_database):
     page = desktop.page
     assert page.locator("#feedback").is_hidden()  # nothing to correct yet
     draw_with_mouse(page, sketches.SKETCHES[(7, "crossed")])
@@ -485,14 +490,20 @@ def test_a_correction_goes_from_the_page_to_the_database(desktop, live_url, live
 
     store = FeedbackStore(live_database)  # what the server committed, read back independently
     record_id = response.json()["id"]
-    (record,) = [r for r in store.recent(500) if r["id"] == record_id]
-    assert (record["label"], record["predicted"]) == (1, 7)
+    (record,) = [r for r in store.recent(500) if r["public_id"] == record_id]
+    assert (record["label"], record["predicted"]) == (1, 7)  # 7: the server's own reading
     assert record["model_version"].startswith("cnn-")
     assert record["probabilities"].index(max(record["probabilities"])) == 7
     png = base64.b64decode(sent["image"].split(",", 1)[1])
-    assert store.image(record_id) == png  # exactly the drawing the page sent
+    ink = preprocessing.ink(preprocessing.decode(png))
+    assert store.image(record_id) == feedback.drawing_png(ink)  # the ink it found, re-encoded
     store.close()
 
+    assert page.request.get(live_url + "/feedback").status == 401  # private without the token
+    # A browser answers the Basic challenge with the token as password; the images follow.
+    credentials = {"username": "reviewer", "password": REVIEW_TOKEN}
+    reviewer = open_page(browser, live_url, DESKTOP, http_credentials=credentials)
+    page = reviewer.page
     page.goto(live_url + "/feedback")  # the review page shows it, with both thumbnails
     item = page.locator(f'li.correction[data-id="{record_id}"]')
     assert item.locator(".label").text_content() == "1"
@@ -502,6 +513,13 @@ def test_a_correction_goes_from_the_page_to_the_database(desktop, live_url, live
         image.scroll_into_view_if_needed()
         page.wait_for_function("(img) => img.complete", arg=image.element_handle())
         assert image.evaluate("(img) => img.naturalWidth") > 0
+    with page.expect_navigation():
+        item.get_by_role("button", name="Hide").click()
+    hidden = page.locator(f'li.correction.is-hidden[data-id="{record_id}"]')
+    assert hidden.get_by_role("button", name="Show").is_visible()
+    assert stored(live_database, record_id)["hidden"] is True
+    reviewer.page.context.close()
+    assert reviewer.foreign == [] and reviewer.errors == []
 
 
 def test_feedback_is_offered_again_for_each_new_drawing_and_hidden_on_clear(desktop):

@@ -1,0 +1,270 @@
+"""The review of corrections is private: a token, hiding and deleting, random public ids.
+
+Storage tests run on both databases (conftest's `database_url`).
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+from datetime import UTC, datetime
+
+import feedback
+import feedback_views
+import flaskapp
+import numpy as np
+import pytest
+import sqlalchemy as sa
+from feedback import FeedbackStore
+from test_api import SEVEN, SEVEN_URL
+from test_feedback import BASIC, BEARER, TOKEN, app_config, correction
+
+CORRECTION = {"image": SEVEN_URL, "label": 7}
+
+
+@pytest.fixture
+def review_app(tiny_model_path, database_url):
+    """The app with REVIEW_TOKEN set."""
+    app = flaskapp.create_app(app_config(tiny_model_path, database_url))
+    yield app
+    app.extensions["feedback_store"].close()
+
+
+@pytest.fixture
+def open_app(tiny_model_path, tmp_path):
+    """The app without REVIEW_TOKEN."""
+    config = app_config(tiny_model_path, f"sqlite:///{tmp_path / 'feedback.sqlite3'}")
+    del config["REVIEW_TOKEN"]
+    return flaskapp.create_app(config)
+
+
+def post(app, label: int = 7) -> str:
+    """Post a correction; its public id."""
+    response = app.test_client().post("/api/feedback", json={"image": SEVEN_URL, "label": label})
+    assert response.status_code == 201
+    return response.get_json()["id"]
+
+
+def review_urls(public_id: str) -> list[str]:
+    """The routes a reviewer reads."""
+    return [
+        "/feedback",
+        "/api/feedback/stats",
+        f"/api/feedback/{public_id}/image.png",
+        f"/api/feedback/{public_id}/field.png",
+    ]
+
+
+def basic(password: str, user: str = "anyone") -> dict:
+    """An HTTP Basic Authorization header."""
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+# --- who may read -------------------------------------------------------------------------------
+
+
+def test_without_review_token_the_review_routes_are_not_served(open_app):
+    public_id = post(open_app)  # corrections themselves stay open
+    client = open_app.test_client()
+    for url in review_urls(public_id):
+        for headers in ({}, BEARER, BASIC):
+            response = client.get(url, headers=headers)
+            assert response.status_code == 404 and response.is_json, url
+            assert "not served" in response.get_json()["error"]
+    response = client.post(f"/feedback/{public_id}", data={"action": "delete"}, headers=BEARER)
+    assert response.status_code == 404
+    assert open_app.extensions["feedback_store"].count() == 1
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": f"Bearer {TOKEN}x"},
+        basic("wrong"),
+        {"Authorization": "Basic not-base64!"},
+        {"Authorization": TOKEN},
+    ],
+    ids=["none", "wrong bearer", "longer bearer", "wrong basic", "broken basic", "bare token"],
+)
+def test_a_missing_or_wrong_credential_gets_401_with_a_challenge(review_app, headers):
+    public_id = post(review_app)
+    client = review_app.test_client()
+    for url in review_urls(public_id):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 401 and response.is_json, url
+        assert "Expected the review token" in response.get_json()["error"]
+        scheme = "Bearer" if url.endswith("stats") else "Basic"
+        assert response.headers["WWW-Authenticate"].startswith(f'{scheme} realm="corrections"')
+
+
+def test_the_token_opens_the_review_as_bearer_or_basic(review_app):
+    public_id = post(review_app)
+    client = review_app.test_client()
+    for url in review_urls(public_id):
+        assert client.get(url, headers=BEARER).status_code == 200, url
+    for url in review_urls(public_id):  # a browser: any user name, the token as password
+        status = client.get(url, headers=basic(TOKEN, user="reviewer")).status_code
+        assert status == (401 if url.endswith("stats") else 200), url
+
+
+def test_the_review_token_comes_from_flask_review_token(tiny_model_path, tmp_path, monkeypatch):
+    monkeypatch.setenv("MODEL_PATH", str(tiny_model_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'feedback.sqlite3'}")
+    monkeypatch.setenv("FLASK_TRAIN_IF_MISSING", "false")
+    monkeypatch.setenv("FLASK_REVIEW_TOKEN", "from-the-environment")
+    client = flaskapp.create_app().test_client()
+    assert client.get("/feedback").status_code == 401
+    assert client.get("/feedback", headers=basic("from-the-environment")).status_code == 200
+    authorised = {"Authorization": "Bearer from-the-environment"}
+    assert client.get("/api/feedback/stats", headers=authorised).status_code == 200
+
+
+def test_public_ids_are_random_and_sequential_ids_open_nothing(review_app):
+    ids = [post(review_app) for _ in range(3)]
+    assert len(set(ids)) == 3
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{16}", i) for i in ids)
+    client = review_app.test_client()
+    for guess in ("1", "2", "3", "0"):
+        response = client.get(f"/api/feedback/{guess}/image.png", headers=BEARER)
+        assert response.status_code == 404
+    page = client.get("/feedback", headers=BASIC).get_data(as_text=True)
+    assert all(f'data-id="{i}"' in page for i in ids)
+
+
+# --- hiding and deleting ------------------------------------------------------------------------
+
+
+def form_token(page: str) -> str:
+    """The form token the review page carries."""
+    return re.search(r'name="form_token" value="([0-9a-f]+)"', page).group(1)
+
+
+def moderate(client, public_id: str, action: str, token: str | None, headers=BASIC):
+    """Press a review page button."""
+    data = {"action": action} | ({"form_token": token} if token is not None else {})
+    return client.post(f"/feedback/{public_id}", data=data, headers=headers)
+
+
+def test_the_review_page_hides_shows_and_deletes_records(review_app, caplog):
+    kept, hidden, deleted = post(review_app, 7), post(review_app, 3), post(review_app, 5)
+    client = review_app.test_client()
+    page = client.get("/feedback", headers=BASIC).get_data(as_text=True)
+    token = form_token(page)
+    assert page.count('value="hide"') == 3 and page.count('value="delete"') == 3
+    with caplog.at_level(logging.INFO, logger="feedback_views"):
+        response = moderate(client, hidden, "hide", token)
+        assert response.status_code == 303 and response.headers["Location"] == "/feedback"
+        assert moderate(client, deleted, "delete", token).status_code == 303
+    assert f"feedback {hidden} hidden by a reviewer" in caplog.text
+    assert f"feedback {deleted} deleted by a reviewer" in caplog.text
+
+    page = client.get("/feedback", headers=BASIC).get_data(as_text=True)
+    assert f'data-id="{deleted}"' not in page
+    assert re.search(rf'is-hidden" data-id="{hidden}"', page) and 'value="show"' in page
+    assert "1 hidden below, not counted" in page and "1 in all" in page
+    stats = client.get("/api/feedback/stats", headers=BEARER).get_json()
+    assert stats["total"] == 1 and stats["per_digit"]["7"]["total"] == 1
+    assert client.get(f"/api/feedback/{deleted}/image.png", headers=BASIC).status_code == 404
+    assert client.get(f"/api/feedback/{hidden}/image.png", headers=BASIC).status_code == 200
+
+    assert moderate(client, hidden, "show", token).status_code == 303
+    assert client.get("/api/feedback/stats", headers=BEARER).get_json()["total"] == 2
+    assert kept  # untouched throughout
+
+
+@pytest.mark.parametrize(
+    "token", [None, "", "0" * 64, feedback_views.form_token("another token")], ids=str
+)
+def test_a_form_without_the_pages_token_changes_nothing(review_app, token):
+    public_id = post(review_app)
+    client = review_app.test_client()
+    for action in ("hide", "delete"):
+        response = moderate(client, public_id, action, token)
+        assert response.status_code == 403 and response.is_json
+    (record,) = review_app.extensions["feedback_store"].recent()
+    assert record["public_id"] == public_id and not record["hidden"]
+
+
+def test_bearer_clients_moderate_without_the_form_and_get_json(review_app):
+    public_id = post(review_app)
+    client = review_app.test_client()
+    response = moderate(client, public_id, "hide", None, headers=BEARER)
+    assert response.status_code == 200 and response.get_json() == {
+        "id": public_id,
+        "action": "hide",
+    }
+    assert moderate(client, public_id, "explode", None, headers=BEARER).status_code == 400
+    assert moderate(client, "no-such-id", "delete", None, headers=BEARER).status_code == 404
+    assert moderate(client, public_id, "hide", None, headers={}).status_code == 401
+
+
+def test_hidden_records_are_left_out_of_stats_training_and_export(store_pair, tmp_path):
+    store = store_pair
+    ids = [store.add(correction(label=d, predicted=d)) for d in (1, 2, 3)]
+    assert store.set_hidden(ids[1], True)
+    assert store.stats()["total"] == 2 and store.stats(include_hidden=True)["total"] == 3
+    assert store.dataset()[2].tolist() == [1, 3]
+    assert store.dataset(include_hidden=True)[2].tolist() == [1, 2, 3]
+    split = store.split()
+    assert sorted(np.concatenate([split["train"][1], split["held_out"][1]]).tolist()) == [1, 3]
+    assert feedback.export(store, tmp_path / "out")[2] == 2
+    assert feedback.export(store, tmp_path / "all", include_hidden=True)[2] == 3
+    assert [r["public_id"] for r in store.recent()] == ids[::-1]  # the review still lists it
+    assert [r["public_id"] for r in store.recent(include_hidden=False)] == [ids[2], ids[0]]
+    assert store.delete(ids[0]) and not store.delete(ids[0])
+    assert not store.set_hidden("no-such-id", True)
+    assert store.count() == 2
+
+
+@pytest.fixture
+def store_pair(database_url):
+    """An empty store on each kind of database."""
+    store = FeedbackStore(database_url)
+    yield store
+    store.close()
+
+
+# --- the migration from version 1 ---------------------------------------------------------------
+
+
+def version_1_database(url: str, n: int) -> None:
+    """A database as the first release left it: schema version 1 and `n` corrections."""
+    engine = sa.create_engine(feedback.database_url(url))
+    with engine.begin() as connection:
+        feedback.schema_version.create(connection)
+        feedback._create_v1(connection)
+        connection.execute(feedback.schema_version.insert().values(version=1))
+        field = feedback.field_bytes(correction().field)
+        for label in range(n):
+            row = {
+                "created": datetime.now(UTC),
+                "label": label,
+                "predicted": 7,
+                "probabilities": "[0.1]",
+                "model_version": "cnn-0000000000000000",
+                "image_png": SEVEN.png,  # version 1 kept the bytes as sent
+                "field": field,
+            }
+            connection.execute(feedback.corrections.insert().values(**row))
+    engine.dispose()
+
+
+def test_a_version_1_database_is_migrated_and_every_record_gets_a_public_id(database_url):
+    version_1_database(database_url, 3)
+    store = FeedbackStore(database_url)
+    assert store.version() == 2
+    records = store.recent()
+    ids = [r["public_id"] for r in records]
+    assert len(set(ids)) == 3 and all(re.fullmatch(r"[A-Za-z0-9_-]{16}", i) for i in ids)
+    assert [r["label"] for r in records] == [2, 1, 0] and not any(r["hidden"] for r in records)
+    assert store.image(ids[0]) == SEVEN.png  # old drawings are still served
+    assert store.stats()["total"] == 3 and store.dataset()[0].tolist() == [1, 2, 3]
+    new = store.add(correction())
+    assert new not in ids and store.count() == 4
+    store.close()
+    again = FeedbackStore(database_url)  # a second start finds it done
+    assert again.version() == 2 and [r["public_id"] for r in again.recent()][1:] == ids
+    again.close()
