@@ -105,7 +105,7 @@ class WaitressWorker(Worker):
             backlog=cfg.backlog,
             ident="",  # no Server header
             asyncore_use_poll=True,  # select() stops at 1,024 descriptors
-            clear_untrusted_proxy_headers=False,  # the app decides whom to trust (PROXY_FIX)
+            clear_untrusted_proxy_headers=False,  # the app decides whom to trust (TRUSTED_PROXIES)
             log_socket_errors=False,
             expose_tracebacks=False,
         )

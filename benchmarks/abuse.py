@@ -14,9 +14,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import http.client
+import io
 import json
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -28,7 +32,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import h5py
+import numpy as np
 from load import ROOT, free_port, wait_healthy
+from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(ROOT / "FlaskApp"))
 
@@ -51,11 +58,13 @@ class Row:
 class Target:
     """The server under attack: its URL, and a normal client's drawings."""
 
-    def __init__(self, url: str, token: str = "", database: Path | None = None) -> None:
+    def __init__(self, url: str, token: str = "", workdir: Path | None = None, process=None):
         self.url = url
         self.parts = urllib.parse.urlsplit(url)
         self.token = token
-        self.database = database
+        self.process = process  # the gunicorn master, when this script started the server
+        self.database = workdir / "feedback.sqlite3" if workdir else None
+        self.model = workdir / "model.h5" if workdir else None
         self.bodies = [
             json.dumps({"image": preprocessing.to_data_url(d.png)}).encode()
             for d in sketches.sketch_set(4, seed=5)
@@ -203,21 +212,372 @@ def slow_clients(target: Target, args) -> list[Row]:
     return [Row("slow and idle clients", f"{done}; {args.seconds:.0f} s", normal, held)]
 
 
-ATTACKS = {"slow-clients": slow_clients}
+def drawing_body(extra: bytes = b"", label: int = 4) -> bytes:
+    """A correction: a sketched digit as a PNG data URL (with `extra` bytes after its end)."""
+    png = next(d.png for d in sketches.sketch_set(1) if d.label == label) + extra
+    return json.dumps({"image": preprocessing.to_data_url(png), "label": label}).encode()
+
+
+def corrections_meanwhile(target: Target, seconds: float, every: float = 0.5) -> list[tuple]:
+    """Post a correction every `every` seconds for `seconds`: (status, seconds, Retry-After)."""
+    answers, body, stop_at = [], drawing_body(), time.monotonic() + seconds
+    while time.monotonic() < stop_at:
+        started = time.monotonic()
+        status, headers, _ = target.request("POST", "/api/feedback", body)
+        answers.append((status, time.monotonic() - started, headers.get("Retry-After")))
+        time.sleep(max(0.0, every - (time.monotonic() - started)))
+    return answers
+
+
+def storage_row(name: str, done: str, target: Target, seconds: float) -> Row:
+    """Normal predictions and corrections while the storage is made to hang."""
+    with normal_traffic(target) as summary:
+        answers = corrections_meanwhile(target, seconds)
+        normal, predictions_held = summary()
+    slowest = max(t for _, t, _ in answers)
+    statuses = sorted({status for status, _, _ in answers})
+    retry = all(after for status, _, after in answers if status == 503)
+    held = predictions_held and slowest <= 5 and 503 in statuses and retry
+    text = f"{done}; {len(answers)} corrections: {statuses}, slowest {slowest:.1f} s"
+    return Row(name, text + (", Retry-After sent" if retry else ""), normal, held)
+
+
+def sqlite_locked(target: Target, args) -> list[Row]:
+    """Another process holds the SQLite write lock while people predict and correct."""
+    target.request("POST", "/api/feedback", drawing_body())  # the database exists
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER, str(target.database), str(args.seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        holder.stdout.readline()  # "locked"
+        row = storage_row(
+            "SQLite locked by another process", "write lock held", target, args.seconds
+        )
+    finally:
+        holder.kill()
+        holder.communicate()
+    return [row]
+
+
+LOCK_HOLDER = """
+import sqlite3, sys, time
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]) + 5)
+"""
+
+
+def postgres_frozen(target: Target, args) -> list[Row]:
+    """PostgreSQL stopped with SIGSTOP while people predict and correct."""
+    with contextlib.ExitStack() as stack:
+        url, processes = stack.enter_context(throwaway_postgres(Path(tempfile.mkdtemp())))
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        server = stack.enter_context(production_server(workdir, {"FLASK_DATABASE_URL": url}))
+        server.request("POST", "/api/feedback", drawing_body())  # the schema exists
+        frozen = processes()
+        for pid in frozen:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            row = storage_row("PostgreSQL frozen (SIGSTOP)", "server stopped", server, args.seconds)
+        finally:
+            for pid in frozen:
+                os.kill(pid, signal.SIGCONT)
+    return [row]
 
 
 @contextlib.contextmanager
-def production_server(workdir: Path) -> Iterator[Target]:
-    """`make run`'s server on a free port, with its own database and review token."""
+def throwaway_postgres(folder: Path) -> Iterator[tuple[str, Callable[[], list[int]]]]:
+    """A PostgreSQL server of Debian's packages; its URL, and a function listing its processes."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if not found:
+        raise SystemExit("PostgreSQL is missing: `make system-packages` installs it")
+    bindir = found[-1].parent
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_user:
+        shutil.chown(folder, "postgres", "postgres")
+    data, port = folder / "data", free_port()
+    run = functools.partial(subprocess.run, check=True, capture_output=True)
+    run([*as_user, bindir / "initdb", "-D", data, "-U", "digits", "--auth=trust"])
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
+    run(
+        [
+            *as_user,
+            bindir / "pg_ctl",
+            "-D",
+            data,
+            "-o",
+            options,
+            "-l",
+            folder / "log",
+            "-w",
+            "start",
+        ]
+    )
+
+    def processes() -> list[int]:
+        postmaster = int((data / "postmaster.pid").read_text().split()[0])
+        children = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True, text=True)
+        return [postmaster, *map(int, children.stdout.split())]
+
+    try:
+        yield f"postgresql://digits@127.0.0.1:{port}/postgres", processes
+    finally:
+        subprocess.run([*as_user, bindir / "pg_ctl", "-D", data, "-m", "immediate", "stop"])
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def junk_corrections(target: Target, args) -> list[Row]:
+    """60 corrections carrying 2.9 MB of junk each after the PNG's end."""
+    before = database_bytes(target.database)
+    body = drawing_body(os.urandom(2_900_000))
+    statuses = [target.request("POST", "/api/feedback", body)[0] for _ in range(60)]
+    grown = (database_bytes(target.database) - before) / 1e6
+    stored = statuses.count(201)
+    done = f"60 posts of {len(body) / 1e6:.1f} MB: {stored} stored"
+    return [Row("junk after the PNG", done, f"database grew {grown:.2f} MB", grown < 5 and stored)]
+
+
+def database_bytes(path: Path) -> int:
+    """The SQLite database's size on disk, its write-ahead log included."""
+    files = [path, path.with_name(path.name + "-wal")]
+    return sum(f.stat().st_size for f in files if f.exists())
+
+
+def rapid_corrections(target: Target, args) -> list[Row]:
+    """1,000 corrections from one client as fast as it can send them (the default limit)."""
+    with contextlib.ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        server = stack.enter_context(production_server(workdir, {"FLASK_FEEDBACK_RATE_LIMIT": ""}))
+        body = drawing_body()
+        answers = [server.request("POST", "/api/feedback", body) for _ in range(1000)]
+    statuses = [status for status, _, _ in answers]
+    limited = [headers for status, headers, _ in answers if status == 429]
+    retry = all("Retry-After" in headers for headers in limited)
+    done = f"1,000 posts: {statuses.count(201)} stored, {len(limited)} got 429"
+    normal = "Retry-After on every 429" if retry else "429 without Retry-After"
+    return [Row("rapid corrections, default limit", done, normal, bool(limited) and retry)]
+
+
+def review_routes(target: Target, args) -> list[Row]:
+    """The review page, its images and the stats, without and with the credential."""
+    created = target.request("POST", "/api/feedback", drawing_body())
+    location = created[1].get("Location", "/api/feedback/1/image.png")
+    paths = ["/feedback", "/api/feedback/stats", location]
+    without = [target.request("GET", path)[0] for path in paths]
+    bearer = {"Authorization": f"Bearer {target.token}"}
+    with_token = [target.request("GET", path, headers=bearer)[0] for path in paths]
+    sequential = location.rstrip("/").split("/")[-2].isdigit()
+    done = f"{', '.join(paths)}: without credential {without}, with it {with_token}"
+    held = all(s in (401, 404) for s in without) and with_token == [200] * 3 and not sequential
+    return [Row("review data", done, "ids in URLs are not sequential" * (not sequential), held)]
+
+
+def client_prediction(target: Target, args) -> list[Row]:
+    """A correction claiming the model said 9: the server's own reading is stored and counted."""
+    body = json.loads(drawing_body(label=4))
+    body["predicted"] = 9
+    status, _, answer = target.request("POST", "/api/feedback", json.dumps(body).encode())
+    predicted = json.loads(answer).get("predicted") if status == 201 else None
+    done = f"sent predicted 9 for a drawn 4: {status}, stored predicted {predicted}"
+    return [Row("client's prediction", done, "", status == 201 and predicted != 9)]
+
+
+def big_images(target: Target, args) -> list[Row]:
+    """8 clients posting a 4000x3717 PNG of a few kB over and over."""
+    image = Image.new("L", (4000, 3717), 255)
+    ImageDraw.Draw(image).line([(1000, 500), (3000, 3200)], fill=0, width=120)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    body = json.dumps({"image": preprocessing.to_data_url(buffer.getvalue())}).encode()
+    stop, statuses = threading.Event(), []
+
+    def flood():
+        while not stop.is_set():
+            statuses.append(target.request("POST", "/predict", body)[0])
+
+    with normal_traffic(target) as summary:
+        threads = [threading.Thread(target=flood) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        time.sleep(args.seconds)
+        stop.set()
+        for thread in threads:
+            thread.join()
+        normal, held = summary()
+    done = (
+        f"{len(statuses)} posts of {len(buffer.getvalue()) / 1e3:.0f} kB: {sorted(set(statuses))}"
+    )
+    return [Row("huge images, 8 clients", done, normal, held)]
+
+
+def small_items(target: Target, args) -> list[Row]:
+    """The smaller probes, one answer each."""
+    chunk = b"100000\r\n" + b"a" * 0x100000 + b"\r\n"
+    chunked = b"POST /predict HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    big_header = b"GET / HTTP/1.1\r\nX: " + b"a" * 40_000 + b"\r\n\r\n"
+    nested = b"[" * 100_000 + b"]" * 100_000
+    errors = {
+        "chunked body over 4 MB": (raw(target, chunked + chunk * 5 + b"0\r\n\r\n"), 413),
+        "JSON nested 100k deep": (target.request("POST", "/predict", nested), 400),
+        "malformed request line": (raw(target, b"GARBAGE\r\n\r\n"), 400),
+        "headers too large": (raw(target, big_header), 431),
+    }
+    rows = []
+    for name, ((status, headers, _), expected) in errors.items():
+        kind = headers.get("Content-Type")
+        ok = status == expected and kind == "application/json" and SECURED in headers
+        rows.append(Row(name, f"{status}, {kind}, security headers: {SECURED in headers}", "", ok))
+    keys = "{" + ",".join(f'"k{i}":0' for i in range(350_000)) + "}"
+    status, _, body = target.request("POST", "/predict", keys.encode())
+    small = status == 400 and len(body) < 10_000
+    rows.append(Row("JSON with 350k keys", f"{status}, {len(body):,} bytes", "", small))
+    status, headers, _ = target.request("GET", "//healthz", headers={"Host": "evil.example"})
+    location = headers.get("Location", "")
+    rows.append(
+        Row("Host header in a redirect", f"{status} {location}", "", "evil" not in location)
+    )
+    secure = HSTS in target.request("GET", "/", headers={"X-Forwarded-Proto": "https"})[1]
+    plain = HSTS in target.request("GET", "/")[1]
+    done = f"sent over https: {secure}, over http: {plain}"
+    rows.append(Row("HSTS behind TLS", done, "", secure and not plain))
+    return rows
+
+
+SECURED = "X-Content-Type-Options"
+HSTS = "Strict-Transport-Security"
+
+
+def raw(target: Target, data: bytes) -> tuple[int, dict, bytes]:
+    """Send raw bytes on a new connection; the answer's status, headers and body."""
+    with socket.create_connection((target.parts.hostname, target.parts.port), timeout=10) as s:
+        with contextlib.suppress(OSError):
+            s.sendall(data)
+        answer = b""
+        with contextlib.suppress(OSError):
+            while chunk := s.recv(65536):
+                answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    if not lines[0]:
+        return 0, {}, b""
+    headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+    return int(lines[0].split()[1]), headers, body
+
+
+def deleted_database(target: Target, args) -> list[Row]:
+    """The SQLite files deleted under the running server: the next correction is still kept."""
+    target.request("POST", "/api/feedback", drawing_body())
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(target.database) + suffix).unlink(missing_ok=True)
+    status = target.request("POST", "/api/feedback", drawing_body())[0]
+    stats = target.request(
+        "GET", "/api/feedback/stats", headers={"Authorization": f"Bearer {target.token}"}
+    )
+    total = json.loads(stats[2]).get("total") if stats[0] == 200 else None
+    done = f"files deleted; next correction {status}, stats total {total}"
+    return [Row("SQLite deleted under the server", done, "", status == 201 and total == 1)]
+
+
+def model_attacks(target: Target, args) -> list[Row]:
+    """A model whose weights hold NaN; the served file truncated and a worker killed."""
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        poisoned = Path(folder) / "nan.h5"
+        shutil.copy(ROOT / "model.h5", poisoned)
+        with h5py.File(poisoned, "r+") as f:
+            kernels = []
+            f.visititems(
+                lambda name, item: (
+                    kernels.append(item)
+                    if isinstance(item, h5py.Dataset) and item.ndim > 1
+                    else None
+                )
+            )
+            kernels[0][...] = np.nan
+        env = {"FLASK_MODEL_PATH": str(poisoned), "FLASK_MODEL_CACHE_DIR": folder}
+        started = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{free_port()}",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        said = [line for line in started.stderr.splitlines() if "NaN" in line or "finite" in line]
+        rows.append(
+            Row(
+                "model with NaN weights",
+                f"gunicorn exited {started.returncode}",
+                (said or ["no reason given"])[0][-120:],
+                started.returncode != 0 and bool(said),
+            )
+        )
+    model = target.model
+    model.write_bytes(model.read_bytes()[: model.stat().st_size // 2])
+    master = target.process.pid
+    workers = [
+        int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    ]
+    os.kill(workers[0], signal.SIGKILL)
+    time.sleep(8)
+    health = [target.request("GET", "/healthz")[0] for _ in range(10)]
+    alive = target.process.poll() is None
+    done = f"model.h5 truncated, worker {workers[0]} killed; server alive: {alive}"
+    rows.append(
+        Row(
+            "model file broken under the server",
+            done,
+            f"/healthz {sorted(set(health))}",
+            alive and set(health) == {200},
+        )
+    )
+    return rows
+
+
+ATTACKS = {
+    "slow-clients": slow_clients,
+    "sqlite-locked": sqlite_locked,
+    "postgres-frozen": postgres_frozen,
+    "junk-corrections": junk_corrections,
+    "rapid-corrections": rapid_corrections,
+    "review": review_routes,
+    "client-prediction": client_prediction,
+    "big-images": big_images,
+    "small": small_items,
+    "deleted-database": deleted_database,
+    "model": model_attacks,  # last: it breaks the server's model file
+}
+
+
+@contextlib.contextmanager
+def production_server(workdir: Path, env: dict | None = None) -> Iterator[Target]:
+    """`make run`'s server on a free port, with its own database, model copy and review token."""
     port = free_port()
-    database = workdir / "feedback.sqlite3"
+    shutil.copy(ROOT / "model.h5", workdir / "model.h5")
     token = "abuse-review-token"
     env = {
         **os.environ,
-        "FLASK_DATABASE_URL": f"sqlite:///{database}",
+        "FLASK_DATABASE_URL": f"sqlite:///{workdir / 'feedback.sqlite3'}",
+        "FLASK_MODEL_PATH": str(workdir / "model.h5"),
+        "FLASK_MODEL_CACHE_DIR": str(workdir / "models"),
         "FLASK_REVIEW_TOKEN": token,
         "FLASK_TRAIN_IF_MISSING": "false",
+        "FLASK_TRUSTED_PROXIES": "1",
+        "FLASK_FEEDBACK_RATE_LIMIT": "10000 per minute",  # the storage attacks, not the limit
+        **(env or {}),
     }
+    env = {name: value for name, value in env.items() if value != ""}
     command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
     command += ["--bind", f"127.0.0.1:{port}"]
     log = open(workdir / "server.log", "w")
@@ -225,7 +585,7 @@ def production_server(workdir: Path) -> Iterator[Target]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process)
-        yield Target(url, token, database)
+        yield Target(url, token, workdir, process)
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -261,6 +262,15 @@ def test_two_instances_share_no_control_socket(tmp_path, shipped_model):
         process.wait(timeout=30)
         assert get(first + "/healthz")[0] == 200
     assert not list(home.rglob("*.ctl")), "a control socket was created"
+
+
+def test_workers_restart_on_hup_and_stop_cleanly_on_term(tmp_path, shipped_model):
+    with gunicorn(tmp_path, WEB_CONCURRENCY="1") as (url, process):
+        process.send_signal(signal.SIGHUP)  # new workers; the old one finishes and exits
+        time.sleep(3)
+        assert get(url + "/healthz")[0] == 200
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
 
 
 # --- nginx in front (deploy/nginx.conf) ------------------------------------------------------
