@@ -34,7 +34,7 @@ from pathlib import Path
 
 import h5py
 import numpy as np
-from load import ROOT, free_port, wait_healthy
+from load import ROOT, free_port, rss_mb, wait_healthy
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(ROOT / "FlaskApp"))
@@ -545,8 +545,35 @@ def model_attacks(target: Target, args) -> list[Row]:
     return rows
 
 
+def connection_budget(target: Target, args) -> list[Row]:
+    """Slow-header connections up to 90 % of the budget (workers x worker_connections)."""
+    n = int(0.9 * WORKERS * WORKER_CONNECTIONS)
+    before = workers_memory(target)
+    with normal_traffic(target) as summary:
+        time.sleep(0.5)
+        cuts = asyncio.run(hold_slow_connections(target, {"slow-header": n}, args.seconds))
+        normal, held = summary()
+    after = workers_memory(target)
+    done = f"{n} slow-header connections ({len(cuts['slow-header'])} cut); {args.seconds:.0f} s"
+    memory = f"worker memory {before:.0f} -> {after:.0f} MB"
+    return [Row("connection budget", f"{done}; {memory}", normal, held)]
+
+
+WORKERS, WORKER_CONNECTIONS = 2, 500  # gunicorn.conf.py's defaults
+
+
+def workers_memory(target: Target) -> float:
+    """The largest resident memory of the server's workers, in MB."""
+    if target.process is None:
+        return float("nan")
+    master = target.process.pid
+    workers = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return max(rss_mb(int(pid)) for pid in workers)
+
+
 ATTACKS = {
     "slow-clients": slow_clients,
+    "budget": connection_budget,
     "sqlite-locked": sqlite_locked,
     "postgres-frozen": postgres_frozen,
     "junk-corrections": junk_corrections,
