@@ -4,7 +4,8 @@ Importing TensorFlow costs a process about 640 MB of resident memory; LiteRT's i
 40 MB, and it runs this small network in a fraction of a millisecond. The Keras model file stays
 the one source of truth: `converted` turns it into a .tflite file once, cached under the file's
 SHA-256 (in a subprocess when this process has not loaded TensorFlow, so it stays small), and
-`LiteForward` runs it.
+`LiteForward` runs it from a copy in memory, so nothing done to the files later reaches a
+running interpreter.
 """
 
 from __future__ import annotations
@@ -83,9 +84,13 @@ class LiteForward:
     def __init__(self, path: str | Path) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
+        # The bytes, not the path: LiteRT maps a file into memory and reads the model from it
+        # (tensor details, weights of ops XNNPACK does not take), so a file truncated under a
+        # running server would kill the worker with SIGBUS.
+        content = Path(path).read_bytes()
         # One thread: a digit is too small to split, and the server's workers fill the cores.
         with modelfile.quiet_stderr():  # LiteRT announces its XNNPACK delegate on stderr
-            self._interpreter = Interpreter(model_path=str(path), num_threads=1)
+            self._interpreter = Interpreter(model_content=content, num_threads=1)
             self._interpreter.allocate_tensors()
             (given,) = self._interpreter.get_input_details()
             (answer,) = self._interpreter.get_output_details()

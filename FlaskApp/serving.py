@@ -2,9 +2,18 @@
 
 `ModelService` owns the one model of a server process. `start()` loads the model file; when the
 file is missing it trains one in a background thread from MNIST (saving it atomically) and, until
-that is done, `predict` raises `ModelUnavailable` carrying the training progress. A model file that
-exists but cannot be read stops start-up with `modelfile.ModelFileError`: it is never silently
-trained over. Nothing here knows about Flask.
+that is done, `predict` raises `ModelUnavailable` carrying the training progress. Nothing here
+knows about Flask.
+
+A model serves only after it answers probe digits with finite probabilities that sum to 1
+(`check_answers`). The file is read once into a snapshot in the cache folder, and the snapshot
+is what is checked and served; once it passes, it is recorded as the last validated model
+(`modelfile.Snapshots`). A file that exists but does not pass (unreadable, truncated, wrong
+shape, NaN weights) stops start-up with `modelfile.ModelFileError` (it is never silently trained
+over), unless an earlier start validated a model at that path: then the server starts on that
+one, logs an error and says so in `status()`. A worker keeps the model it loaded in memory
+whatever happens to the files afterwards. Should the model still answer NaN at run time,
+`classify` raises `ModelFailed` rather than pass it on.
 
 Two runtimes answer (`RUNTIMES`): LiteRT, the default wherever it is installed, runs the model
 file converted to TensorFlow Lite, so the process never imports TensorFlow (about 640 MB less
@@ -25,8 +34,13 @@ import lite
 import modelfile
 import numpy as np
 import reading
+from modelfile import ModelFileError
 
 logger = logging.getLogger(__name__)
+
+
+class ModelFailed(RuntimeError):
+    """The model gave an answer that is no probability distribution (NaN or infinity)."""
 
 
 class ModelUnavailable(RuntimeError):
@@ -61,6 +75,40 @@ class TrainingSettings:
 
 
 RUNTIMES = ("auto", "litert", "tensorflow")
+# How far a row of probabilities may sum from 1 (float32 softmax is within about 1e-6).
+SUM_TOLERANCE = 1e-3
+
+
+def probe_fields() -> np.ndarray:
+    """Normalised fields (2, 28, 28) every model must answer: a blank field and a stroke "1"."""
+    one = np.zeros((28, 28), np.float32)
+    one[4:24, 13:15] = 1.0  # a vertical bar, 20 px tall like MNIST's digits
+    return np.stack([np.zeros((28, 28), np.float32), one])
+
+
+def check_answers(probs: np.ndarray, classes: int, model_path: Path) -> None:
+    """Raise `ModelFileError` unless `probs` are finite distributions over `classes` classes."""
+    probs = np.asarray(probs, np.float64)
+    fix = (
+        f"Retrain it (`python FlaskApp/kerasModel.py train`), or restore the shipped model "
+        f"with `git checkout -- {model_path.name}`."
+    )
+    if probs.ndim != 2 or probs.shape[1] != classes:
+        raise ModelFileError(
+            f"The model file {model_path} answers probe digits with shape {probs.shape}; "
+            f"expected ({len(probe_fields())}, {classes}). {fix}"
+        )
+    if not np.isfinite(probs).all():
+        raise ModelFileError(
+            f"The model file {model_path} answers probe digits with non-finite probabilities "
+            f"(NaN or infinity); its weights are broken. {fix}"
+        )
+    sums = probs.sum(axis=1)
+    if (probs < 0).any() or (np.abs(sums - 1.0) > SUM_TOLERANCE).any():
+        raise ModelFileError(
+            f"The model file {model_path} answers probe digits with probabilities that sum to "
+            f"{', '.join(f'{x:.4g}' for x in sums)}; expected a softmax that sums to 1. {fix}"
+        )
 
 
 class ModelService:
@@ -88,6 +136,8 @@ class ModelService:
         self.progress: dict = {}
         self.error: str | None = None
         self.card: dict = {}
+        self.sha256: str | None = None  # of the model file served
+        self.file_error: str | None = None  # why the file on disk is not the one served
         self.policy = reading.Policy()
         self._forward = None
         self._thread: threading.Thread | None = None
@@ -96,10 +146,12 @@ class ModelService:
         """Load the model file, or start training one when it is missing and training is allowed."""
         if self.model_path.exists():
             self._serve()
-            logger.info("model loaded from %s (%s)", self.model_path, self.runtime)
+            logger.info(
+                "model loaded from %s (%s, sha256 %s)", self.model_path, self.runtime, self.sha256
+            )
             return
         if self.training is None:
-            raise modelfile.ModelFileError(
+            raise ModelFileError(
                 f"No model file at {self.model_path}, and training on first run is turned off. "
                 "Train one with `python FlaskApp/kerasModel.py train`."
             )
@@ -143,32 +195,68 @@ class ModelService:
             self.state = "failed"
 
     def _report(self, progress: dict) -> None:
-        """Keep the latest training progress (a new dict each time, so readers see a whole one)."""
-        self.progress = dict(progress)
+        """Keep the latest training progress (a new dict each time, so readers see a whole one).
+
+        A diverging run logs a NaN loss; it is kept as null, since JSON has no NaN.
+        """
+        self.progress = {
+            k: None if isinstance(v, float) and not np.isfinite(v) else v
+            for k, v in progress.items()
+        }
 
     def _serve(self) -> None:
-        """Load the model file into the runtime, warm it up with one call, then take traffic."""
+        """Serve the model file once it passes its checks, else the last one that did."""
+        snapshots = modelfile.Snapshots(self.cache_dir)
+        try:
+            snapshot = snapshots.stage(self.model_path)
+            try:
+                self._load(snapshot)
+            except ModelFileError as exc:
+                snapshots.discard(snapshot)
+                # The checks ran on the copy; the file to fix is the model file.
+                message = str(exc).replace(str(snapshot.path), str(self.model_path))
+                raise ModelFileError(message) from exc
+        except ModelFileError as exc:
+            last = snapshots.last(self.model_path)
+            if last is None:
+                raise
+            try:
+                self._load(last)
+            except ModelFileError:
+                raise exc from None  # the file's own fault is the one to report
+            self.file_error = (
+                f"The model file {self.model_path} did not pass the start-up checks, so the last "
+                f"model validated there (sha256 {last.sha256}) is served instead: {exc}"
+            )
+            logger.error("%s", self.file_error)
+        else:
+            snapshots.record(self.model_path, snapshot)
+            self.file_error = None
+
+    def _load(self, snapshot: modelfile.Snapshot) -> None:
+        """Load a snapshot into the runtime, check it answers probe digits, then take traffic."""
         if self.runtime == "litert":
-            path, facts = lite.converted(self.model_path, self.cache_dir)
+            path, facts = lite.converted(snapshot.path, self.cache_dir)
             forward = lite.LiteForward(path)
             runtime = f"LiteRT {lite.version()}"
         else:
             import kerasModel
 
-            model = kerasModel.load(self.model_path)
+            model = kerasModel.load(snapshot.path)
             forward = kerasModel.compiled(model)
             facts = kerasModel.model_facts(model)
             runtime = f"TensorFlow {sys.modules['tensorflow'].__version__} (tf.function)"
-        forward(np.zeros((1, 28, 28), np.float32))
-        self.card = {**self._describe(facts), "runtime": runtime}
+        check_answers(forward(probe_fields()), facts["classes"], snapshot.path)
+        self.card = {**self._describe(facts, snapshot), "runtime": runtime}
         self.policy = reading.Policy.from_card(self.card)
+        self.sha256 = snapshot.sha256
         self._forward = forward
         self.state = "ready"
 
-    def _describe(self, facts: dict) -> dict:
-        """The model card beside the file, when it describes this very file; else the basics."""
-        sha256 = modelfile.file_sha256(self.model_path)
-        card = modelfile.load_card(self.model_path)
+    def _describe(self, facts: dict, snapshot: modelfile.Snapshot) -> dict:
+        """The model card of the file, when it describes these very bytes; else the basics."""
+        sha256 = snapshot.sha256
+        card = modelfile.load_card(snapshot.path)
         if card is not None and card.get("file", {}).get("sha256") == sha256:
             return card
         if facts.get("classes") == 11:  # refusal, but not the card's calibration: plain softmax
@@ -184,6 +272,10 @@ class ModelService:
     def status(self) -> dict:
         """State for /healthz: always the state, plus progress or error where there is one."""
         status = {"state": self.state, "model": str(self.model_path.name)}
+        if self.sha256:
+            status["sha256"] = self.sha256
+        if self.file_error:
+            status["model_file_error"] = self.file_error
         if self.state == "training":
             status["progress"] = self.progress
         if self.error:
@@ -207,7 +299,18 @@ class ModelService:
     def classify(self, fields: np.ndarray) -> np.ndarray:
         """The model's raw softmax (N, 10 or 11) for normalised fields (N, 28, 28), one batch."""
         self._ready()
-        return np.asarray(self._forward(fields), np.float64)
+        probs = np.asarray(self._forward(fields), np.float64)
+        if not np.isfinite(probs).all():
+            logger.error(
+                "model %s (sha256 %s) answered %d of %d values non-finite for %d fields",
+                self.model_path.name,
+                self.sha256,
+                int((~np.isfinite(probs)).sum()),
+                probs.size,
+                len(probs),
+            )
+            raise ModelFailed("The model gave no usable answer (NaN); it has been logged.")
+        return probs
 
     def read(self, data: bytes) -> reading.Reading:
         """Image bytes -> what was drawn: a digit, a number or not a digit (`reading`)."""
