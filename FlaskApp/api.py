@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from flask import request
+import heapq
+from collections.abc import Iterable
+
+from flask import current_app, request
 
 MISSING = object()  # a field that was not sent at all, as opposed to one sent as null
+# An error message lists at most this many of the fields received, each cut to NAME_CHARS.
+LISTED_FIELDS = 10
+NAME_CHARS = 40
 
 
 class APIError(Exception):
@@ -16,21 +22,49 @@ class APIError(Exception):
         self.message = message
 
 
+class JSONTooDeep(ValueError):
+    """A JSON text nested deeper than the parser's recursion limit."""
+
+
 def json_type(value: object) -> str:
     """The JSON name of a decoded value's type, for error messages."""
     names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
     return names.get(type(value), "number")
 
 
+def field_names(fields: Iterable[str]) -> str:
+    """The names received, for an error message: the first few in order, and how many more.
+
+    "['image', 'label']"; "none" for none; for thousands, "['a', ..., 'j'] and 349,990 more",
+    so a body with 350,000 keys does not get a 3 MB answer.
+    """
+    names = list(fields)
+    if not names:
+        return "none"
+    first = heapq.nsmallest(LISTED_FIELDS, names)
+    shown = [n if len(n) <= NAME_CHARS else n[:NAME_CHARS] + "..." for n in first]
+    more = len(names) - len(first)
+    return f"{shown}" + (f" and {more:,} more" if more else "")
+
+
 def json_object(example: str) -> dict:
-    """The request's JSON object body; 400 when it is not valid JSON or not an object."""
-    payload = request.get_json(silent=True)
-    if payload is None:
+    """The request's JSON object body; 400 when it is not valid JSON or not an object.
+
+    A body over MAX_CONTENT_LENGTH raises Werkzeug's 413 (`RequestEntityTooLarge`) here.
+    """
+    data = request.get_data(cache=True)
+    try:
+        payload = current_app.json.loads(data)
+    except JSONTooDeep as exc:
+        raise APIError(
+            400, f"Expected a JSON object like {example}; received JSON nested too deeply to read."
+        ) from exc
+    except ValueError:  # JSONDecodeError, UnicodeDecodeError, NaN and Infinity
         raise APIError(
             400,
             f"Expected a JSON object like {example}; "
-            f"received {request.content_length or 0} bytes that are not valid JSON.",
-        )
+            f"received {len(data):,} bytes that are not valid JSON.",
+        ) from None
     if not isinstance(payload, dict):
         raise APIError(
             400, f"Expected a JSON object like {example}; received a JSON {json_type(payload)}."

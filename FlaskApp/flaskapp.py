@@ -3,7 +3,8 @@
     python FlaskApp/flaskapp.py [--host 127.0.0.1] [--port 5000]
 
 Requests flow one way: view -> reading (segment, normalise, model, refuse) -> JSON. Every error
-leaves through one handler as JSON `{"error": "..."}` with a fitting status.
+leaves through one handler as JSON `{"error": "..."}` with a fitting status and the security
+headers; request bodies stay in memory and within MAX_CONTENT_LENGTH (`protocol`).
 """
 
 from __future__ import annotations
@@ -13,16 +14,20 @@ import logging
 import os
 import sys
 import time
+from urllib.parse import urlsplit
 
 import feedback_views
 import mnist
 import modelfile
 import preprocessing
-from api import MISSING, APIError, json_object, json_type
+import protocol
+from api import MISSING, APIError, field_names, json_object, json_type
 from flask import Flask, jsonify, render_template, request
 from flask_cors import CORS
-from serving import ModelService, ModelUnavailable, TrainingSettings
+from serving import ModelFailed, ModelService, ModelUnavailable, TrainingSettings
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import RequestRedirect
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +38,8 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app around its model: defaults, then environment or `test_config`."""
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = protocol.Request
+    app.json = protocol.JSONProvider(app)
     app.config.from_mapping(
         MODEL_PATH=str(modelfile.DEFAULT_MODEL_PATH),
         MNIST_DIR=str(modelfile.DEFAULT_MNIST_DIR),
@@ -50,6 +57,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         MAX_FORM_MEMORY_SIZE=4 * MEGABYTE,
         # Other origins (pages on other sites) allowed to call the API; none by default.
         CORS_ORIGINS=[],
+        # Proxies in front (nginx, a TLS terminator) whose X-Forwarded-For and -Proto are
+        # believed; 0: none, the headers are ignored (anyone could send them).
+        TRUSTED_PROXIES=0,
     )
     if test_config is None:
         # FLASK_* variables (FLASK_MAX_CONTENT_LENGTH=...), plus the four the README documents.
@@ -83,6 +93,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_errors(app)
     register_routes(app)
     register_security(app)
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies:  # the scheme and client address the proxy saw, for HSTS and per-client limits
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     return app
 
 
@@ -97,6 +110,8 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+# Sent only on requests that arrived over HTTPS: browsers then refuse plain HTTP for two years.
+HSTS = "max-age=63072000"
 
 
 def register_security(app: Flask) -> None:
@@ -107,10 +122,25 @@ def register_security(app: Flask) -> None:
     if origins:
         CORS(app, resources={r"/predict": {}, r"/api/*": {}}, origins=list(origins))
 
+    @app.before_request
+    def relative_redirects():
+        # Werkzeug's automatic redirects (//healthz -> /healthz) would name the Host header the
+        # client sent: answer with a path on this server instead.
+        if isinstance(request.routing_exception, RequestRedirect):
+            target = urlsplit(request.routing_exception.new_url)
+            location = "/" + target.path.lstrip("/") + (f"?{target.query}" if target.query else "")
+            response = jsonify({"location": location})
+            response.status_code = request.routing_exception.code
+            response.headers["Location"] = location
+            return response
+        return None
+
     @app.after_request
     def security_headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if request.is_secure:  # never over plain HTTP, where an attacker could forge it
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
 
@@ -173,6 +203,10 @@ def register_errors(app: Flask) -> None:
     def model_unavailable(exc: ModelUnavailable):
         return error(503, str(exc), **exc.status)
 
+    @app.errorhandler(ModelFailed)
+    def model_failed(exc: ModelFailed):
+        return error(500, str(exc))  # `serving` has logged what the model answered
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if exc.code == 413:
@@ -199,13 +233,13 @@ def image_bytes_from_request() -> bytes:
     if mimetype == "application/json":
         payload = json_object('{"image": "data:image/png;base64,..."}')
         key = "imageBase64" if "imageBase64" in payload and "image" not in payload else "image"
-        value, fields = payload.get(key, MISSING), sorted(payload)
+        value, fields = payload.get(key, MISSING), payload
     elif mimetype in FORM_TYPES:
         upload = request.files.get("image")
         if upload is not None:
             return upload.read()
         value = request.form.get("imageBase64", request.form.get("image", MISSING))
-        fields = sorted(request.form)
+        fields = request.form
     else:
         received = f"'{mimetype}'" if mimetype else "no Content-Type"
         raise APIError(
@@ -217,7 +251,7 @@ def image_bytes_from_request() -> bytes:
         raise APIError(
             400,
             "Expected the drawing as a PNG data URL in field 'image' (JSON) or 'imageBase64' "
-            f"(form); received fields {fields or 'none'}.",
+            f"(form); received fields {field_names(fields)}.",
         )
     if not isinstance(value, str):
         raise APIError(

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -92,6 +96,29 @@ def test_real_server_predicts_over_http_and_survives_bad_input(server):
         assert 'id="canvas"' in page.read().decode()
 
 
+def chunked_post(url: str, pieces: list[bytes]) -> tuple[int, dict]:
+    """POST JSON in chunks (Transfer-Encoding: chunked, no Content-Length)."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        headers = {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}
+        connection.request(
+            "POST", "/predict", body=iter(pieces), headers=headers, encode_chunked=True
+        )
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+def test_real_server_reads_chunked_bodies_and_refuses_them_past_the_limit_with_413(server):
+    body = json.dumps({"image": SEVEN_URL}).encode()
+    status, answer = chunked_post(server, [body[:100], body[100:]])
+    assert status == 200 and answer["digit"] == 7
+    status, answer = chunked_post(server, [b'{"image": "'] + [b"A" * 65536] * 80 + [b'"}'])
+    assert status == 413 and "at most 4,194,304 bytes" in answer["error"]
+
+
 def test_server_refuses_to_start_on_an_unreadable_model(tmp_path):
     broken = tmp_path / "model.h5"
     broken.write_text("garbage")
@@ -106,3 +133,65 @@ def test_server_refuses_to_start_on_an_unreadable_model(tmp_path):
     assert result.returncode == 2
     assert f"Cannot read the model file {broken}" in result.stderr
     assert broken.read_text() == "garbage"
+
+
+def worker_pids(master: int) -> set[int]:
+    """The processes a gunicorn master has forked."""
+    found = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True)
+    return {int(pid) for pid in found.stdout.split()}
+
+
+def test_gunicorn_keeps_serving_when_the_model_file_breaks_and_a_worker_dies(
+    tmp_path, tiny_model_path
+):
+    model_path = tmp_path / "model.h5"
+    shutil.copy(tiny_model_path, model_path)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "MODEL_PATH": str(model_path),
+        "FLASK_MODEL_CACHE_DIR": str(tmp_path / "cache"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'feedback.sqlite3'}",
+    }
+    command = [sys.executable, "-m", "gunicorn", "--pythonpath", "FlaskApp", "--workers", "2"]
+    process = subprocess.Popen(
+        [*command, "--bind", f"127.0.0.1:{port}", "flaskapp:create_app()"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+    def health_until(condition, seconds: float) -> dict:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            assert process.poll() is None, f"gunicorn exited: {process.stdout.read()[-3000:]}"
+            try:
+                status, body = request(url + "/healthz")
+                if status == 200 and condition(body):
+                    return body
+            except OSError:
+                pass
+            time.sleep(0.2)
+        pytest.fail(f"no such /healthz answer within {seconds} s")
+
+    try:
+        validated = health_until(lambda body: True, 90)["sha256"]
+        while len(worker_pids(process.pid)) < 2:
+            time.sleep(0.2)
+        with open(model_path, "r+b") as f:  # the file breaks under the running server ...
+            f.truncate(1000)
+        os.kill(min(worker_pids(process.pid)), signal.SIGKILL)  # ... and then a worker dies
+        # The new worker comes up on the last validated model and says why.
+        body = health_until(lambda body: "model_file_error" in body, 90)
+        assert body["sha256"] == validated and "did not pass" in body["model_file_error"]
+        for _ in range(6):  # both workers answer
+            status, answer = request(url + "/predict", {"image": SEVEN_URL})
+            assert status == 200 and 0 <= answer["digit"] <= 9
+        assert process.poll() is None
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0]
+    assert "did not pass the start-up checks" in output
