@@ -94,6 +94,8 @@ def _pieces(coverage: np.ndarray) -> tuple[np.ndarray, list[_Group]]:
     index = np.arange(1, count + 1)
     ink = ndimage.sum_labels(coverage, labels, index)
     keep = np.flatnonzero(ink >= SPECK_SHARE * ink.sum())
+    if keep.size == 0:  # nothing but specks (a sprinkle of noise): the largest stand for it
+        keep = np.arange(count)
     keep = keep[np.argsort(-ink[keep])][:MAX_PIECES]
     slices = ndimage.find_objects(labels)
     groups = []

@@ -144,6 +144,15 @@ def test_wrong_methods_get_a_json_405_or_answer(client, method, path):
         assert response.status_code == 405 and "error" in response.get_json()
 
 
+def test_an_image_of_nothing_but_specks_is_read_not_a_500(client):
+    rng = np.random.default_rng(0)
+    specks = np.full((600, 600), 255, np.uint8)
+    specks[rng.random(specks.shape) < 0.01] = 0  # 3,600 dots, none a share of the ink
+    response = client.post("/predict", json={"image": data_url(png_bytes(Image.fromarray(specks)))})
+    body = assert_json_answer(response)
+    assert response.status_code == 200 and body["reading"] in ("digit", "number", "not_a_digit")
+
+
 # --- decompression bombs -------------------------------------------------------------------
 
 
