@@ -9,7 +9,8 @@ The one preprocessing contract, shared by training, serving, the notebook and th
 MNIST's own 28x28 digits already satisfy it, so they need nothing but scaling to [0, 1]
 (`scale_mnist`). A drawing is brought to it in four steps, each a pure function:
 
-1. `decode`: bytes -> a Pillow image; the size is checked before any pixel is decoded.
+1. `decode`: bytes -> a Pillow image; the size is checked (MAX_SIDE, MAX_PIXELS) from the
+   header, before any pixel is decoded.
 2. `ink`: the image -> ink coverage in [0, 1], whatever the background: on a transparent
    canvas the ink is the alpha channel; on an opaque image it is the distance of each pixel's
    colour from the background colour (read off the border), so dark-on-light, light-on-dark and
@@ -37,9 +38,12 @@ SIZE = 28  # side of the model's input
 BOX = 20  # the digit's longer side inside it
 CENTRE = 14.0  # where MNIST puts the centre of mass (measured on the training set: 13.99)
 
-# A drawing larger than this is not a canvas; refuse it before decoding a single pixel.
+# A drawing larger than this is not a canvas; refuse it before decoding a single pixel. Reading
+# an image costs time in proportion to its pixels (decoding, then the ink and the segmentation:
+# `benchmarks/decode.py` measures it), so the limit is what the page can send, with room to
+# spare: its pad is at most 400x400 CSS pixels, 1600x1600 at a device pixel ratio of 4.
 MAX_SIDE = 8192
-MAX_PIXELS = 16_000_000
+MAX_PIXELS = 3_000_000
 
 # Ink weaker than this (a share of full contrast) is noise, not a stroke.
 MIN_CONTRAST = 0.1
@@ -103,7 +107,8 @@ def decode(data: bytes) -> Image.Image:
             if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
                 raise ImageTooLarge(
                     f"Expected an image of at most {MAX_SIDE}x{MAX_SIDE} pixels and "
-                    f"{MAX_PIXELS:,} pixels in all; received {width}x{height}."
+                    f"{MAX_PIXELS:,} pixels in all (a drawing needs far fewer); "
+                    f"received {width}x{height}."
                 )
             image.load()
     except ImageError:

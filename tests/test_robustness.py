@@ -22,7 +22,7 @@ import pytest
 from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image
+from PIL import Image, ImageFile
 from test_api import SEVEN, png_bytes
 
 SEVEN_IMAGE = Image.open(io.BytesIO(SEVEN.png))
@@ -186,6 +186,30 @@ def test_a_decompression_bomb_is_refused_fast_without_allocating_it(client, side
     assert "refused before decoding" in response.get_json()["error"]
     assert peak < 20 * 1024 * 1024  # a decoded bomb would take side * side bytes (900 MB+)
     assert seconds < 2
+
+
+def canvas_png(width: int, height: int) -> bytes:
+    """A seven on a transparent canvas of this size, as the page posts it."""
+    canvas = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    seven = SEVEN_IMAGE.convert("RGBA").resize((min(width, height),) * 2)
+    canvas.alpha_composite(seven)
+    return png_bytes(canvas)
+
+
+@pytest.mark.parametrize("size", [(1600, 1600), (1732, 1732), (2400, 1250)])
+def test_every_canvas_the_page_can_send_is_read(client, size):
+    response = client.post("/predict", json={"image": data_url(canvas_png(*size))})
+    assert response.status_code == 200, response.get_json()
+
+
+@pytest.mark.parametrize("size", [(4000, 3717), (1733, 1733), (8192, 400)])
+def test_images_that_would_cost_too_long_to_read_are_refused_unread(client, size, monkeypatch):
+    data = png_bytes(Image.new("L", size, 255))  # plain: a few kB however large
+    decoded = []
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: decoded.append(self))
+    response = client.post("/predict", json={"image": data_url(data)})
+    assert response.status_code == 413 and decoded == []
+    assert f"received {size[0]}x{size[1]}" in response.get_json()["error"]
 
 
 # --- property tests: whatever arrives, a JSON answer and never a 5xx -----------------------
