@@ -5,17 +5,20 @@
 
 Each call runs on a thread of its own (a daemon, so a hung one never keeps a process from
 exiting) and is waited for at most `timeout` seconds. A call that misses its deadline keeps its
-thread until the slow thing answers or its own bounds end it; while `threads` calls are so held,
-a new one waits at most `slot_wait` seconds for a thread (a healthy database frees one in
-milliseconds, a hung one does not) and is then refused (`Saturated`) rather than queued, because
-a queue would only turn a hanging database into hanging requests. A caller's thread is never
-held longer than `slot_wait + timeout`. Nothing here knows about Flask.
+thread until the slow thing answers or its own bounds end it. While all `threads` are taken, a
+new call waits for one only as long as some call holding one is younger than `slot_wait` seconds
+(a healthy database frees a thread in milliseconds: a burst is served); once every holder is
+older, the slow thing is hung and new calls are refused at once (`Saturated`) rather than
+queued, because a queue would only turn a hanging database into hanging requests. A caller's
+thread is never held longer than `slot_wait + timeout`. Nothing here knows about Flask.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TypeVar
@@ -51,16 +54,17 @@ class BoundedCalls:
         self.slot_wait = slot_wait
         self.name = name
         self._freed = threading.Condition()
-        self._busy = 0
+        self._started: dict[int, float] = {}  # the calls holding a thread: when each started
+        self._numbers = itertools.count()
         self._pid = os.getpid()
 
     def busy(self) -> int:
         """How many calls hold a thread right now."""
-        return self._busy
+        return len(self._started)
 
     def run(self, function: Callable[..., T], *args, **kwargs) -> T:
         """`function(*args, **kwargs)` on a thread of its own: its result, or its exception."""
-        self._take()
+        number = self._take()
         future: Future = Future()
 
         def call() -> None:
@@ -69,12 +73,12 @@ class BoundedCalls:
             except BaseException as exc:  # noqa: BLE001 - handed to the caller
                 future.set_exception(exc)
             finally:
-                self._give_back()
+                self._give_back(number)
 
         try:
             threading.Thread(target=call, name=f"{self.name}-call", daemon=True).start()
         except BaseException:
-            self._give_back()
+            self._give_back(number)
             raise
         try:
             return future.result(self.timeout)
@@ -83,17 +87,25 @@ class BoundedCalls:
                 f"A {self.name} call took longer than {self.timeout:g} s; it was abandoned."
             ) from None
 
-    def _take(self) -> None:
-        """Claim a thread, waiting at most `slot_wait` for one; else refuse."""
+    def _take(self) -> int:
+        """Claim a thread (its number), waiting while a holder is young; else refuse."""
         with self._freed:
             if self._pid != os.getpid():  # a forked worker does not inherit its parent's calls
-                self._busy, self._pid = 0, os.getpid()
-            if not self._freed.wait_for(lambda: self._busy < self.threads, self.slot_wait):
-                raise Saturated(f"All {self.threads} {self.name} threads are waiting already.")
-            self._busy += 1
+                self._started, self._pid = {}, os.getpid()
+            if len(self._started) >= self.threads:
+                youngest = max(self._started.values())
+                patience = min(self.slot_wait, youngest + self.slot_wait - time.monotonic())
+                if patience <= 0 or not self._freed.wait_for(self._has_a_free_thread, patience):
+                    raise Saturated(f"All {self.threads} {self.name} threads are waiting already.")
+            number = next(self._numbers)
+            self._started[number] = time.monotonic()
+            return number
 
-    def _give_back(self) -> None:
+    def _has_a_free_thread(self) -> bool:
+        return len(self._started) < self.threads
+
+    def _give_back(self, number: int) -> None:
         """A call has ended: its thread may be claimed again."""
         with self._freed:
-            self._busy = max(0, self._busy - 1)
+            self._started.pop(number, None)
             self._freed.notify()

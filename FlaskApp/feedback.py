@@ -50,6 +50,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import preprocessing
 import sqlalchemy as sa
 from PIL import Image
 
@@ -58,9 +59,12 @@ logger = logging.getLogger(__name__)
 SIZE = 28
 NOT_A_DIGIT = 10  # the label of a drawing that is no digit (the model's eleventh class)
 HOLDOUT_SHARE = 0.2  # of the corrections, kept out of training to evaluate on
-DEFAULT_TIMEOUT = 3.0  # seconds: the longest any one wait on the database may last
+# Seconds any one wait on the database may last, for batch use (training, export, the command
+# line); the server passes its own, much shorter, FEEDBACK_TIMEOUT.
+DEFAULT_TIMEOUT = 60.0
 DRAWING_SIDE = 256  # pixels: the longer side of a stored drawing, at most
 PUBLIC_ID_BYTES = 12  # random bytes in a public id (16 URL-safe characters)
+MIGRATION_BATCH = 200  # records read and rewritten at a time by a migration
 
 metadata = sa.MetaData()
 schema_version = sa.Table(
@@ -102,18 +106,32 @@ def _create_v1(connection: sa.Connection) -> None:
 
 
 def _public_ids_and_hiding_v2(connection: sa.Connection) -> None:
-    """Version 2: a random public id for every record (for URLs), and a flag to hide one."""
+    """Version 2: a random public id for every record (for URLs), a flag to hide one, and the
+    drawings version 1 kept as sent re-encoded from their pixels (`drawing_png`)."""
     connection.execute(sa.text("ALTER TABLE feedback ADD COLUMN public_id VARCHAR(32)"))
     connection.execute(
         sa.text("ALTER TABLE feedback ADD COLUMN hidden BOOLEAN NOT NULL DEFAULT FALSE")
     )
-    ids = connection.execute(sa.text("SELECT id FROM feedback")).scalars().all()
-    if ids:
+    ids = connection.execute(sa.text("SELECT id FROM feedback ORDER BY id")).scalars().all()
+    for start in range(0, len(ids), MIGRATION_BATCH):
+        batch = ids[start : start + MIGRATION_BATCH]
+        query = sa.text("SELECT id, image_png, field FROM feedback WHERE id IN :ids")
+        query = query.bindparams(sa.bindparam("ids", expanding=True))
+        rows = connection.execute(query, {"ids": batch}).all()
         connection.execute(
-            sa.text("UPDATE feedback SET public_id = :public_id WHERE id = :id"),
-            [{"id": i, "public_id": new_public_id()} for i in ids],
+            sa.text("UPDATE feedback SET public_id = :public_id, image_png = :png WHERE id = :id"),
+            [{"id": r.id, "public_id": new_public_id(), "png": _reencoded(r)} for r in rows],
         )
     connection.execute(sa.text("CREATE UNIQUE INDEX ix_feedback_public_id ON feedback (public_id)"))
+
+
+def _reencoded(row) -> bytes:
+    """A version 1 drawing as `drawing_png` keeps it; from its field should it not decode."""
+    try:
+        coverage = preprocessing.ink(preprocessing.decode(row.image_png))
+    except (preprocessing.ImageError, preprocessing.NothingDrawn):
+        coverage = _fields([row.field])[0] / 255.0
+    return drawing_png(coverage)
 
 
 # Append a function for each change to the schema; never edit one that has shipped.

@@ -29,7 +29,6 @@ import functools
 import hashlib
 import hmac
 import logging
-import math
 import time
 
 import bounded
@@ -74,16 +73,19 @@ UNAVAILABLE = "The feedback database is unavailable; please try again later."
 
 DEFAULTS = {
     "FEEDBACK_TIMEOUT": 3.0,  # seconds one correction or review may wait on the database
-    "FEEDBACK_THREADS": 2,  # threads per process that may wait on the database at once
+    # Threads per process that may wait on the database at once: fewer than the server's threads
+    # per worker, so that predictions always have one while the database hangs.
+    "FEEDBACK_THREADS": 1,
     "FEEDBACK_RETRY_AFTER": 5,  # seconds, sent in Retry-After with a 503
     "FEEDBACK_RATE_LIMIT": "20 per minute;500 per day",  # per client address
     "RATELIMIT_STORAGE_URI": "memory://",  # or redis://host:port, shared by every worker
     "FEEDBACK_MAX_RECORDS": 50_000,  # corrections kept at most (hidden ones count); None: no cap
     "REVIEW_TOKEN": None,  # the review routes' credential; unset: they are not served
 }
-# A healthy database frees a storage thread within milliseconds: a correction waits this long
-# for one before it is refused, so a burst is served and a hung database refuses at once.
-SLOT_WAIT = 0.25  # seconds
+# A healthy database frees a storage thread within milliseconds: while the call holding one is
+# younger than this, a correction waits for it (a burst is served); once it is older, the
+# database hangs and corrections are refused at once.
+SLOT_WAIT = 1.0  # seconds
 # A Redis that does not answer delays a correction this long at most, then limits fall back to
 # each process's memory until it is back.
 REDIS_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
@@ -134,7 +136,8 @@ def store_full(exc: StoreFull):
 def too_many(exc: RateLimitExceeded):
     """429 with Retry-After: this client sent more corrections than FEEDBACK_RATE_LIMIT allows."""
     current = current_app.extensions["feedback_limiter"].current_limit
-    wait = max(1, math.ceil(current.reset_at - time.time())) if current else 60
+    # reset_at is already rounded up to the next whole second, as flask-limiter's own header is.
+    wait = max(1, int(current.reset_at - time.time())) if current else 60
     message = (
         f"Expected at most {exc.description} corrections from one address; "
         f"received more. Try again in {wait} s."

@@ -217,6 +217,15 @@ def test_corrections_waiting_on_a_lock_hold_few_threads_and_predictions_flow(
     assert max(seen) <= 2  # never more than FEEDBACK_THREADS waiting on the database
 
 
+def test_a_burst_of_corrections_on_a_healthy_database_is_served(tiny_model_path, database_url):
+    app = bounded_app(tiny_model_path, database_url)
+    assert app.config["FEEDBACK_THREADS"] == 1  # the default: one waits, the others queue briefly
+    results = corrections_in_threads(app, 6)
+    assert [status for status, _ in results] == [201] * 6
+    assert app.extensions["feedback_store"].count() == 6
+    app.extensions["feedback_store"].close()
+
+
 # --- PostgreSQL frozen (SIGSTOP): the server accepts TCP and never answers ---------------------
 
 

@@ -6,6 +6,7 @@ Storage tests run on both databases (conftest's `database_url`).
 from __future__ import annotations
 
 import base64
+import io
 import logging
 import re
 from datetime import UTC, datetime
@@ -17,8 +18,9 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 from feedback import FeedbackStore
+from PIL import Image
 from test_api import SEVEN, SEVEN_URL
-from test_feedback import BASIC, BEARER, TOKEN, app_config, correction
+from test_feedback import BASIC, BEARER, TOKEN, app_config, correction, seven_as_served
 
 CORRECTION = {"image": SEVEN_URL, "label": 7}
 
@@ -233,6 +235,7 @@ def store_pair(database_url):
 def version_1_database(url: str, n: int) -> None:
     """A database as the first release left it: schema version 1 and `n` corrections."""
     engine = sa.create_engine(feedback.database_url(url))
+    sent = SEVEN.png + b"junk after IEND"  # version 1 kept the bytes as sent
     with engine.begin() as connection:
         feedback.schema_version.create(connection)
         feedback._create_v1(connection)
@@ -245,7 +248,7 @@ def version_1_database(url: str, n: int) -> None:
                 "predicted": 7,
                 "probabilities": "[0.1]",
                 "model_version": "cnn-0000000000000000",
-                "image_png": SEVEN.png,  # version 1 kept the bytes as sent
+                "image_png": b"no longer decodable" if label == 0 else sent,
                 "field": field,
             }
             connection.execute(feedback.corrections.insert().values(**row))
@@ -260,7 +263,9 @@ def test_a_version_1_database_is_migrated_and_every_record_gets_a_public_id(data
     ids = [r["public_id"] for r in records]
     assert len(set(ids)) == 3 and all(re.fullmatch(r"[A-Za-z0-9_-]{16}", i) for i in ids)
     assert [r["label"] for r in records] == [2, 1, 0] and not any(r["hidden"] for r in records)
-    assert store.image(ids[0]) == SEVEN.png  # old drawings are still served
+    assert store.image(ids[0]) == seven_as_served()  # old drawings re-encoded, junk dropped
+    oldest = Image.open(io.BytesIO(store.image(ids[2])))  # drawn again from its 28x28 field
+    assert oldest.size == (28, 28) and oldest.mode == "L"
     assert store.stats()["total"] == 3 and store.dataset()[0].tolist() == [1, 2, 3]
     new = store.add(correction())
     assert new not in ids and store.count() == 4
