@@ -210,12 +210,7 @@ def register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if exc.code == 413:
-            limit = app.config["MAX_CONTENT_LENGTH"]
-            return error(
-                413,
-                f"Expected a request body of at most {limit:,} bytes; "
-                f"received {request.content_length or 'more'} bytes.",
-            )
+            return error(413, too_large_message())
         if exc.code == 405:
             allowed = ", ".join(sorted(exc.valid_methods or []))
             return error(405, f"Expected {allowed} for {request.path}; received {request.method}.")
@@ -225,6 +220,23 @@ def register_errors(app: Flask) -> None:
     def unexpected(exc: Exception):
         logger.exception("unexpected error on %s %s", request.method, request.path)
         return error(500, "Internal error while handling the request; it has been logged.")
+
+
+def too_large_message() -> str:
+    """Which of Werkzeug's limits a 413 met: the body's size, or a form's fields."""
+    limit, length = request.max_content_length, request.content_length
+    if limit is not None and (length is None or length > limit):
+        received = "more, in chunks" if length is None else f"{length:,} bytes"
+        return f"Expected a request body of at most {limit:,} bytes; received {received}."
+    # The body fits: a form broke MAX_FORM_PARTS or MAX_FORM_MEMORY_SIZE.
+    parts, memory = (
+        f"{n:,}" if n else "any number of"
+        for n in (request.max_form_parts, request.max_form_memory_size)
+    )
+    return (
+        f"Expected a form of at most {parts} fields of at most {memory} bytes each; "
+        "received a form beyond that."
+    )
 
 
 def image_bytes_from_request() -> bytes:

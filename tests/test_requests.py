@@ -100,6 +100,16 @@ def test_a_streamed_feedback_body_over_the_limit_gets_a_json_413(client):
     assert_json_error(streamed(client, body, "application/json", "/api/feedback"), 413)
 
 
+def test_a_form_with_too_many_parts_gets_a_413_saying_so(client):
+    body = b"".join(
+        b'--x\r\nContent-Disposition: form-data; name="f%d"\r\n\r\n1\r\n' % i for i in range(1200)
+    )
+    response = client.post(
+        "/predict", data=body + b"--x--\r\n", content_type="multipart/form-data; boundary=x"
+    )
+    assert "Expected a form of at most 1,000 fields" in assert_json_error(response, 413)
+
+
 @pytest.mark.parametrize("opening", ["[", '{"a":'])
 def test_json_nested_100k_deep_gets_a_400_saying_so(client, opening):
     closing = "]" if opening == "[" else "}"
