@@ -1,4 +1,5 @@
-"""What the JSON API's routes share: the error they raise and reading a JSON object body."""
+"""What the JSON API's routes share: the error they raise, reading a JSON object body, and
+naming the fields received in a message (`field_names`)."""
 
 from __future__ import annotations
 
