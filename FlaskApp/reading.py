@@ -16,8 +16,9 @@ Nothing here knows about Flask or Keras.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import calibration
 import numpy as np
@@ -29,6 +30,9 @@ DIGITS = 10
 # A mark whose ink spans less than this share of the image's longer side is too small to read.
 TINY_SHARE = 0.06
 TINY_PIXELS = 12  # ... or fewer pixels than this, whatever the image's size
+# Larger drawings are read reduced by a whole factor to at most this many pixels, so that what
+# reading costs stays bounded (a 28x28 field needs far fewer); boxes stay in the image's pixels.
+READ_PIXELS = 500_000
 
 Classify = Callable[[np.ndarray], np.ndarray]
 
@@ -120,8 +124,34 @@ def _answers(fields: list[np.ndarray], classify: Classify, policy: Policy) -> li
     return [Answer.of(p) for p in probs]
 
 
+def _reduced(coverage: np.ndarray, factor: int) -> np.ndarray:
+    """Coverage averaged over factor x factor blocks (a ragged edge under one block dropped)."""
+    h, w = (n // factor * factor for n in coverage.shape)
+    blocks = coverage[:h, :w].reshape(h // factor, factor, w // factor, factor)
+    return blocks.mean(axis=(1, 3), dtype=np.float32)
+
+
+def _scaled(read: Reading, factor: int, shape: tuple[int, int]) -> Reading:
+    """A reading of the reduced drawing with its boxes back in the drawing's own pixels."""
+    limits = [shape[1], shape[0]] * 2
+
+    def box(b: list[int]) -> list[int]:
+        return [min(v * factor, limit) for v, limit in zip(b, limits, strict=True)]
+
+    return replace(read, digits=[replace(d, box=box(d.box)) for d in read.digits])
+
+
+def _factor(pixels: int) -> int:
+    """The whole factor that brings this many pixels down to READ_PIXELS or fewer."""
+    return math.ceil(math.sqrt(pixels / READ_PIXELS))
+
+
 def read_ink(coverage: np.ndarray, classify: Classify, policy: Policy) -> Reading:
     """Ink coverage (H, W) in [0, 1] -> the reading (see the module's docstring)."""
+    factor = _factor(coverage.size)
+    if factor > 1:
+        reduced = read_ink(_reduced(coverage, factor), classify, policy)
+        return _scaled(reduced, factor, coverage.shape)
     segments = segmentation.segment(coverage)
     whole_field = segments[0].field if len(segments) == 1 else preprocessing.normalise_ink(coverage)
     extra = [whole_field] if len(segments) > 1 else []
@@ -147,7 +177,14 @@ def read_ink(coverage: np.ndarray, classify: Classify, policy: Policy) -> Readin
 
 def read(image: Image.Image, classify: Classify, policy: Policy) -> Reading:
     """A decoded drawing -> the reading."""
+    factor = _factor(image.width * image.height)
+    if factor > 1 and image.mode in REDUCIBLE:  # cheaper than finding the ink at full size
+        reduced = read_ink(preprocessing.ink(image.reduce(factor)), classify, policy)
+        return _scaled(reduced, factor, (image.height, image.width))
     return read_ink(preprocessing.ink(image), classify, policy)
+
+
+REDUCIBLE = ("L", "LA", "RGB", "RGBA")  # modes Pillow reduces by averaging (others: the ink)
 
 
 def read_bytes(data: bytes, classify: Classify, policy: Policy) -> Reading:

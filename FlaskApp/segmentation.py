@@ -91,8 +91,8 @@ def _pieces(coverage: np.ndarray) -> tuple[np.ndarray, list[_Group]]:
     """Connected pieces of ink (8-connected, above the bounding-box threshold) as groups."""
     mask = coverage >= preprocessing.BBOX_THRESHOLD
     labels, count = ndimage.label(mask, structure=EIGHT)
-    index = np.arange(1, count + 1)
-    ink = ndimage.sum_labels(coverage, labels, index)
+    # Ink per piece in one pass (ndimage.sum_labels is far slower for thousands of specks).
+    ink = np.bincount(labels.ravel(), weights=coverage.ravel(), minlength=count + 1)[1:]
     keep = np.flatnonzero(ink >= SPECK_SHARE * ink.sum())
     if keep.size == 0:  # nothing but specks (a sprinkle of noise): the largest stand for it
         keep = np.arange(count)

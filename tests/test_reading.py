@@ -162,3 +162,27 @@ def test_shipped_client_refuses_a_scribble_and_a_letter(shipped_client):
         assert body.status_code == 200 and answer["reading"] == "not_a_digit", answer["number"]
         assert answer["reason"] == "not_a_digit" and answer["not_a_digit"] >= 0.5
         assert preprocessing.decode_data_url(answer["model_input"])  # still shows the field
+
+
+@pytest.mark.parametrize("style", ["transparent-black", "navy-orange"])
+def test_a_large_canvas_is_read_reduced_with_boxes_in_its_own_pixels(shipped_client, style):
+    # 2000x1200 (2.4 Mpx) is read as 1000x600: same number, boxes back in the image's pixels.
+    digits = [(2, "curve"), (0, "oval"), (2, "curve"), (6, "curl")]
+    large = drawings.number_drawing(digits, size=(2000, 1200), pen_width=40.0, style=style)
+    small = drawings.number_drawing(digits, size=(1000, 600), pen_width=20.0, style=style)
+    answers = [
+        shipped_client.post("/predict", json={"image": drawings.data_url(d.png)}).get_json()
+        for d in (large, small)
+    ]
+    assert [a["number"] for a in answers] == ["2026", "2026"]
+    for big, half in zip(answers[0]["digits"], answers[1]["digits"], strict=True):
+        assert np.allclose(big["box"], np.multiply(half["box"], 2), atol=6)
+        assert big["box"][2] <= 2000 and big["box"][3] <= 1200
+
+
+def test_reduced_coverage_reads_boxes_in_the_drawings_pixels():
+    # Callers that pass ink coverage (the corrections) are bounded the same way.
+    coverage = np.zeros((1500, 2000), np.float32)
+    coverage[300:1200, 900:1000] = 1.0  # a tall bar, a "1"
+    read = reading.read_ink(coverage, fixed([0.0] * 10 + [0.0]), reading.Policy())
+    assert np.allclose(read.digits[0].box, (900, 300, 1000, 1200), atol=3)  # read at a third
