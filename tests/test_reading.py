@@ -186,3 +186,14 @@ def test_reduced_coverage_reads_boxes_in_the_drawings_pixels():
     coverage[300:1200, 900:1000] = 1.0  # a tall bar, a "1"
     read = reading.read_ink(coverage, fixed([0.0] * 10 + [0.0]), reading.Policy())
     assert np.allclose(read.digits[0].box, (900, 300, 1000, 1200), atol=3)  # read at a third
+
+
+def test_what_is_segmented_never_exceeds_the_read_budget(monkeypatch):
+    seen = []
+    segment = reading.segmentation.segment
+    monkeypatch.setattr(
+        reading.segmentation, "segment", lambda c: seen.append(c.size) or segment(c)
+    )
+    drawing = drawings.number_drawing([(4, "open"), (7, "plain")], size=(2000, 1400))
+    reading.read_bytes(drawing.png, fixed([0.1] * 10 + [0.0]), reading.Policy())
+    assert seen and max(seen) <= reading.READ_PIXELS
