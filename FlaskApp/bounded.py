@@ -8,9 +8,11 @@ exiting) and is waited for at most `timeout` seconds. A call that misses its dea
 thread until the slow thing answers or its own bounds end it. While all `threads` are taken, a
 new call waits for one only as long as some call holding one is younger than `slot_wait` seconds
 (a healthy database frees a thread in milliseconds: a burst is served); once every holder is
-older, the slow thing is hung and new calls are refused at once (`Saturated`) rather than
-queued, because a queue would only turn a hanging database into hanging requests. A caller's
-thread is never held longer than `slot_wait + timeout`. Nothing here knows about Flask.
+older, or a call took longer than `slot_wait` within the last `timeout` seconds (timed out, or
+failed or answered slowly), the slow thing is taken to hang
+and new calls are refused at once (`Saturated`) rather than queued, because a queue would only
+turn a hanging database into hanging requests. A caller's thread is never held longer than
+`slot_wait + timeout`. Nothing here knows about Flask.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class BoundedCalls:
         self._freed = threading.Condition()
         self._started: dict[int, float] = {}  # the calls holding a thread: when each started
         self._numbers = itertools.count()
+        self._stalled_until = 0.0  # monotonic: until then a call has lately timed out
         self._pid = os.getpid()
 
     def busy(self) -> int:
@@ -83,6 +86,7 @@ class BoundedCalls:
         try:
             return future.result(self.timeout)
         except TimeoutError:
+            self._stalled()
             raise TimedOut(
                 f"A {self.name} call took longer than {self.timeout:g} s; it was abandoned."
             ) from None
@@ -93,8 +97,11 @@ class BoundedCalls:
             if self._pid != os.getpid():  # a forked worker does not inherit its parent's calls
                 self._started, self._pid = {}, os.getpid()
             if len(self._started) >= self.threads:
+                now = time.monotonic()
                 youngest = max(self._started.values())
-                patience = min(self.slot_wait, youngest + self.slot_wait - time.monotonic())
+                patience = min(self.slot_wait, youngest + self.slot_wait - now)
+                if now < self._stalled_until:
+                    patience = 0.0
                 if patience <= 0 or not self._freed.wait_for(self._has_a_free_thread, patience):
                     raise Saturated(f"All {self.threads} {self.name} threads are waiting already.")
             number = next(self._numbers)
@@ -104,8 +111,15 @@ class BoundedCalls:
     def _has_a_free_thread(self) -> bool:
         return len(self._started) < self.threads
 
+    def _stalled(self) -> None:
+        """A call was slow: for `timeout` seconds, a call finding no free thread is refused."""
+        with self._freed:
+            self._stalled_until = time.monotonic() + self.timeout
+
     def _give_back(self, number: int) -> None:
         """A call has ended: its thread may be claimed again."""
         with self._freed:
-            self._started.pop(number, None)
+            started = self._started.pop(number, None)
+            if started is not None and time.monotonic() - started > self.slot_wait:
+                self._stalled_until = time.monotonic() + self.timeout
             self._freed.notify()

@@ -85,7 +85,11 @@ DEFAULTS = {
 # A healthy database frees a storage thread within milliseconds: while the call holding one is
 # younger than this, a correction waits for it (a burst is served); once it is older, the
 # database hangs and corrections are refused at once.
-SLOT_WAIT = 1.0  # seconds
+SLOT_WAIT = 0.5  # seconds
+# The database's own bounds (busy, statement, lock, pool timeouts) take this share of
+# FEEDBACK_TIMEOUT, so they end a slow call and free its thread before the request gives up on
+# it; the wait on the thread is the backstop for a server that never answers at all.
+STORE_SHARE = 0.75
 # A Redis that does not answer delays a correction this long at most, then limits fall back to
 # each process's memory until it is back.
 REDIS_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
@@ -393,7 +397,7 @@ def init_app(app) -> None:
     cap = app.config["FEEDBACK_MAX_RECORDS"]
     try:
         app.extensions["feedback_store"] = FeedbackStore(
-            url, timeout=timeout, max_records=None if cap is None else int(cap)
+            url, timeout=timeout * STORE_SHARE, max_records=None if cap is None else int(cap)
         )
     except FeedbackError as exc:
         raise FeedbackError(f"DATABASE_URL: {exc}") from exc

@@ -112,7 +112,8 @@ def test_bounded_calls_answer_and_raise_like_the_function():
 
 
 def test_a_hung_call_is_abandoned_at_the_timeout_and_the_threads_are_bounded():
-    calls = bounded.BoundedCalls(2, 0.2, slot_wait=0.05)
+    # A long slot_wait: only the timeouts seen tell it the "database" hangs.
+    calls = bounded.BoundedCalls(2, 0.2, slot_wait=5.0)
     release = threading.Event()
     for _ in range(2):
         started = time.monotonic()
@@ -140,6 +141,21 @@ def test_a_call_waits_briefly_for_a_thread_a_healthy_call_frees():
     assert calls.run(lambda: "served") == "served"  # it waited for the first, not refused
     threads[0].join()
     assert results == [None]
+
+
+def test_after_a_slow_call_a_call_finding_no_thread_is_refused_at_once():
+    calls = bounded.BoundedCalls(1, 1.0, slot_wait=0.5)
+    calls.run(time.sleep, 0.6)  # answered, but slowly: the "database" struggles
+    release = threading.Event()
+    holder = threading.Thread(target=lambda: calls.run(release.wait, 0.5))
+    holder.start()
+    time.sleep(0.05)
+    started = time.monotonic()
+    with pytest.raises(bounded.Saturated):
+        calls.run(lambda: "never runs")
+    assert time.monotonic() - started < 0.1  # no waiting for the young holder this time
+    release.set()
+    holder.join()
 
 
 def test_hung_calls_never_keep_the_process_from_exiting():
