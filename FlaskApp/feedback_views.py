@@ -13,8 +13,9 @@ Corrections are bounded: per client address, FEEDBACK_RATE_LIMIT (flask-limiter,
 RATELIMIT_STORAGE_URI: `memory://` is per process; a `redis://` URL shares the count between
 workers and instances) answers 429; beyond FEEDBACK_MAX_RECORDS stored, 507. Every database call
 runs through `bounded.BoundedCalls`: at most FEEDBACK_THREADS threads per process wait on the
-database, none longer than FEEDBACK_TIMEOUT seconds; a correction or review the database cannot
-serve in that time gets 503 with `Retry-After` and the server goes on predicting.
+database, a request no longer than FEEDBACK_TIMEOUT seconds (plus SLOT_WAIT for a thread while
+the database looks healthy); a correction or review the database cannot serve in that time gets
+503 with `Retry-After` (FEEDBACK_RETRY_AFTER) and the server goes on predicting.
 
 The review routes (`/feedback`, its images, `/api/feedback/stats`) need REVIEW_TOKEN
 (`FLASK_REVIEW_TOKEN`): `Authorization: Bearer <token>`, or for the page and its images HTTP
@@ -83,8 +84,8 @@ DEFAULTS = {
     "REVIEW_TOKEN": None,  # the review routes' credential; unset: they are not served
 }
 # A healthy database frees a storage thread within milliseconds: while the call holding one is
-# younger than this, a correction waits for it (a burst is served); once it is older, the
-# database hangs and corrections are refused at once.
+# younger than this, a correction waits for it (a burst is served); once it is older, or after
+# a call that took longer, the database is taken to hang and corrections are refused at once.
 SLOT_WAIT = 0.5  # seconds
 # The database's own bounds (busy, statement, lock, pool timeouts) take this share of
 # FEEDBACK_TIMEOUT, so they end a slow call and free its thread before the request gives up on
