@@ -36,7 +36,7 @@ import bounded
 import preprocessing
 import reading
 import sqlalchemy as sa
-from api import MISSING, APIError, json_object, json_type, require_json
+from api import MISSING, APIError, field_names, json_object, json_type, require_json
 from feedback import (
     NOT_A_DIGIT,
     Correction,
@@ -157,7 +157,7 @@ def label_field(payload: dict, name: str) -> int:
     value = payload.get(name, MISSING)
     expected = f'a digit 0-9 or "{NOT_A_DIGIT_NAME}"'
     if value is MISSING:
-        received = f"received fields {sorted(payload)}"
+        received = f"received fields {field_names(payload)}"
         raise APIError(400, f"Expected field '{name}', {expected}; {received}.")
     if value == NOT_A_DIGIT_NAME:
         return NOT_A_DIGIT

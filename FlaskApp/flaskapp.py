@@ -67,6 +67,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         for name in ("MODEL_PATH", "MNIST_DIR", "MNIST_MIRRORS", "DATABASE_URL"):
             if os.environ.get(name):
                 app.config[name] = os.environ[name]
+        if os.environ.get("FLASK_REVIEW_TOKEN"):  # as written: a token of digits is no number
+            app.config["REVIEW_TOKEN"] = os.environ["FLASK_REVIEW_TOKEN"]
     else:
         app.config.from_mapping(test_config)
     if isinstance(app.config["MNIST_MIRRORS"], str):  # "https://a/ https://b/", as documented

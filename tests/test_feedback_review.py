@@ -112,15 +112,19 @@ def test_the_token_opens_the_review_as_bearer_or_basic(review_app):
         assert status == (401 if url.endswith("stats") else 200), url
 
 
-def test_the_review_token_comes_from_flask_review_token(tiny_model_path, tmp_path, monkeypatch):
+@pytest.mark.parametrize("token", ["from-the-environment", "1e5", "007"])
+def test_the_review_token_comes_from_flask_review_token(
+    tiny_model_path, tmp_path, monkeypatch, token
+):
+    # Taken as written: "1e5" or "007" would be numbers to Flask's JSON-parsing env loader.
     monkeypatch.setenv("MODEL_PATH", str(tiny_model_path))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'feedback.sqlite3'}")
     monkeypatch.setenv("FLASK_TRAIN_IF_MISSING", "false")
-    monkeypatch.setenv("FLASK_REVIEW_TOKEN", "from-the-environment")
+    monkeypatch.setenv("FLASK_REVIEW_TOKEN", token)
     client = flaskapp.create_app().test_client()
     assert client.get("/feedback").status_code == 401
-    assert client.get("/feedback", headers=basic("from-the-environment")).status_code == 200
-    authorised = {"Authorization": "Bearer from-the-environment"}
+    assert client.get("/feedback", headers=basic(token)).status_code == 200
+    authorised = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/feedback/stats", headers=authorised).status_code == 200
 
 
