@@ -19,6 +19,7 @@ import http.client
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -434,7 +435,7 @@ def small_items(target: Target, args) -> list[Row]:
     status, _, body = target.request("POST", "/predict", keys.encode())
     small = status == 400 and len(body) < 10_000
     rows.append(Row("JSON with 350k keys", f"{status}, {len(body):,} bytes", "", small))
-    status, headers, _ = target.request("GET", "//healthz", headers={"Host": "evil.example"})
+    status, headers, _ = target.request("GET", "/api//model", headers={"Host": "evil.example"})
     location = headers.get("Location", "")
     rows.append(
         Row("Host header in a redirect", f"{status} {location}", "", "evil" not in location)
@@ -514,14 +515,11 @@ def model_attacks(target: Target, args) -> list[Row]:
             text=True,
             timeout=120,
         )
-        said = [line for line in started.stderr.splitlines() if "NaN" in line or "finite" in line]
+        said = re.search(r"answers probe digits with [^;]*", started.stderr)
+        reason = said.group(0) if said else "no reason given"
+        held = started.returncode != 0 and bool(said)
         rows.append(
-            Row(
-                "model with NaN weights",
-                f"gunicorn exited {started.returncode}",
-                (said or ["no reason given"])[0][-120:],
-                started.returncode != 0 and bool(said),
-            )
+            Row("model with NaN weights", f"gunicorn exited {started.returncode}", reason, held)
         )
     model = target.model
     model.write_bytes(model.read_bytes()[: model.stat().st_size // 2])
