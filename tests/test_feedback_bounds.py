@@ -245,13 +245,11 @@ def test_a_burst_of_corrections_on_a_healthy_database_is_served(tiny_model_path,
 # --- PostgreSQL frozen (SIGSTOP): the server accepts TCP and never answers ---------------------
 
 
-def postgres_processes(url: str) -> list[int]:
-    """The postmaster of the server behind `url` and all its children."""
+def postmaster_of(url: str) -> int:
+    """The postmaster of the server behind `url`."""
     with psycopg.connect(url) as connection:
         backend = connection.execute("SELECT pg_backend_pid()").fetchone()[0]
-    postmaster = parent_of(backend)
-    children = [pid for pid in all_pids() if parent_of(pid) == postmaster]
-    return [postmaster, *children]
+    return parent_of(backend)
 
 
 def all_pids() -> list[int]:
@@ -271,10 +269,14 @@ def parent_of(pid: int) -> int | None:
 @contextmanager
 def postgres_frozen(url: str):
     """Every process of the PostgreSQL server stopped (SIGSTOP), continued afterwards."""
-    pids = postgres_processes(url)
+    postmaster = postmaster_of(url)
+    pids = [postmaster]
     try:
-        for pid in pids:
-            os.kill(pid, signal.SIGSTOP)
+        os.kill(postmaster, signal.SIGSTOP)  # first, so that it starts no backend meanwhile
+        # Then its children; the backend that answered postmaster_of may be exiting still.
+        pids += [pid for pid in all_pids() if parent_of(pid) == postmaster]
+        for pid in pids[1:]:
+            with_gone_ok(os.kill, pid, signal.SIGSTOP)
         yield
     finally:
         for pid in pids:
