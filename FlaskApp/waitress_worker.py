@@ -140,9 +140,12 @@ class WaitressWorker(Worker):
 
     def serve(self, servers: list, channels: dict, adj: Adjustments) -> None:
         """Run the loop until told to stop, then finish the answers under way."""
-        stop_by = None
+        stop_by, checked = None, 0.0
         while True:
             loop(timeout=1, map=channels, use_poll=True, count=1)
+            if time.monotonic() - checked < 1 and self.alive:
+                continue  # the checks below run once a second, not once a poll
+            checked = time.monotonic()
             self.notify()
             self.cut_overdue(channels, adj.channel_timeout)
             if self.alive and self.ppid != os.getppid():
