@@ -326,7 +326,10 @@ def throwaway_postgres(folder: Path) -> Iterator[tuple[str, Callable[[], list[in
     try:
         yield f"postgresql://digits@127.0.0.1:{port}/postgres", processes
     finally:
-        subprocess.run([*as_user, bindir / "pg_ctl", "-D", data, "-m", "immediate", "stop"])
+        subprocess.run(
+            [*as_user, bindir / "pg_ctl", "-D", data, "-m", "immediate", "stop"],
+            capture_output=True,
+        )
         shutil.rmtree(folder, ignore_errors=True)
 
 
