@@ -12,7 +12,8 @@ the ink the server found in it (`preprocessing.ink`), black on white, as an 8-bi
 whose longer side is at most `DRAWING_SIDE` pixels (`drawing_png`), beside the normalised 28x28
 field the model read. Each record has a random public id (`secrets.token_urlsafe`) for URLs;
 the sequential id stays inside. A record can be hidden (kept, but left out of the statistics,
-the dataset and the export unless asked) or deleted.
+the dataset and the export unless asked) or deleted. `page` lists them for the review, newest
+first, by keyset on the id, so paging neither skips nor repeats one while others come and go.
 
 Every wait is bounded by the store's `timeout`: SQLite's busy timeout; PostgreSQL's connect
 timeout, server-side statement, lock and idle-in-transaction timeouts, TCP keepalives and
@@ -100,6 +101,33 @@ records = sa.Table(
 )
 
 
+# What the review lists of a record: all but its images.
+LISTED = [
+    records.c.id,
+    records.c.public_id,
+    records.c.hidden,
+    records.c.created,
+    records.c.label,
+    records.c.predicted,
+    records.c.probabilities,
+    records.c.model_version,
+]
+
+
+def _listed(row: sa.Row) -> dict:
+    """A listed record as plain data: `created` an aware UTC datetime."""
+    created = row.created
+    # SQLite hands back naive datetimes (they were stored as UTC); PostgreSQL hands back aware
+    # ones in the session's time zone.
+    created = created.replace(tzinfo=UTC) if created.tzinfo is None else created.astimezone(UTC)
+    return {
+        **row._asdict(),
+        "hidden": bool(row.hidden),
+        "created": created,
+        "probabilities": json.loads(row.probabilities),
+    }
+
+
 def _create_v1(connection: sa.Connection) -> None:
     """Version 1: the corrections table."""
     corrections.create(connection, checkfirst=True)
@@ -179,6 +207,22 @@ class Correction:
             raise FeedbackError(
                 f"Expected the drawing's ink as a 2-D array; received {np.shape(self.drawing)}."
             )
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the review's list: its records, newest first, and where it sits."""
+
+    records: list[dict]
+    total: int  # records matching the page's filter, on every page
+    first: int  # the position of the first record shown, 1 for the newest; 0 when none is
+    has_newer: bool
+    has_older: bool
+
+    @property
+    def last(self) -> int:
+        """The position of the last record shown (0 when none is)."""
+        return self.first + len(self.records) - 1 if self.records else 0
 
 
 def new_public_id() -> str:
@@ -367,10 +411,15 @@ class FeedbackStore:
     def _count(connection: sa.Connection) -> int:
         return connection.execute(sa.select(sa.func.count()).select_from(records)).scalar()
 
-    def count(self) -> int:
-        """How many corrections are stored, hidden ones included."""
+    def count(self, hidden: bool | None = None) -> int:
+        """How many corrections are stored, hidden ones included; `hidden`: only those, or none."""
+        if hidden is None:
+            with self.engine().connect() as connection:
+                return self._count(connection)
+        flag = sa.true() if hidden else sa.false()
+        query = sa.select(sa.func.count()).select_from(records).where(records.c.hidden == flag)
         with self.engine().connect() as connection:
-            return self._count(connection)
+            return connection.execute(query).scalar()
 
     def stats(self, include_hidden: bool = False) -> dict:
         """How many corrections per digit drawn, and how often the model was right."""
@@ -393,30 +442,63 @@ class FeedbackStore:
 
     def recent(self, limit: int = 50, include_hidden: bool = True) -> list[dict]:
         """The latest corrections, newest first, without their images."""
-        c = records.c
-        columns = [
-            c.id,
-            c.public_id,
-            c.hidden,
-            c.created,
-            c.label,
-            c.predicted,
-            c.probabilities,
-            c.model_version,
-        ]
-        query = _visible(sa.select(*columns), include_hidden).order_by(c.id.desc()).limit(limit)
+        query = _visible(sa.select(*LISTED), include_hidden).order_by(records.c.id.desc())
         with self.engine().connect() as connection:
-            rows = connection.execute(query).all()
-        return [
-            {
-                **row._asdict(),
-                "hidden": bool(row.hidden),
-                # SQLite hands back naive datetimes; they were stored as UTC
-                "created": row.created.replace(tzinfo=row.created.tzinfo or UTC),
-                "probabilities": json.loads(row.probabilities),
-            }
-            for row in rows
-        ]
+            return [_listed(row) for row in connection.execute(query.limit(limit))]
+
+    def page(
+        self,
+        limit: int = 50,
+        *,
+        before: int | None = None,
+        after: int | None = None,
+        wrong_only: bool = False,
+        include_hidden: bool = True,
+    ) -> Page:
+        """One page of corrections, newest first, by keyset on the internal id.
+
+        `before`: the page starts just older than that id (the next page is `before` the oldest
+        id shown); `after`: it ends just newer than it (the previous page is `after` the newest
+        shown); neither: the newest. Keyset pages neither skip nor repeat a record when others
+        are added or deleted meanwhile. `wrong_only`: only records whose label is not what the
+        model read.
+        """
+        if before is not None and after is not None:
+            raise ValueError("Expected at most one of before and after; received both.")
+        c = records.c
+        matching = [] if include_hidden else [c.hidden == sa.false()]
+        if wrong_only:
+            matching.append(c.label != c.predicted)
+        query = sa.select(*LISTED).where(*matching)
+        if after is not None:
+            query = query.where(c.id > after).order_by(c.id.asc())
+        else:
+            query = query.where(*([] if before is None else [c.id < before]))
+            query = query.order_by(c.id.desc())
+
+        def count(*where) -> int:
+            return connection.execute(
+                sa.select(sa.func.count()).select_from(records).where(*matching, *where)
+            ).scalar()
+
+        with self.engine().connect() as connection:
+            rows = connection.execute(query.limit(limit)).all()
+            if after is not None:
+                rows.reverse()
+            total = count()
+            if rows:
+                newer = count(c.id > rows[0].id)
+                older = count(c.id < rows[-1].id) > 0
+            else:  # past either end: nothing here, everything is the other way
+                newer = total if after is None else 0
+                older = after is not None and total > 0
+        return Page(
+            records=[_listed(row) for row in rows],
+            total=total,
+            first=newer + 1 if rows else 0,
+            has_newer=newer > 0,
+            has_older=older,
+        )
 
     def image(self, public_id: str) -> bytes | None:
         """The stored drawing of one correction as PNG bytes, or None."""

@@ -277,3 +277,100 @@ def test_a_version_1_database_is_migrated_and_every_record_gets_a_public_id(data
     again = FeedbackStore(database_url)  # a second start finds it done
     assert again.version() == 2 and [r["public_id"] for r in again.recent()][1:] == ids
     again.close()
+
+
+# --- paging and the filter (storage) ------------------------------------------------------------
+
+
+def walk_older(store: FeedbackStore, limit: int, **filters) -> list[feedback.Page]:
+    """Every page from the newest, following the oldest id shown, as the Older link does."""
+    pages = [store.page(limit, **filters)]
+    while pages[-1].has_older:
+        pages.append(store.page(limit, before=pages[-1].records[-1]["id"], **filters))
+        assert len(pages) < 100, "paging does not end"
+    return pages
+
+
+def public_ids(pages: list[feedback.Page]) -> list[str]:
+    """The public ids the pages show, in order."""
+    return [record["public_id"] for page in pages for record in page.records]
+
+
+def test_pages_walk_every_record_newest_first_once_with_their_positions(store_pair):
+    store = store_pair
+    ids = [store.add(correction()) for _ in range(12)]
+    pages = walk_older(store, 5)
+    assert public_ids(pages) == ids[::-1]
+    assert [(p.first, p.last, p.total) for p in pages] == [(1, 5, 12), (6, 10, 12), (11, 12, 12)]
+    flags = [(p.has_newer, p.has_older) for p in pages]
+    assert flags == [(False, True), (True, True), (True, False)]
+    back = [pages[-1]]  # and back again, following the newest id shown, as Newer does
+    while back[-1].has_newer:
+        back.append(store.page(5, after=back[-1].records[0]["id"]))
+    assert [p.records for p in back] == [
+        store.page(5, before=pages[1].records[-1]["id"]).records,
+        pages[1].records,
+        pages[0].records,
+    ]
+    assert all(r["created"].tzinfo is UTC for p in pages for r in p.records)
+
+
+def test_an_exact_multiple_of_the_page_size_ends_without_an_empty_page(store_pair):
+    store = store_pair
+    ids = [store.add(correction()) for _ in range(6)]
+    pages = walk_older(store, 3)
+    assert len(pages) == 2 and public_ids(pages) == ids[::-1] and not pages[-1].has_older
+
+
+def test_pages_neither_skip_nor_repeat_when_records_are_added_or_deleted_meanwhile(store_pair):
+    store = store_pair
+    ids = [store.add(correction()) for _ in range(10)]
+    seen = []
+    page = store.page(3)
+    while True:
+        seen += [r["public_id"] for r in page.records]
+        added = store.add(correction())  # arrives while the reviewer reads: newer than all
+        if not page.has_older:
+            break
+        unseen = [i for i in ids[::-1] if i not in seen]
+        if len(unseen) > 3:
+            assert store.delete(unseen[-1])  # the oldest, which the reviewer has not reached
+            ids.remove(unseen[-1])
+        page = store.page(3, before=page.records[-1]["id"])
+    assert seen == ids[::-1]
+    assert added not in seen and store.page(3).records[0]["public_id"] == added
+    # Positions count what is there now: the newest records that arrived push the rest down.
+    assert store.page(3, before=store.page(3).records[-1]["id"]).first == 4
+
+
+def test_the_wrong_only_filter_pages_through_records_the_model_read_wrong(store_pair):
+    store = store_pair
+    made = [(d, d if d % 3 else (d + 1) % 10) for d in range(10)] * 2  # every third one wrong
+    ids = [store.add(correction(label=label, predicted=said)) for label, said in made]
+    wrong = [i for i, (label, said) in zip(ids, made, strict=True) if label != said]
+    assert len(wrong) == 8
+    pages = walk_older(store, 3, wrong_only=True)
+    assert public_ids(pages) == wrong[::-1] and {p.total for p in pages} == {8}
+    assert all(r["label"] != r["predicted"] for p in pages for r in p.records)
+    assert store.set_hidden(wrong[-1], True) and store.set_hidden(ids[1], True)
+    shown = walk_older(store, 3, wrong_only=True, include_hidden=False)
+    assert public_ids(shown) == wrong[-2::-1] and shown[0].total == 7
+    assert public_ids(walk_older(store, 3, include_hidden=False)) == [
+        i for i in ids[::-1] if i not in (wrong[-1], ids[1])
+    ]
+    assert store.count(hidden=True) == 2 and store.count(hidden=False) == 18
+    assert store.count() == 20
+
+
+def test_a_page_past_either_end_is_empty_and_points_back(store_pair):
+    store = store_pair
+    assert store.page(5) == feedback.Page([], 0, 0, False, False)
+    ids = [store.add(correction()) for _ in range(3)]
+    newest, oldest = store.page(5).records[0]["id"], store.page(5).records[-1]["id"]
+    past_oldest = store.page(5, before=oldest)
+    assert (past_oldest.records, past_oldest.has_newer, past_oldest.has_older) == ([], True, False)
+    past_newest = store.page(5, after=newest)
+    assert (past_newest.records, past_newest.has_newer, past_newest.has_older) == ([], False, True)
+    assert past_newest.total == len(ids) and past_newest.first == past_newest.last == 0
+    with pytest.raises(ValueError, match="at most one of before and after"):
+        store.page(5, before=newest, after=oldest)
