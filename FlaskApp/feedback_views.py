@@ -22,15 +22,26 @@ The review routes (`/feedback`, its images, `/api/feedback/stats`) need REVIEW_T
 Basic with the token as password (any user name), so a browser can open them; without the
 setting they are not served (404). The page hides, shows again and deletes records through POST
 forms that carry a field derived from the token (`form_token`), which another site cannot forge.
+
+The page lists every record, newest first, `?limit=` a page (60; at most 500), with Newer and
+Older links whose `?after=` / `?before=` cursors are internal ids hidden and signed with a key
+derived from the token (`encode_cursor`), so they neither show nor order the sequential ids.
+`?wrong=1` keeps only what the model read wrong; `?hidden=0` leaves hidden records out (they
+are listed, faded, by default). Both are kept across pages; a parameter it cannot use is 400.
+Times are shown in UTC and say so.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import hashlib
 import hmac
 import logging
 import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import bounded
 import preprocessing
@@ -43,6 +54,7 @@ from feedback import (
     DeadlinePassed,
     FeedbackError,
     FeedbackStore,
+    Page,
     StoreFull,
     default_url,
 )
@@ -67,7 +79,9 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("feedback", __name__)
 
 EXAMPLE = '{"image": "data:image/png;base64,...", "label": 4}'
-REVIEW_LIMIT = 60
+REVIEW_LIMIT = 60  # records on a review page unless ?limit= says otherwise
+REVIEW_MAX = 500  # ... and at most
+CURSOR_BYTES = 8  # an internal id, and as many bytes of HMAC to hide and check it
 NOT_A_DIGIT_NAME = "not_a_digit"
 REALM = "corrections"
 UNAVAILABLE = "The feedback database is unavailable; please try again later."
@@ -323,20 +337,177 @@ def field(public_id: str):
     return Response(preprocessing.to_png(normalised), mimetype="image/png")
 
 
-def _page_data(feedback: FeedbackStore, limit: int) -> tuple[list[dict], dict]:
-    """The review page's records and statistics, in one storage call."""
-    return feedback.recent(limit), feedback.stats()
+def cursor_key(token: str) -> bytes:
+    """The key the review page's paging cursors are made with: derived from the token."""
+    return hmac.new(token.encode(), b"feedback review cursor", hashlib.sha256).digest()
+
+
+def _keyed(key: bytes, purpose: bytes, data: bytes) -> bytes:
+    return hmac.new(key, purpose + data, hashlib.sha256).digest()[:CURSOR_BYTES]
+
+
+def encode_cursor(record_id: int, key: bytes) -> str:
+    """An internal id as an opaque cursor for a paging link: it neither shows nor orders ids.
+
+    A synthetic-IV scheme: the id's own HMAC is the nonce that picks the pad it is hidden
+    with, so a cursor is short, the same for the same record, and checked when read back.
+    """
+    plain = record_id.to_bytes(CURSOR_BYTES, "big")
+    nonce = _keyed(key, b"nonce", plain)
+    hidden = bytes(a ^ b for a, b in zip(plain, _keyed(key, b"pad", nonce), strict=True))
+    return base64.urlsafe_b64encode(nonce + hidden).rstrip(b"=").decode()
+
+
+def decode_cursor(text: str, key: bytes) -> int | None:
+    """The internal id in a cursor made by `encode_cursor` with `key`; None for any other text."""
+    try:
+        raw = base64.urlsafe_b64decode(text.encode("ascii") + b"==")
+    except (UnicodeEncodeError, binascii.Error, ValueError):
+        return None
+    if len(raw) != 2 * CURSOR_BYTES:
+        return None
+    nonce, hidden = raw[:CURSOR_BYTES], raw[CURSOR_BYTES:]
+    plain = bytes(a ^ b for a, b in zip(hidden, _keyed(key, b"pad", nonce), strict=True))
+    if not hmac.compare_digest(nonce, _keyed(key, b"nonce", plain)):
+        return None
+    return int.from_bytes(plain, "big")
+
+
+@dataclass(frozen=True)
+class ReviewQuery:
+    """What the review page was asked to show: `?before=` or `?after=`, `limit`, the filters."""
+
+    limit: int = REVIEW_LIMIT
+    before: int | None = None
+    after: int | None = None
+    wrong: bool = False  # only records the model read wrong
+    hidden: bool = True  # hidden records listed too (faded), as the page always did
+
+    def filters(self) -> dict:
+        """The query's filters and page size as link parameters (only those not the default)."""
+        return (
+            ({"limit": self.limit} if self.limit != REVIEW_LIMIT else {})
+            | ({"wrong": 1} if self.wrong else {})
+            | ({} if self.hidden else {"hidden": 0})
+        )
+
+
+def _flag(args, name: str, default: bool) -> bool:
+    """A 0/1 query parameter; 400 for anything else."""
+    value = args.get(name)
+    if value is None or value == "":
+        return default
+    if value not in ("0", "1"):
+        raise APIError(400, f"Expected ?{name}= to be 0 or 1; received {value[:20]!r}.")
+    return value == "1"
+
+
+def review_query(args, key: bytes) -> ReviewQuery:
+    """The review page's query parameters, checked; 400 for any that cannot be used."""
+    text = args.get("limit", "")
+    if text and not (text.isascii() and text.isdigit()):
+        raise APIError(
+            400, f"Expected ?limit= to be a whole number 1-{REVIEW_MAX}; received {text[:20]!r}."
+        )
+    # Beyond REVIEW_MAX a page is REVIEW_MAX long, as it always was; no huge number is parsed.
+    asked = (int(text) if len(text) <= 12 else REVIEW_MAX) if text else REVIEW_LIMIT
+    limit = max(1, min(asked, REVIEW_MAX))
+    cursors = {}
+    for name in ("before", "after"):
+        value = args.get(name)
+        if value is None:
+            continue
+        cursors[name] = decode_cursor(value, key)
+        if cursors[name] is None:
+            raise APIError(
+                400,
+                f"Expected ?{name}= to be a cursor from the review page's own links; received "
+                f"{value[:40]!r}, which is not one (or was made with another REVIEW_TOKEN).",
+            )
+    if len(cursors) == 2:
+        raise APIError(400, "Expected ?before= or ?after=, not both; received both.")
+    return ReviewQuery(
+        limit, wrong=_flag(args, "wrong", False), hidden=_flag(args, "hidden", True), **cursors
+    )
+
+
+def _page_data(feedback: FeedbackStore, query: ReviewQuery) -> tuple[Page, dict, int]:
+    """The review page's records, statistics and count of hidden ones, in one storage call."""
+    page = feedback.page(
+        query.limit,
+        before=query.before,
+        after=query.after,
+        wrong_only=query.wrong,
+        include_hidden=query.hidden,
+    )
+    return page, feedback.stats(), feedback.count(hidden=True)
+
+
+def page_links(page: Page, query: ReviewQuery, key: bytes) -> dict:
+    """The review page's links: paging (None where there is no such page) and filter toggles."""
+    filters = query.filters()
+
+    def review_url(**params) -> str:
+        return url_for("feedback.review", **params)
+
+    newest = review_url(**filters)
+    return {
+        "newest": newest if page.has_newer else None,
+        "newer": review_url(**filters, after=encode_cursor(page.records[0]["id"], key))
+        if page.has_newer and page.records
+        else None,
+        "older": review_url(**filters, before=encode_cursor(page.records[-1]["id"], key))
+        if page.has_older and page.records
+        else None,
+        # A filter changes which records count, so a toggle starts again from the newest.
+        "answers": [
+            ("All answers", review_url(**without(filters, "wrong")), not query.wrong),
+            ("Wrong only", review_url(**(filters | {"wrong": 1})), query.wrong),
+        ],
+        "hidden": [
+            ("Hidden listed", review_url(**without(filters, "hidden")), query.hidden),
+            ("Hidden left out", review_url(**(filters | {"hidden": 0})), not query.hidden),
+        ],
+        "here": query_params(query, key),  # where a moderation button returns to
+    }
+
+
+def without(params: dict, name: str) -> dict:
+    """Link parameters less one."""
+    return {key: value for key, value in params.items() if key != name}
+
+
+def query_params(query: ReviewQuery, key: bytes) -> dict:
+    """The link parameters that show this very page again."""
+    cursors = {"before": query.before, "after": query.after}
+    return query.filters() | {
+        name: encode_cursor(value, key) for name, value in cursors.items() if value is not None
+    }
+
+
+@bp.app_template_filter("utc_iso")
+def utc_iso(moment: datetime) -> str:
+    """A time as ISO 8601 in UTC, for <time datetime>: 2026-12-01T10:31:05Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@bp.app_template_filter("utc_text")
+def utc_text(moment: datetime) -> str:
+    """A time as a reader sees it, with its zone: 2026-12-01 10:31 UTC."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 @bp.get("/feedback")
 @review_only(basic=True)
 def review():
-    limit = request.args.get("limit", REVIEW_LIMIT, type=int)
-    records, counts = stored(_page_data, store(), max(1, min(limit, 500)))
-    hidden = sum(record["hidden"] for record in records)
+    key = cursor_key(review_token())
+    query = review_query(request.args, key)
+    page, counts, hidden = stored(_page_data, store(), query)
     return render_template(
         "feedback.html",
-        records=records,
+        page=page,
+        query=query,
+        links=page_links(page, query, key),
         stats=counts,
         hidden=hidden,
         form_token=form_token(review_token()),
@@ -353,6 +524,8 @@ def moderate(public_id: str):
     sent = request.form.get("form_token", "")
     if g.review_by == "basic" and not hmac.compare_digest(sent, form_token(review_token())):
         raise APIError(403, "Expected the review page's form token; received none that matches.")
+    key = cursor_key(review_token())
+    back = review_query(request.args, key)  # the page the button was on, checked before acting
     action = request.form.get("action", "")
     if action not in ACTIONS:
         raise APIError(400, f"Expected action {', '.join(ACTIONS)}; received {action[:20]!r}.")
@@ -365,7 +538,7 @@ def moderate(public_id: str):
     by = request.remote_addr
     logger.info("feedback %s %s by a reviewer at %s", public_id, ACTIONS[action], by)
     if g.review_by == "basic":
-        return redirect(url_for("feedback.review"), 303)
+        return redirect(url_for("feedback.review", **query_params(back, key)), 303)
     return jsonify({"id": public_id, "action": action})
 
 

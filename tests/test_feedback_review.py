@@ -6,10 +6,11 @@ Storage tests run on both databases (conftest's `database_url`).
 from __future__ import annotations
 
 import base64
+import html
 import io
 import logging
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import feedback
 import feedback_views
@@ -170,7 +171,7 @@ def test_the_review_page_hides_shows_and_deletes_records(review_app, caplog):
     page = client.get("/feedback", headers=BASIC).get_data(as_text=True)
     assert f'data-id="{deleted}"' not in page
     assert re.search(rf'is-hidden" data-id="{hidden}"', page) and 'value="show"' in page
-    assert "1 hidden below, not counted" in page and "1 in all" in page
+    assert "1 hidden, not counted" in page and "1 in all" in page
     stats = client.get("/api/feedback/stats", headers=BEARER).get_json()
     assert stats["total"] == 1 and stats["per_digit"]["7"]["total"] == 1
     assert client.get(f"/api/feedback/{deleted}/image.png", headers=BASIC).status_code == 404
@@ -374,3 +375,179 @@ def test_a_page_past_either_end_is_empty_and_points_back(store_pair):
     assert past_newest.total == len(ids) and past_newest.first == past_newest.last == 0
     with pytest.raises(ValueError, match="at most one of before and after"):
         store.page(5, before=newest, after=oldest)
+
+
+# --- paging, the filters and the times (the page) -----------------------------------------------
+
+
+def link(page: str, rel: str) -> str | None:
+    """The href of the page's first link with `rel` (first, prev, next), or None."""
+    found = re.search(rf'href="([^"]+)" rel="{rel}"', page)
+    return html.unescape(found.group(1)) if found else None
+
+
+def shown(page: str) -> list[str]:
+    """The public ids of the records a review page lists, in order."""
+    return re.findall(r'<li class="correction[^"]*" data-id="([^"]+)"', page)
+
+
+def get_page(client, url: str) -> str:
+    """A review page's HTML, fetched through HTTP Basic."""
+    response = client.get(url, headers=BASIC)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_data(as_text=True)
+
+
+def test_the_review_page_pages_through_every_record_with_newer_and_older_links(review_app):
+    store = review_app.extensions["feedback_store"]
+    ids = [store.add(correction()) for _ in range(7)]
+    client = review_app.test_client()
+    first = get_page(client, "/feedback?limit=3")
+    assert shown(first) == ids[:-4:-1] and "Showing 1-3 of 7." in first
+    assert link(first, "prev") is None and link(first, "first") is None
+    second = get_page(client, link(first, "next"))
+    assert shown(second) == ids[-4:-7:-1] and "Showing 4-6 of 7." in second
+    last = get_page(client, link(second, "next"))
+    assert shown(last) == ids[:1] and "Showing 7-7 of 7." in last and link(last, "next") is None
+    assert shown(get_page(client, link(last, "prev"))) == shown(second)
+    assert link(last, "first") == "/feedback?limit=3"
+    for url in (link(first, "next"), link(second, "next"), link(last, "prev")):
+        assert "limit=3" in url  # the page size is kept
+    assert 'start="4"' in second  # the list numbers its records by position
+
+
+def test_the_paging_cursor_is_opaque_and_checked(review_app):
+    store = review_app.extensions["feedback_store"]
+    for _ in range(3):
+        store.add(correction())
+    client = review_app.test_client()
+    older = link(get_page(client, "/feedback?limit=1"), "next")
+    cursor = re.fullmatch(r"/feedback\?limit=1&before=([A-Za-z0-9_-]{22})", older).group(1)
+    oldest_shown = store.page(1).records[0]["id"]
+    key = feedback_views.cursor_key(TOKEN)
+    assert feedback_views.decode_cursor(cursor, key) == oldest_shown
+    neighbours = {feedback_views.encode_cursor(i, key) for i in range(1, 50)}
+    assert len({c[:4] for c in neighbours}) > 40  # neighbouring ids share no visible prefix
+    other = feedback_views.cursor_key("another token")
+    assert feedback_views.decode_cursor(cursor, other) is None
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("before=3", "Expected ?before= to be a cursor from the review page's own links"),
+        ("after=" + "A" * 22, "Expected ?after= to be a cursor"),
+        ("before=%E2%9C%93", "Expected ?before= to be a cursor"),
+        ("before=" + feedback_views.encode_cursor(1, b"another key"), "another REVIEW_TOKEN"),
+        ("before={c}&after={c}", "Expected ?before= or ?after=, not both"),
+        ("limit=ten", "Expected ?limit= to be a whole number 1-500; received 'ten'"),
+        ("limit=-5", "Expected ?limit= to be a whole number"),
+        ("wrong=yes", "Expected ?wrong= to be 0 or 1; received 'yes'"),
+        ("hidden=2", "Expected ?hidden= to be 0 or 1"),
+    ],
+    ids=["id", "forged", "not ascii", "other key", "both", "word", "negative", "flag", "hidden"],
+)
+def test_review_query_parameters_that_cannot_be_used_get_400(review_app, query, message):
+    store = review_app.extensions["feedback_store"]
+    store.add(correction())
+    cursor = feedback_views.encode_cursor(1, feedback_views.cursor_key(TOKEN))
+    client = review_app.test_client()
+    url = "/feedback?" + query.format(c=cursor)
+    response = client.get(url, headers=BASIC)
+    assert response.status_code == 400 and message in response.get_json()["error"]
+    assert client.get(url).status_code == 401  # the credential is checked first
+    moderated = client.post(
+        url.replace("/feedback", f"/feedback/{store.page(1).records[0]['public_id']}"),
+        data={"action": "delete"},
+        headers=BEARER,
+    )
+    assert moderated.status_code == 400 and store.count() == 1  # refused before acting
+
+
+def test_without_review_token_bad_review_parameters_still_get_404(open_app):
+    response = open_app.test_client().get("/feedback?before=3&limit=x", headers=BASIC)
+    assert response.status_code == 404 and "not served" in response.get_json()["error"]
+
+
+@pytest.mark.parametrize(("asked", "listed"), [("1", 1), ("500", 5), ("100000", 5), ("0", 1)])
+def test_the_page_size_is_kept_between_1_and_500(review_app, asked, listed):
+    store = review_app.extensions["feedback_store"]
+    for _ in range(5):
+        store.add(correction())
+    page = get_page(review_app.test_client(), f"/feedback?limit={asked}")
+    assert len(shown(page)) == listed
+
+
+def test_the_wrong_only_filter_lists_what_the_model_read_wrong_and_is_kept_across_pages(
+    review_app,
+):
+    store = review_app.extensions["feedback_store"]
+    made = [(7, 7), (3, 5), (4, 4), (1, 7), (10, 10), (10, 2), (2, 10)]
+    ids = [store.add(correction(label=label, predicted=said)) for label, said in made]
+    wrong = [i for i, (label, said) in zip(ids, made, strict=True) if label != said]
+    client = review_app.test_client()
+    everything = get_page(client, "/feedback")
+    assert shown(everything) == ids[::-1]
+    toggle = re.search(r'href="([^"]+)">Wrong only</a>', everything).group(1)
+    assert html.unescape(toggle) == "/feedback?wrong=1"
+    assert re.search(r'aria-current="true">All answers</a>', everything)
+    first = get_page(client, "/feedback?wrong=1&limit=2")
+    assert shown(first) == wrong[:-3:-1] and "Showing 1-2 of 4 the model read wrong." in first
+    assert re.search(r'aria-current="true">Wrong only</a>', first)
+    assert "is-wrong" in first and all(i in wrong for i in shown(first))
+    second = get_page(client, link(first, "next"))
+    assert "wrong=1" in link(first, "next") and shown(second) == wrong[-3::-1]
+    back = re.search(r'href="([^"]+)">All answers</a>', second).group(1)
+    assert html.unescape(back) == "/feedback?limit=2"  # a toggle starts again from the newest
+    store.set_hidden(wrong[-1], True)
+    listed = get_page(client, "/feedback?wrong=1")
+    assert shown(listed) == wrong[::-1] and "1 hidden, not counted" in listed
+    left_out = get_page(client, "/feedback?wrong=1&hidden=0")
+    assert shown(left_out) == wrong[-2::-1]
+    assert "of 3 the model read wrong, hidden ones left out." in left_out
+    for right in [i for i in ids if i not in wrong]:
+        assert store.delete(right)
+    for i in wrong[:-1]:
+        store.set_hidden(i, True)
+    assert "None: every correction is hidden." in get_page(client, "/feedback?hidden=0")
+
+
+def test_the_review_page_says_when_the_model_read_every_record_right(review_app):
+    review_app.extensions["feedback_store"].add(correction(label=4, predicted=4))
+    page = get_page(review_app.test_client(), "/feedback?wrong=1")
+    assert "None: the model read every record right." in page and shown(page) == []
+
+
+def test_times_are_shown_in_utc_and_say_so(review_app):
+    store = review_app.extensions["feedback_store"]
+    public_id = store.add(correction())
+    moment = datetime(2026, 12, 1, 10, 31, 5, tzinfo=UTC)
+    with store.engine().begin() as connection:
+        connection.execute(
+            feedback.records.update()
+            .where(feedback.records.c.public_id == public_id)
+            .values(created=moment)
+        )
+    page = get_page(review_app.test_client(), "/feedback")
+    assert '<time datetime="2026-12-01T10:31:05Z">2026-12-01 10:31 UTC</time>' in page
+    # An aware time in another zone is shown as the same moment in UTC.
+    in_tokyo = moment.astimezone(timezone(timedelta(hours=9)))
+    assert feedback_views.utc_text(in_tokyo) == "2026-12-01 10:31 UTC"
+    assert feedback_views.utc_iso(in_tokyo) == "2026-12-01T10:31:05Z"
+
+
+def test_a_moderation_button_returns_to_the_page_it_was_on(review_app):
+    store = review_app.extensions["feedback_store"]
+    ids = [store.add(correction(label=3, predicted=5)) for _ in range(5)]
+    client = review_app.test_client()
+    second = get_page(client, link(get_page(client, "/feedback?limit=2&wrong=1"), "next"))
+    token = form_token(second)
+    action = html.unescape(
+        re.search(r'<form class="moderate" method="post" action="([^"]+)"', second).group(1)
+    )
+    here = action.split("?", 1)[1]
+    assert action.startswith(f"/feedback/{ids[2]}?") and "before=" in here
+    response = client.post(action, data={"action": "hide", "form_token": token}, headers=BASIC)
+    assert response.status_code == 303 and response.headers["Location"] == f"/feedback?{here}"
+    again = get_page(client, response.headers["Location"])
+    assert shown(again) == [ids[2], ids[1]] and f'is-hidden" data-id="{ids[2]}"' in again
