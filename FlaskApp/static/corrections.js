@@ -1,0 +1,158 @@
+// "Wrong? Tap the digit you drew": a tapped correction is held for a few seconds, so it can
+// be changed (tap another) or taken back (Undo), then sent; at once when the page is hidden.
+
+import { NOT_A_DIGIT, errorMessage, postJson } from "./api.js";
+import { aDigit } from "./result.js";
+
+const HOLD_MS = 5000;
+
+const box = document.getElementById("feedback");
+const choices = Array.from(box.querySelectorAll("button[data-label]"));
+const status = document.getElementById("feedback-status");
+const undoButton = document.getElementById("feedback-undo");
+
+/** A feedback label as said aloud: "a 7", or "not a digit". */
+function labelName(label) {
+  return label === NOT_A_DIGIT ? "not a digit" : aDigit(label);
+}
+
+/** The label a correction button stands for: a digit 0-9, or NOT_A_DIGIT. */
+function choiceLabel(button) {
+  const label = button.dataset.label;
+  return label === NOT_A_DIGIT ? NOT_A_DIGIT : Number(label);
+}
+
+/**
+ * The correction row. `url` is the feedback API; `say(text)` announces a settled outcome;
+ * `online()` resolves once the browser is back online.
+ */
+export class Corrections {
+  constructor(url, { say, online }) {
+    this.url = url;
+    this.say = say;
+    this.online = online;
+    this.answer = null; // {image, predicted} of the answer on screen
+    this.held = null; // {answer, label, timer} waiting to be sent
+    for (const button of choices) {
+      button.addEventListener("click", () => this.choose(choiceLabel(button)));
+    }
+    undoButton.addEventListener("click", () => this.takeBack());
+  }
+
+  /** Offer the row for a settled answer: the posted `image`, read as `predicted`. */
+  offer(image, predicted) {
+    this.answer = { image, predicted };
+    this.setStatus("");
+    this.press(null);
+    this.enable(true);
+    box.dataset.offered = "true";
+  }
+
+  /** The drawing changed or was cleared: send what was held, and hide the row (its room stays). */
+  withdraw() {
+    this.flush();
+    this.answer = null;
+    this.enable(false);
+    box.dataset.offered = "false";
+  }
+
+  /** A new prediction is on its way: the answer on screen is not the one to correct. */
+  wait() {
+    if (!this.held) this.enable(false);
+  }
+
+  enable(on) {
+    for (const button of choices) button.disabled = !on;
+  }
+
+  press(label) {
+    for (const button of choices) {
+      button.setAttribute("aria-pressed", String(choiceLabel(button) === label));
+    }
+  }
+
+  setStatus(text, tone = "", undo = false) {
+    status.textContent = text;
+    status.dataset.tone = tone;
+    undoButton.hidden = !undo;
+  }
+
+  /** Hold `label` for the answer on screen; a second tap changes it. */
+  choose(label) {
+    if (!this.answer) return;
+    window.clearTimeout(this.held && this.held.timer);
+    const timer = window.setTimeout(() => this.flush(), HOLD_MS);
+    this.held = { answer: this.answer, label, timer };
+    this.press(label);
+    this.setStatus(`Saved as ${labelName(label)}`, "", true);
+    this.say(`Saved as ${labelName(label)}. Undo is available for a few seconds.`);
+  }
+
+  takeBack() {
+    if (!this.held) return;
+    window.clearTimeout(this.held.timer);
+    this.held = null;
+    this.press(null);
+    this.setStatus("Taken back: nothing was sent.");
+    this.say("Taken back: nothing was sent.");
+    choices[0].focus();
+  }
+
+  /** Send the held correction now (keepalive: it may outlive the page). */
+  flush() {
+    if (!this.held) return;
+    const held = this.held;
+    window.clearTimeout(held.timer);
+    this.held = null;
+    this.send(held).catch(() => this.failed(held, "Something went wrong; please try again."));
+  }
+
+  async send(held) {
+    const { image, predicted } = held.answer;
+    const mine = () => this.answer === held.answer;
+    if (mine()) this.enable(false);
+    if (mine()) this.setStatus("Sending…");
+    let reply;
+    try {
+      reply = await postJson(this.url, { image, label: held.label }, { keepalive: true });
+    } catch {
+      this.unsent(held);
+      return;
+    }
+    if (reply.response.status === 201) {
+      if (mine()) this.thank(held.label, predicted);
+    } else {
+      const why = errorMessage(reply.body) || `The server answered ${reply.response.status}.`;
+      this.failed(held, `Not saved: ${why}`);
+    }
+  }
+
+  /** Offline or unreachable: say so, and send it once the browser is back online. */
+  unsent(held) {
+    if (navigator.onLine) {
+      this.failed(held, "Could not send it: the server is unreachable.");
+      return;
+    }
+    if (this.answer === held.answer) {
+      this.setStatus("You're offline — will send it when you're back", "warn");
+    }
+    this.online().then(() => this.send(held));
+  }
+
+  thank(label, predicted) {
+    const text =
+      label === predicted
+        ? `Thanks for confirming it is ${labelName(label)}.`
+        : `Thanks — saved as ${labelName(label)} for review and future training.`;
+    this.setStatus(text);
+    this.say(text);
+  }
+
+  failed(held, text) {
+    if (this.answer !== held.answer) return;
+    this.setStatus(text, "error");
+    this.say(text);
+    this.press(null);
+    this.enable(true);
+  }
+}

@@ -1,0 +1,260 @@
+// The drawing pad: pen strokes kept in 0..1 units (so they redraw at any size, resolution or
+// theme), an undo history in which Clear is one more step, and the upload: only the ink.
+
+// Pen sizes are expressed against this canvas width so a digit keeps its proportions on any
+// screen; the MNIST preprocessing on the server expects strokes about 1/20 of the canvas wide.
+const REFERENCE_WIDTH = 280;
+// The pad's longer side as uploaded, in pixels. The server calls a mark "too small" below 12 px
+// or 6 % of the image's longer side: at 200 px the two agree, so a cropped upload is refused
+// exactly when the whole pad would have been. Strokes stay 4-20 px wide, plenty to read.
+const UPLOAD_SIDE = 200;
+// Room left around the ink in an upload, as a share of the pad's longer side.
+const UPLOAD_MARGIN = 0.04;
+
+/** The ink's bounding box [x0, y0, x1, y1) in `canvas` pixels, or null when nothing is drawn. */
+export function inkBounds(canvas) {
+  const { width, height } = canvas;
+  const rgba = canvas.getContext("2d").getImageData(0, 0, width, height).data;
+  const pixels = new Uint32Array(rgba.buffer); // 0 exactly where fully transparent
+  let [x0, y0, x1, y1] = [width, height, 0, 0];
+  for (let y = 0; y < height; y += 1) {
+    const row = pixels.subarray(y * width, (y + 1) * width);
+    const first = row.findIndex((p) => p !== 0);
+    if (first < 0) continue;
+    const last = row.findLastIndex((p) => p !== 0);
+    [x0, x1] = [Math.min(x0, first), Math.max(x1, last + 1)];
+    [y0, y1] = [Math.min(y0, y), y + 1];
+  }
+  return x1 > x0 ? [x0, y0, x1, y1] : null;
+}
+
+/** The part of `canvas` worth sending: the ink's box with a margin, within the canvas. */
+function uploadRect(canvas, bounds) {
+  const margin = UPLOAD_MARGIN * Math.max(canvas.width, canvas.height);
+  const x = Math.max(0, Math.floor(bounds[0] - margin));
+  const y = Math.max(0, Math.floor(bounds[1] - margin));
+  const right = Math.min(canvas.width, Math.ceil(bounds[2] + margin));
+  const bottom = Math.min(canvas.height, Math.ceil(bounds[3] + margin));
+  return { x, y, width: right - x, height: bottom - y };
+}
+
+/**
+ * Only the ink of `canvas`, cropped and scaled so the pad's longer side would be UPLOAD_SIDE px,
+ * as black ink on transparency (the server reads the alpha): `{image, place}` where `place` maps
+ * a box [x0, y0, x1, y1] in the image's pixels back to the canvas's. Null when nothing is drawn.
+ */
+export function inkUpload(canvas) {
+  const bounds = inkBounds(canvas);
+  if (!bounds) return null;
+  const rect = uploadRect(canvas, bounds);
+  const scale = Math.min(1, UPLOAD_SIDE / Math.max(canvas.width, canvas.height));
+  const out = document.createElement("canvas");
+  out.width = Math.max(1, Math.round(rect.width * scale));
+  out.height = Math.max(1, Math.round(rect.height * scale));
+  const ctx = out.getContext("2d");
+  ctx.imageSmoothingQuality = "high";
+  ctx.drawImage(canvas, rect.x, rect.y, rect.width, rect.height, 0, 0, out.width, out.height);
+  // One colour, whatever the ink: the PNG shrinks, and the server only reads the coverage.
+  ctx.globalCompositeOperation = "source-in";
+  ctx.fillRect(0, 0, out.width, out.height);
+  const [kx, ky] = [rect.width / out.width, rect.height / out.height];
+  const place = ([x0, y0, x1, y1]) => [
+    rect.x + x0 * kx,
+    rect.y + y0 * ky,
+    rect.x + x1 * kx,
+    rect.y + y1 * ky,
+  ];
+  return { image: out.toDataURL("image/png"), place };
+}
+
+/** The pointer position relative to the canvas, in 0..1 units. */
+function relativePoint(event, rect) {
+  return {
+    x: (event.clientX - rect.left) / rect.width,
+    y: (event.clientY - rect.top) / rect.height,
+  };
+}
+
+/**
+ * The pad on `canvas`. `inkColour(name)` gives a stroke's colour in the current theme;
+ * `pen()` the {size, colour} for a new stroke; `onChange(kind)` hears "down", "move", "up"
+ * and "history" (undo, redo, clear).
+ */
+export class Pad {
+  constructor(canvas, { inkColour, pen, onChange }) {
+    this.canvas = canvas;
+    this.ctx = canvas.getContext("2d", { willReadFrequently: true });
+    this.inkColour = inkColour;
+    this.pen = pen;
+    this.onChange = onChange;
+    this.strokes = [];
+    this.past = []; // earlier `strokes` arrays, the newest last
+    this.future = []; // undone ones, for redo
+    this.current = null;
+    this.pointer = null;
+    this.version = 0; // counts changes, so an answer can be matched to what it read
+    this.listen();
+  }
+
+  get drawing() {
+    return this.pointer !== null;
+  }
+
+  get empty() {
+    return this.strokes.length === 0;
+  }
+
+  get canUndo() {
+    return this.past.length > 0 && !this.drawing;
+  }
+
+  get canRedo() {
+    return this.future.length > 0 && !this.drawing;
+  }
+
+  listen() {
+    const c = this.canvas;
+    c.addEventListener("pointerdown", (e) => this.down(e));
+    c.addEventListener("pointermove", (e) => this.move(e));
+    for (const type of ["pointerup", "pointercancel", "lostpointercapture"]) {
+      c.addEventListener(type, (e) => this.up(e));
+    }
+    c.addEventListener("contextmenu", (e) => e.preventDefault());
+  }
+
+  /** Replace the strokes with `next`, keeping the old ones for undo. */
+  commit(next) {
+    this.past.push(this.strokes);
+    this.future = [];
+    this.strokes = next;
+    this.version += 1;
+  }
+
+  down(event) {
+    if (this.drawing || (event.pointerType === "mouse" && event.button !== 0)) return;
+    event.preventDefault();
+    this.pointer = event.pointerId;
+    try {
+      this.canvas.setPointerCapture(event.pointerId);
+    } catch {
+      // A pointer that is already gone cannot be captured; drawing still works without it.
+    }
+    // Take focus from a previously clicked button so Enter predicts rather than clicking it again.
+    this.canvas.focus({ preventScroll: true });
+    const point = relativePoint(event, this.canvas.getBoundingClientRect());
+    this.current = { ...this.pen(), points: [point] };
+    this.commit([...this.strokes, this.current]);
+    this.prepare();
+    this.drawStroke(this.current);
+    this.onChange("down");
+  }
+
+  move(event) {
+    if (event.pointerId !== this.pointer || !this.current) return;
+    event.preventDefault();
+    const rect = this.canvas.getBoundingClientRect();
+    const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [];
+    const from = this.current.points.length;
+    for (const e of events.length ? events : [event]) {
+      this.current.points.push(relativePoint(e, rect));
+    }
+    this.version += 1;
+    this.drawStroke(this.current, from);
+    this.onChange("move");
+  }
+
+  up(event) {
+    if (event.pointerId !== this.pointer) return;
+    this.pointer = null;
+    this.current = null;
+    if (this.canvas.hasPointerCapture(event.pointerId)) {
+      this.canvas.releasePointerCapture(event.pointerId);
+    }
+    this.onChange("up");
+  }
+
+  /** Step through the history: `from` loses its newest state to `to`. */
+  step(from, to) {
+    if (!from.length || this.drawing) return false;
+    to.push(this.strokes);
+    this.strokes = from.pop();
+    this.version += 1;
+    this.redraw();
+    this.onChange("history");
+    return true;
+  }
+
+  undo() {
+    return this.step(this.past, this.future);
+  }
+
+  redo() {
+    return this.step(this.future, this.past);
+  }
+
+  /** Wipe the pad, as one undoable step. */
+  clear() {
+    if (this.empty || this.drawing) return false;
+    this.commit([]);
+    this.redraw();
+    this.onChange("history");
+    return true;
+  }
+
+  /** Resize the backing store to the CSS size times devicePixelRatio, then redraw. */
+  fit() {
+    const dpr = window.devicePixelRatio || 1;
+    const { clientWidth, clientHeight } = this.canvas;
+    if (!clientWidth || !clientHeight) return;
+    const width = Math.round(clientWidth * dpr);
+    const height = Math.round(clientHeight * dpr);
+    if (this.canvas.width !== width || this.canvas.height !== height) {
+      this.canvas.width = width;
+      this.canvas.height = height;
+    }
+    this.redraw();
+  }
+
+  /** Draw in CSS pixels with a round pen. */
+  prepare() {
+    const dpr = this.canvas.width / (this.canvas.clientWidth || this.canvas.width);
+    this.ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    this.ctx.lineCap = "round";
+    this.ctx.lineJoin = "round";
+  }
+
+  /** Clear to transparent and draw every stroke again (after a resize, undo or theme change). */
+  redraw() {
+    this.ctx.setTransform(1, 0, 0, 1, 0, 0);
+    this.ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    this.prepare();
+    for (const stroke of this.strokes) this.drawStroke(stroke);
+  }
+
+  /** Draw one stroke (or the segment of it from point index `from`). */
+  drawStroke(stroke, from = 0) {
+    const ctx = this.ctx;
+    const w = this.canvas.clientWidth;
+    const h = this.canvas.clientHeight;
+    const pts = stroke.points;
+    ctx.lineWidth = (stroke.size * w) / REFERENCE_WIDTH;
+    ctx.strokeStyle = this.inkColour(stroke.colour);
+    ctx.fillStyle = ctx.strokeStyle;
+    if (pts.length === 1) {
+      ctx.beginPath();
+      ctx.arc(pts[0].x * w, pts[0].y * h, ctx.lineWidth / 2, 0, Math.PI * 2);
+      ctx.fill();
+      return;
+    }
+    const start = Math.max(0, from - 1);
+    ctx.beginPath();
+    ctx.moveTo(pts[start].x * w, pts[start].y * h);
+    for (let i = start + 1; i < pts.length; i += 1) ctx.lineTo(pts[i].x * w, pts[i].y * h);
+    ctx.stroke();
+  }
+
+  /** What to send for the drawing as it is now: see `inkUpload`. */
+  upload() {
+    return inkUpload(this.canvas);
+  }
+}
