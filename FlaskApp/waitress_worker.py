@@ -11,7 +11,9 @@ On top of waitress's own limits this worker cuts, every second:
 - a connection whose answer has waited unread for `keepalive` seconds (gunicorn's setting), as
   waitress already does for idle ones;
 and it answers waitress's own errors (a malformed request, headers or body too large) as JSON with
-the app's security headers, like every other error the server sends.
+the app's security headers, like every other error the server sends. Its heartbeat to gunicorn
+stops once every application thread has been inside the app for longer than `timeout`, so that
+gunicorn restarts a worker stuck there, as it would a sync one.
 
 Settings come from gunicorn.conf.py: `threads` (application threads per worker),
 `worker_connections` (open connections per worker), `keepalive` (idle seconds),
@@ -24,6 +26,7 @@ import json
 import logging
 import os
 import socket
+import threading
 import time
 
 from flaskapp import SECURITY_HEADERS
@@ -110,9 +113,28 @@ class WaitressWorker(Worker):
             expose_tracebacks=False,
         )
 
+    in_app = 0  # requests inside the app right now
+    left_app = 0.0  # monotonic: when a request last came out of it
+
+    def counted(self, environ, start_response):
+        """The app, counting the requests inside it (for the heartbeat)."""
+        with self.app_lock:
+            self.in_app += 1
+        try:
+            return self.wsgi(environ, start_response)
+        finally:
+            with self.app_lock:
+                self.in_app -= 1
+                self.left_app = time.monotonic()
+
+    def stuck(self, threads: int) -> bool:
+        """Whether every thread has been inside the app for longer than gunicorn's `timeout`."""
+        return self.in_app >= threads and time.monotonic() - self.left_app > self.cfg.timeout
+
     def run(self) -> None:
         # Waitress warns whenever a request waits for a thread; gunicorn's log is not the place.
         logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+        self.app_lock, self.left_app = threading.Lock(), time.monotonic()
         adj = self.adjustments()
         dispatcher = ThreadedTaskDispatcher()
         dispatcher.set_thread_count(adj.threads)
@@ -124,7 +146,7 @@ class WaitressWorker(Worker):
             sockinfo = (sock.family, sock.type, sock.proto, sock.getsockname())
             servers.append(
                 server_class(
-                    self.wsgi,
+                    self.counted,
                     map=channels,
                     _sock=sock,
                     dispatcher=dispatcher,
@@ -146,7 +168,8 @@ class WaitressWorker(Worker):
             if time.monotonic() - checked < 1 and self.alive:
                 continue  # the checks below run once a second, not once a poll
             checked = time.monotonic()
-            self.notify()
+            if not self.stuck(adj.threads):  # else the heartbeat stops: gunicorn restarts us
+                self.notify()
             self.cut_overdue(channels, adj.channel_timeout)
             if self.alive and self.ppid != os.getppid():
                 self.log.info("Parent changed, shutting down: %s", self)

@@ -36,8 +36,8 @@ def get(url: str, body: bytes | None = None, timeout: float = 5) -> tuple[int, d
 
 
 @contextlib.contextmanager
-def gunicorn(tmp_path: Path, **env: str):
-    """`make run`'s server (gunicorn.conf.py) on a free port; yields its URL and process."""
+def gunicorn(tmp_path: Path, args: tuple[str, ...] = (), **env: str):
+    """`make run`'s server (gunicorn.conf.py, then `args`) on a free port; its URL and process."""
     port = free_port()
     environment = {
         **os.environ,
@@ -48,7 +48,11 @@ def gunicorn(tmp_path: Path, **env: str):
     command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
     log = open(tmp_path / f"gunicorn-{port}.log", "w+")
     process = subprocess.Popen(
-        [*command, "--bind", f"127.0.0.1:{port}"], cwd=ROOT, env=environment, stdout=log, stderr=log
+        [*command, "--bind", f"127.0.0.1:{port}", *args],
+        cwd=ROOT,
+        env=environment,
+        stdout=log,
+        stderr=log,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -271,6 +275,32 @@ def test_workers_restart_on_hup_and_stop_cleanly_on_term(tmp_path, shipped_model
         assert get(url + "/healthz")[0] == 200
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0
+
+
+def test_a_worker_whose_every_thread_is_stuck_in_the_app_is_restarted(tmp_path):
+    env = {"WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "2"}
+    args = ["--timeout", "3", "--pythonpath", "FlaskApp,tests", "hanging_app:app"]
+    with gunicorn(tmp_path, args=args, **env) as (url, _):
+        first = get(url + "/pid")[2]
+
+        def hang():
+            with contextlib.suppress(OSError):  # the worker is killed under it
+                get(url + "/hang", timeout=30)
+
+        hanging = [threading.Thread(target=hang) for _ in range(2)]  # both threads
+        for thread in hanging:
+            thread.start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                answer = get(url + "/pid", timeout=1)[2]
+                if answer != first:
+                    break
+            time.sleep(0.5)
+        else:
+            pytest.fail("the stuck worker was not restarted within 30 s")
+        for thread in hanging:
+            thread.join()
 
 
 # --- nginx in front (deploy/nginx.conf) ------------------------------------------------------
