@@ -29,7 +29,7 @@ worker_class = "waitress_worker.WaitressWorker"
 worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "500"))
 keepalive = 10  # seconds an idle connection stays open
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
-timeout = 60  # a worker silent this long (stuck in the app) is restarted
+timeout = 60  # a worker whose every thread is stuck in the app this long is restarted
 graceful_timeout = 10
 # Bodies are limited by the app (4 MB); headers stay small.
 limit_request_field_size = 8190
