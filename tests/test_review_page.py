@@ -1,0 +1,203 @@
+"""The review page in a real browser: Playwright driving Debian's Chromium, through HTTP Basic.
+
+At phone sizes the page never scrolls sideways and its buttons are touch-sized; its Newer, Older
+and filter links lead where they say; it asks no other host for anything and logs no error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+from datetime import UTC, datetime, timedelta
+
+import flaskapp
+import numpy as np
+import pytest
+from feedback import Correction
+from playwright.sync_api import expect, sync_playwright
+from werkzeug.serving import make_server
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI runs as root
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+TOKEN = "review-page-token"
+RECORDS = 130  # three pages of the default 60
+WRONG = 45  # of them, the model read wrong
+PHONES = {
+    "390x844": {"width": 390, "height": 844},
+    "320x640": {"width": 320, "height": 640},
+}
+
+
+def chromium_path() -> str:
+    """Debian's Chromium, or $CHROMIUM; the tests fail loudly, never skip, without one."""
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(path):
+        pytest.fail(
+            f"The browser tests need Chromium at {path}: install Debian's package "
+            "(`apt-get install chromium`, which `make test` does) or set CHROMIUM."
+        )
+    return path
+
+
+def correction(label: int, predicted: int) -> Correction:
+    """A small correction: a bar of ink, read as `predicted`."""
+    drawing = np.zeros((40, 30))
+    drawing[5:35, 13:17] = 1.0
+    field = np.zeros((28, 28), np.float32)
+    field[4:24, 12:16] = 1.0
+    return Correction(label, predicted, [0.1] * 10, "cnn-0123456789abcdef", drawing, field)
+
+
+@pytest.fixture(scope="module")
+def review_url(tiny_model_path, tmp_path_factory):
+    """The app on a local port, its store holding RECORDS corrections, WRONG of them wrong."""
+    database = f"sqlite:///{tmp_path_factory.mktemp('review') / 'feedback.sqlite3'}"
+    app = flaskapp.create_app(
+        {
+            "MODEL_PATH": str(tiny_model_path),
+            "TRAIN_IF_MISSING": False,
+            "DATABASE_URL": database,
+            "REVIEW_TOKEN": TOKEN,
+        }
+    )
+    store = app.extensions["feedback_store"]
+    for n in range(RECORDS):
+        label = n % 10
+        store.add(correction(label, (label + 1) % 10 if n < WRONG else label))
+    store.set_hidden(store.recent(1)[0]["public_id"], True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(10)
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module."""
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(params=list(PHONES), ids=list(PHONES))
+def phone(request, browser, review_url):
+    """A phone-sized, touch page signed in as a reviewer; what it asked elsewhere and logged."""
+    context = browser.new_context(
+        viewport=PHONES[request.param],
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        http_credentials={"username": "reviewer", "password": TOKEN},
+    )
+    page = context.new_page()
+    watched = {"foreign": [], "errors": []}
+    page.on(
+        "request",
+        lambda r: (
+            None if r.url.startswith((review_url, "data:")) else watched["foreign"].append(r.url)
+        ),
+    )
+    page.on("console", lambda m: watched["errors"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: watched["errors"].append(str(exc)))
+    yield page, watched
+    context.close()
+    assert watched["foreign"] == [] and watched["errors"] == []
+
+
+def assert_fits(page) -> None:
+    """No sideways scroll: the page is no wider than the viewport."""
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"
+
+
+def load_images(page) -> None:
+    """Scroll every thumbnail into view and wait until each has loaded."""
+    for image in page.locator("img").all():
+        image.scroll_into_view_if_needed()
+    page.wait_for_function("() => [...document.images].every((i) => i.complete)")
+    assert page.evaluate("() => [...document.images].every((i) => i.naturalWidth > 0)")
+
+
+def test_the_review_page_fits_a_phone_and_pages_through_every_record(phone, review_url):
+    page, _ = phone
+    page.goto(review_url + "/feedback", wait_until="networkidle")
+    assert page.evaluate("() => matchMedia('(pointer: coarse)').matches")
+    position = page.locator(".page-position")
+    expect(position).to_have_text(f"Showing 1-60 of {RECORDS}.")
+    assert_fits(page)
+    for button in page.locator(".pager .button, .moderate .button, .review-toggle a").all():
+        assert button.bounding_box()["height"] >= 44
+    table = page.locator("table.per-digit")
+    assert table.evaluate("(t) => t.scrollWidth <= t.parentElement.clientWidth")
+    first = page.locator("li.correction").first
+    assert (
+        first.locator(".drawing").bounding_box()["y"] < first.locator(".about").bounding_box()["y"]
+    )
+    load_images(page)
+    assert_fits(page)  # the thumbnails in place change nothing
+
+    seen = page.locator("li.correction").evaluate_all("(items) => items.map((i) => i.dataset.id)")
+    page.get_by_role("link", name="Older").first.click()
+    expect(position).to_have_text(f"Showing 61-120 of {RECORDS}.")
+    assert_fits(page)
+    seen += page.locator("li.correction").evaluate_all("(items) => items.map((i) => i.dataset.id)")
+    page.get_by_role("link", name="Older").first.click()
+    expect(position).to_have_text(f"Showing 121-{RECORDS} of {RECORDS}.")
+    assert page.get_by_role("link", name="Older").count() == 0
+    seen += page.locator("li.correction").evaluate_all("(items) => items.map((i) => i.dataset.id)")
+    assert len(seen) == len(set(seen)) == RECORDS  # every record once
+    page.get_by_role("link", name="Newer").first.click()
+    expect(position).to_have_text(f"Showing 61-120 of {RECORDS}.")
+    page.get_by_role("link", name="Newest").first.click()
+    expect(position).to_have_text(f"Showing 1-60 of {RECORDS}.")
+
+
+def test_the_wrong_only_filter_is_kept_across_pages_in_the_browser(phone, review_url):
+    page, _ = phone
+    page.goto(review_url + "/feedback?limit=20", wait_until="networkidle")
+    page.get_by_role("link", name="Wrong only").click()
+    position = page.locator(".page-position")
+    expect(position).to_have_text(f"Showing 1-20 of {WRONG} the model read wrong.")
+    expect(page.get_by_role("link", name="Wrong only")).to_have_attribute("aria-current", "true")
+    assert_fits(page)
+    page.get_by_role("link", name="Older").first.click()
+    expect(position).to_have_text(f"Showing 21-40 of {WRONG} the model read wrong.")
+    assert page.locator("li.correction:not(.is-wrong)").count() == 0
+    page.get_by_role("link", name="Hidden left out").click()
+    expect(position).to_have_text(
+        f"Showing 1-20 of {WRONG} the model read wrong, hidden ones left out."
+    )  # the newest record is right, so hiding it leaves the wrong ones as they were
+    page.get_by_role("link", name="All answers").click()
+    expect(position).to_have_text(f"Showing 1-20 of {RECORDS - 1}, hidden ones left out.")
+    assert_fits(page)
+
+
+def test_times_on_the_review_page_name_their_zone(phone, review_url):
+    page, _ = phone
+    page.goto(review_url + "/feedback?limit=5", wait_until="networkidle")
+    times = page.locator("li.correction time")
+    assert times.count() == 5
+    for element in times.all():
+        stamp = element.get_attribute("datetime")
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp)
+        moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        assert abs(datetime.now(UTC) - moment) < timedelta(hours=1)
+        assert element.text_content() == moment.strftime("%Y-%m-%d %H:%M UTC")
