@@ -14,6 +14,7 @@ import json
 import math
 import os
 import shutil
+import threading
 
 import feedback
 import numpy as np
@@ -22,7 +23,7 @@ import pytest
 import sketches
 from feedback import FeedbackStore
 from playwright.sync_api import sync_playwright
-from test_server import running_server
+from test_server import started_server
 
 CHROMIUM_ARGS = [
     "--no-sandbox",  # CI runs as root
@@ -68,10 +69,20 @@ def live_database(tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('feedback') / 'feedback.sqlite3'}"
 
 
+def drain(stream) -> None:
+    """Read a server's log to its end, so a long test never blocks it on a full pipe."""
+    try:
+        for _ in stream:
+            pass
+    except (OSError, ValueError):  # closed under us once the server has stopped
+        pass
+
+
 @pytest.fixture(scope="module")
 def live_url(shipped_model, live_database):
     """The app served by its own entry point with the shipped model, for the whole module."""
-    with running_server({"DATABASE_URL": live_database, **SERVER_ENV}) as url:
+    with started_server({"DATABASE_URL": live_database, **SERVER_ENV}) as (url, process):
+        threading.Thread(target=drain, args=(process.stdout,), daemon=True).start()
         yield url
 
 
