@@ -1,0 +1,236 @@
+"""The page on every screen: what is in view, what scrolls, what is big enough, what contrasts.
+
+Five screens from issue 16: a desktop (1280x800), a narrow window (640x800), a phone upright
+(390x844, touch, DPR 3) and on its side (844x390, touch), and 200 % zoom on the desktop,
+emulated as what the page then sees: a 640x400 CSS viewport at device pixel ratio 2 (zoom
+halves the CSS viewport and doubles the pixels per CSS px; media queries follow the CSS size).
+"""
+
+from __future__ import annotations
+
+import pytest
+import sketches
+from test_browser import (  # noqa: F401  (fixtures)
+    browser,
+    draw_with_mouse,
+    draw_with_touch,
+    live_database,
+    live_url,
+    open_page,
+    settled_prediction,
+)
+
+TOUCH = {"is_mobile": True, "has_touch": True}
+SCREENS = {
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+    "narrow": {"viewport": {"width": 640, "height": 800}},
+    "portrait": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, **TOUCH},
+    "landscape": {"viewport": {"width": 844, "height": 390}, "device_scale_factor": 3, **TOUCH},
+    "zoom-200": {"viewport": {"width": 640, "height": 400}, "device_scale_factor": 2},
+}
+FOUR = sketches.SKETCHES[(4, "open")]
+# 2026, digit beside digit: the widest answer (a number with its chips).
+NUMBER = [(2, "curve"), (0, "oval"), (2, "curve"), (6, "curl")]
+NUMBER_BOXES = [(0.06 + 0.235 * i, 0.33, 0.16, 0.34) for i in range(4)]
+
+
+@pytest.fixture
+def screen(request, browser, live_url):  # noqa: F811
+    """The page on the screen named by the test's parameter, checked afterwards."""
+    watched = open_page(browser, live_url, SCREENS[request.param])
+    yield watched
+    watched.page.context.close()
+    assert watched.foreign == [] and watched.errors == []
+
+
+def draw(page, strokes, box=(0.3, 0.15, 0.4, 0.7)) -> None:
+    """Draw with a finger on a touch screen, else with the mouse."""
+    touch = page.evaluate("matchMedia('(pointer: coarse)').matches")
+    (draw_with_touch if touch else draw_with_mouse)(page, strokes, box)
+
+
+def rect(page, selector: str) -> dict:
+    return page.evaluate(
+        "(s) => document.querySelector(s).getBoundingClientRect().toJSON()", selector
+    )
+
+
+def no_sideways_scroll(page) -> bool:
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+
+
+@pytest.mark.parametrize("screen", list(SCREENS), indirect=True)
+def test_the_pad_and_the_answer_are_in_view_without_scrolling(screen):
+    page = screen.page
+    draw(page, FOUR)
+    assert settled_prediction(page) == "4"
+    width, height = page.viewport_size["width"], page.viewport_size["height"]
+    assert page.evaluate("window.scrollY") == 0
+    for selector in ("#canvas", "#prediction", "#confidence"):
+        box = rect(page, selector)
+        assert box["left"] >= 0 and box["top"] >= 0, selector
+        assert box["right"] <= width and box["bottom"] <= height, (selector, box)
+    assert no_sideways_scroll(page)
+
+
+@pytest.mark.parametrize("width", [320, 360, 390, 480, 600, 640, 800])
+def test_nothing_overflows_sideways_down_to_320_px(browser, live_url, width):  # noqa: F811
+    watched = open_page(browser, live_url, {"viewport": {"width": width, "height": 700}, **TOUCH})
+    page = watched.page
+    page.locator("#pen-size").fill("10")
+    for sketch, box in zip(NUMBER, NUMBER_BOXES, strict=True):
+        draw_with_touch(page, sketches.SKETCHES[sketch], box)
+    assert settled_prediction(page) == "2026"
+    assert no_sideways_scroll(page)
+    card, predict = rect(page, ".draw"), rect(page, "#predict")
+    assert card["left"] <= predict["left"] and predict["right"] <= card["right"]
+    page.context.close()
+    assert watched.foreign == [] and watched.errors == []
+
+
+def swipe_up(page, x: float, y: float, distance: float = 200) -> None:
+    """A finger pushing the page up from (x, y): touch events through the DevTools protocol."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for step in range(1, 11):
+        point = {"x": x, "y": y - distance * step / 10}
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+
+
+@pytest.mark.parametrize("screen", ["portrait", "landscape"], indirect=True)
+def test_a_finger_scrolls_the_page_outside_the_pad_but_never_on_it(screen):
+    page = screen.page
+    assert page.evaluate("getComputedStyle(document.querySelector('#canvas')).touchAction") == (
+        "none"
+    )
+    pad = rect(page, "#canvas")
+    swipe_up(page, pad["left"] + pad["width"] / 2, pad["top"] + pad["height"] / 2)
+    assert settled_prediction(page) == "1"  # the pad keeps its touches: a stroke, no scroll
+    assert page.evaluate("window.scrollY") == 0
+    answer = rect(page, ".result")
+    swipe_up(page, answer["left"] + answer["width"] / 2, answer["top"] + 20)
+    page.wait_for_function("() => window.scrollY > 50")
+
+
+def test_touch_targets_are_at_least_44_px_and_the_shortcuts_are_left_out(browser, live_url):  # noqa: F811
+    watched = open_page(browser, live_url, SCREENS["portrait"])
+    page = watched.page
+    draw(page, FOUR)
+    assert settled_prediction(page) == "4"
+    page.get_by_role("button", name="I drew a 9").click()  # shows the correction's Undo too
+    small = page.evaluate(
+        """() => [...document.querySelectorAll('button, select, input')]
+            .filter((e) => e.checkVisibility({ visibilityProperty: true }))
+            .map((e) => [e.id || e.textContent.trim(), e.getBoundingClientRect()])
+            .filter(([, r]) => r.width < 44 || r.height < 44)
+            .map(([name, r]) => `${name} ${r.width}x${r.height}`)"""
+    )
+    assert small == []
+    assert page.locator(".shortcuts").is_hidden()
+    page.locator("#feedback-undo").click()  # nothing sent
+    page.context.close()
+    assert watched.foreign == [] and watched.errors == []
+
+
+def test_the_shortcuts_show_where_there_is_a_keyboard(browser, live_url):  # noqa: F811
+    watched = open_page(browser, live_url, SCREENS["desktop"])
+    assert watched.page.locator(".shortcuts").is_visible()
+    watched.page.context.close()
+
+
+# Colours as the page computes them, each flattened onto what lies behind it.
+COLOURS = """
+() => {
+  const parse = (c) => c.match(/[\\d.]+/g).map(Number);
+  const style = (s) => getComputedStyle(document.querySelector(s));
+  const resolve = (value) => {
+    const probe = document.createElement('span');
+    probe.style.color = value;
+    document.body.append(probe);
+    const colour = getComputedStyle(probe).color;
+    probe.remove();
+    return colour;
+  };
+  const canvas = document.querySelector('#canvas');
+  const inks = [...document.querySelectorAll('#pen-colour option')].map((o) =>
+    [o.value, resolve(getComputedStyle(canvas).getPropertyValue(`--ink-${o.value}`))]);
+  const bars = [...document.querySelectorAll('#probabilities li:not(.is-top) .fill')];
+  return {
+    pad: style('.pad').backgroundColor,
+    card: style('.result').backgroundColor,
+    surface: style('#pen-colour').backgroundColor,
+    inks,
+    edges: {
+      pad: style('.pad').borderTopColor,
+      select: style('#pen-colour').borderTopColor,
+      secondary: style('#clear').borderTopColor,
+      digit: style('.digit-choice').borderTopColor,
+    },
+    track: style('.bar').backgroundColor,
+    bars: bars.map((b) => [getComputedStyle(b).backgroundColor, getComputedStyle(b).opacity]),
+  };
+}
+"""
+
+
+def luminance(css: str) -> float:
+    """WCAG relative luminance of an opaque "rgb(r, g, b)"."""
+    channels = [float(v) / 255 for v in css[css.index("(") + 1 : -1].split(",")[:3]]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two colours."""
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_ink_edges_and_bars_contrast_at_least_3_to_1(browser, live_url, scheme):  # noqa: F811
+    watched = open_page(browser, live_url, SCREENS["desktop"], color_scheme=scheme)
+    page = watched.page
+    draw(page, FOUR)
+    assert settled_prediction(page) == "4"
+    colours = page.evaluate(COLOURS)
+    ratios = {f"ink {name}": contrast(ink, colours["pad"]) for name, ink in colours["inks"]}
+    for name, edge in colours["edges"].items():
+        ratios[f"{name} edge"] = min(
+            contrast(edge, colours["card"]), contrast(edge, colours["surface"])
+        )
+    for i, (fill, opacity) in enumerate(colours["bars"]):
+        assert opacity == "1"
+        ratios[f"bar {i}"] = min(contrast(fill, colours["track"]), contrast(fill, colours["card"]))
+    print(f"\n{scheme}: " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(ratios.items())))
+    assert len(colours["inks"]) == 6 and len(colours["bars"]) == 9
+    assert {k: v for k, v in ratios.items() if v < 3} == {}
+    page.context.close()
+    assert watched.foreign == [] and watched.errors == []
+
+
+LAID_OUT = ["#probabilities", ".model-input", "#feedback", ".app-footer", "#draw-heading + .pad"]
+
+
+def positions(page) -> dict:
+    return {s: rect(page, s)["top"] for s in LAID_OUT}
+
+
+@pytest.mark.parametrize("screen", ["desktop", "portrait"], indirect=True)
+def test_nothing_moves_when_an_answer_or_the_correction_row_appears(screen):
+    page = screen.page
+    empty = positions(page)
+    assert page.locator(".placeholder").is_visible()  # words, not a grey skeleton
+    draw(page, FOUR)
+    assert settled_prediction(page) == "4"
+    assert page.locator("#feedback").is_visible() and page.locator(".placeholder").is_hidden()
+    assert positions(page) == empty
+    page.locator("#clear").click()
+    page.locator("#pen-size").fill("10")
+    for sketch, box in zip(NUMBER, NUMBER_BOXES, strict=True):
+        draw(page, sketches.SKETCHES[sketch], box)
+    assert settled_prediction(page) == "2026"
+    assert positions(page) == empty
