@@ -1,8 +1,14 @@
-"""Take the README screenshot: draw a digit on a running server's page and save a PNG.
+"""Take the README screenshots: draw a digit on a running server's page and save a PNG.
 
 Usage:
     python scripts/screenshot.py --url http://127.0.0.1:5000 --out docs/screenshot.png
     python scripts/screenshot.py --url http://127.0.0.1:5000 --out docs/dark.png --dark
+    python scripts/screenshot.py --url http://127.0.0.1:5000 --preset phone
+    python scripts/screenshot.py --url http://127.0.0.1:5000 --all   # every preset into docs/
+
+Presets: desktop and dark (the whole page), phone (390x844, touch, DPR 3), landscape (844x390,
+touch, DPR 3) and zoom (1280x800 at 200 %: a 640x400 CSS viewport at DPR 2); the last three
+show just the screen, as a person sees it without scrolling.
 
 Needs the Python `playwright` package and a Chromium binary (by default /usr/bin/chromium;
 pass --chromium "" to use the browser Playwright downloads with `playwright install`).
@@ -50,6 +56,16 @@ DIGITS: dict[str, list[list[Point]]] = {
 }
 
 
+# name -> (file, viewport width, height, device pixel ratio, dark, touch, whole page)
+PRESETS = {
+    "desktop": ("docs/screenshot.png", 1000, 800, 1, False, False, True),
+    "dark": ("docs/screenshot-dark.png", 1000, 800, 1, True, False, True),
+    "phone": ("docs/screenshot-phone.png", 390, 844, 3, False, True, False),
+    "landscape": ("docs/screenshot-landscape.png", 844, 390, 3, False, True, False),
+    "zoom": ("docs/screenshot-zoom.png", 640, 400, 2, False, False, False),
+}
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -62,7 +78,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--digit", choices=sorted(DIGITS), default="3", help="digit to draw")
     parser.add_argument("--chromium", default=DEFAULT_CHROMIUM, help="Chromium executable")
     parser.add_argument("--timeout", type=float, default=30, help="seconds to wait for a result")
-    return parser.parse_args(argv)
+    parser.add_argument("--touch", action="store_true", help="a phone: touch, mobile viewport")
+    parser.add_argument("--preset", choices=sorted(PRESETS), help="one of the README's shots")
+    parser.add_argument("--all", action="store_true", help="every preset, into docs/")
+    args = parser.parse_args(argv)
+    args.full_page = True
+    if args.preset:
+        apply_preset(args, args.preset)
+    return args
+
+
+def apply_preset(args: argparse.Namespace, name: str) -> argparse.Namespace:
+    """Set the screen, theme and file of preset `name` on `args`."""
+    out, args.width, args.height, args.scale, args.dark, args.touch, args.full_page = PRESETS[name]
+    args.out = Path(out)
+    return args
 
 
 def draw(page, strokes: list[list[Point]]) -> None:
@@ -110,6 +140,8 @@ def take_screenshot(args: argparse.Namespace) -> int:
                 viewport={"width": args.width, "height": args.height},
                 device_scale_factor=args.scale,
                 color_scheme="dark" if args.dark else "light",
+                is_mobile=args.touch,
+                has_touch=args.touch,
             )
             page.on(
                 "console",
@@ -131,7 +163,7 @@ def take_screenshot(args: argparse.Namespace) -> int:
             # Let the bar transitions finish before the picture is taken.
             page.wait_for_timeout(400)
             args.out.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(args.out), full_page=True)
+            page.screenshot(path=str(args.out), full_page=args.full_page)
             shown = page.locator("#prediction").text_content()
         finally:
             browser.close()
@@ -143,7 +175,10 @@ def take_screenshot(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
-    return take_screenshot(parse_args(argv))
+    args = parse_args(argv)
+    if not args.all:
+        return take_screenshot(args)
+    return max(take_screenshot(apply_preset(argparse.Namespace(**vars(args)), n)) for n in PRESETS)
 
 
 if __name__ == "__main__":
