@@ -4,7 +4,7 @@
 import { NOT_A_DIGIT } from "./api.js";
 
 // The page hedges instead of asserting when the top probability is low or a runner-up is close.
-export const UNSURE_BELOW = 0.6;
+const UNSURE_BELOW = 0.6;
 const CLOSE_MARGIN = 0.25;
 const SVG_NS = "http://www.w3.org/2000/svg";
 // A box sits this share of the image's longer side outside the ink, so it does not hide it.
