@@ -65,12 +65,10 @@ lint: $(VENV)/.dev
 
 SHOT_PORT ?= 5099
 SHOT := $(PY) scripts/screenshot.py --url http://127.0.0.1:$(SHOT_PORT)
-screenshots: $(VENV)/.dev system-packages  ## re-make the README screenshots: light, dark and phone
+screenshots: $(VENV)/.dev system-packages  ## re-make the README screenshots: desktop, dark, phone, landscape, 200 % zoom
 	@$(PY) FlaskApp/flaskapp.py --port $(SHOT_PORT) >/dev/null 2>&1 & server=$$!; \
 	trap 'kill $$server' EXIT; \
-	$(SHOT) --out docs/screenshot.png && \
-	$(SHOT) --out docs/screenshot-dark.png --dark && \
-	$(SHOT) --out docs/screenshot-phone.png --width 390 --height 844 --scale 2 --digit 7
+	$(SHOT) --all
 
 clean:
 	rm -rf $(VENV) .pytest_cache
