@@ -8,8 +8,9 @@ trickles its body, or never reads its answer costs a socket, not a thread.
 
 On top of waitress's own limits this worker cuts, every second:
 - a request still arriving `REQUEST_TIMEOUT` seconds after its first byte (slow headers or body);
-- a connection whose answer has waited unread for `keepalive` seconds (gunicorn's setting), as
-  waitress already does for idle ones;
+- a connection where nothing has moved for `keepalive` seconds (gunicorn's setting): idle, or
+  its answers left unread, in waitress's buffer or the kernel's (waitress closes idle ones itself
+  only once their socket can be written to);
 and it answers waitress's own errors (a malformed request, headers or body too large) as JSON with
 the app's security headers, like every other error the server sends. Its heartbeat to gunicorn
 stops once every application thread has been inside the app for longer than `timeout`, so that
@@ -78,8 +79,10 @@ class Channel(HTTPChannel):
             return None
         if self.request_began is not None and now - self.request_began > REQUEST_TIMEOUT:
             return "request still arriving"
-        if self.total_outbufs_len and time.time() - self.last_activity > idle:
-            return "answer not read"
+        # Nothing read or written for a while: idle, or its answers left unread (in waitress's
+        # buffer, or in the kernel's, where waitress's own idle close never gets to run).
+        if time.time() - self.last_activity > idle + 1:
+            return "no progress"
         return None
 
 

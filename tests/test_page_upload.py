@@ -71,7 +71,7 @@ def transparent(png: bytes) -> str:
 
 
 @pytest.fixture(scope="module")
-def test_drawings(mnist_test) -> list[str]:
+def page_drawings(mnist_test) -> list[str]:
     """540 drawings: 264 sketches, 240 MNIST test digits, 36 numbers of 2 to 8 digits."""
     images, labels = mnist_test
     pngs = [d.png for d in sketches.sketch_set(per_sketch=12, seed=16)]
@@ -113,13 +113,13 @@ def png_size(image: str) -> tuple[int, int]:
 
 
 @pytest.fixture(scope="module")
-def phone_pairs(browser, live_url, test_drawings):  # noqa: F811
+def phone_pairs(browser, live_url, page_drawings):  # noqa: F811
     """Every drawing taken both ways on a phone (DPR 3), with the page kept open for boxes."""
     context = browser.new_context(**PHONE)
     page = context.new_page()
     page.goto(live_url, wait_until="networkidle")
     assert page.evaluate("window.devicePixelRatio") == 3
-    yield page, taken_both_ways(page, test_drawings)
+    yield page, taken_both_ways(page, page_drawings)
     context.close()
 
 
@@ -162,11 +162,11 @@ def test_uploads_are_small_at_a_phones_pixel_ratio(phone_pairs):
     assert max(max(png_size(cropped)) for _, cropped in pairs) <= 200
 
 
-def test_uploads_are_small_on_a_desktop_too(browser, live_url, test_drawings):  # noqa: F811
+def test_uploads_are_small_on_a_desktop_too(browser, live_url, page_drawings):  # noqa: F811
     context = browser.new_context(**DESKTOP)
     page = context.new_page()
     page.goto(live_url, wait_until="networkidle")
-    sizes = [upload_bytes(cropped) for _, cropped in taken_both_ways(page, test_drawings[::5])]
+    sizes = [upload_bytes(cropped) for _, cropped in taken_both_ways(page, page_drawings[::5])]
     context.close()
     print(
         f"\nDPR 1 upload: median {statistics.median(sizes) / 1024:.1f} KB, "
