@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import functools
 import http.client
 import io
 import json
@@ -39,9 +38,11 @@ from load import ROOT, free_port, rss_mb, wait_healthy
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(ROOT / "FlaskApp"))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 import preprocessing  # noqa: E402
 import sketches  # noqa: E402
+import throwaway_postgres  # noqa: E402
 
 PREDICT_BUDGET_MS = 100  # a normal /predict must answer within this, 99 % of the time
 
@@ -274,7 +275,8 @@ time.sleep(float(sys.argv[2]) + 5)
 def postgres_frozen(target: Target, args) -> list[Row]:
     """PostgreSQL stopped with SIGSTOP while people predict and correct."""
     with contextlib.ExitStack() as stack:
-        url, processes = stack.enter_context(throwaway_postgres(Path(tempfile.mkdtemp())))
+        postgres = stack.enter_context(throwaway_postgres.started())
+        url, processes = postgres.url, postgres.processes
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         server = stack.enter_context(production_server(workdir, {"FLASK_DATABASE_URL": url}))
         server.request("POST", "/api/feedback", drawing_body())  # the schema exists
@@ -287,50 +289,6 @@ def postgres_frozen(target: Target, args) -> list[Row]:
             for pid in frozen:
                 os.kill(pid, signal.SIGCONT)
     return [row]
-
-
-@contextlib.contextmanager
-def throwaway_postgres(folder: Path) -> Iterator[tuple[str, Callable[[], list[int]]]]:
-    """A PostgreSQL server of Debian's packages; its URL, and a function listing its processes."""
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    if not found:
-        raise SystemExit("PostgreSQL is missing: `make system-packages` installs it")
-    bindir = found[-1].parent
-    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    if as_user:
-        shutil.chown(folder, "postgres", "postgres")
-    data, port = folder / "data", free_port()
-    run = functools.partial(subprocess.run, check=True, capture_output=True)
-    run([*as_user, bindir / "initdb", "-D", data, "-U", "digits", "--auth=trust"])
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
-    run(
-        [
-            *as_user,
-            bindir / "pg_ctl",
-            "-D",
-            data,
-            "-o",
-            options,
-            "-l",
-            folder / "log",
-            "-w",
-            "start",
-        ]
-    )
-
-    def processes() -> list[int]:
-        postmaster = int((data / "postmaster.pid").read_text().split()[0])
-        children = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True, text=True)
-        return [postmaster, *map(int, children.stdout.split())]
-
-    try:
-        yield f"postgresql://digits@127.0.0.1:{port}/postgres", processes
-    finally:
-        subprocess.run(
-            [*as_user, bindir / "pg_ctl", "-D", data, "-m", "immediate", "stop"],
-            capture_output=True,
-        )
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def junk_corrections(target: Target, args) -> list[Row]:

@@ -4,12 +4,10 @@ Redis server for the rate limits."""
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import socket
 import subprocess
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -21,6 +19,8 @@ import mnist
 import numpy as np
 import psycopg
 import pytest
+import throwaway_postgres
+from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_MODEL = ROOT / "model.h5"
@@ -84,12 +84,6 @@ def shipped_client():
     return app.test_client()
 
 
-def _postgres_bin() -> Path | None:
-    """The newest Debian PostgreSQL server's bin folder, if one is installed."""
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: p.parts[-3])
-    return found[-1].parent if found else None
-
-
 @pytest.fixture(scope="session")
 def postgres_server():
     """A throwaway PostgreSQL server for the session: its URL (to the `postgres` database).
@@ -100,44 +94,11 @@ def postgres_server():
     if os.environ.get("TEST_DATABASE_URL"):
         yield os.environ["TEST_DATABASE_URL"]
         return
-    bindir = _postgres_bin()
-    if bindir is None:
-        pytest.fail(
-            "These tests need a PostgreSQL server: install Debian's postgresql package "
-            "(`make test` does), or set TEST_DATABASE_URL to a server they may create databases on."
-        )
-    # As root, the server must run as the postgres user (PostgreSQL refuses root).
-    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    folder = Path(tempfile.mkdtemp(prefix="digits-postgres-"))
-    if as_user:
-        shutil.chown(folder, "postgres", "postgres")
-    data, port = folder / "data", free_port()
-    run = functools.partial(subprocess.run, check=True, capture_output=True, text=True)
     try:
-        run([*as_user, bindir / "initdb", "-D", data, "-U", "digits", "--auth=trust", "-E", "UTF8"])
-        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
-        run(
-            [
-                *as_user,
-                bindir / "pg_ctl",
-                "-D",
-                data,
-                "-o",
-                options,
-                "-l",
-                folder / "log",
-                "-w",
-                "start",
-            ]
-        )
-    except subprocess.CalledProcessError as exc:
-        log = (folder / "log").read_text() if (folder / "log").exists() else ""
-        pytest.fail(f"Could not start PostgreSQL from {bindir}: {exc.stderr}{exc.stdout}{log}")
-    try:
-        yield f"postgresql://digits@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run([*as_user, bindir / "pg_ctl", "-D", data, "-m", "immediate", "stop"])
-        shutil.rmtree(folder, ignore_errors=True)
+        with throwaway_postgres.started() as server:
+            yield server.url
+    except throwaway_postgres.Unavailable as exc:
+        pytest.fail(f"These tests need a PostgreSQL server, or TEST_DATABASE_URL: {exc}")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -206,3 +167,38 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# --- Chromium, for the browser tests -----------------------------------------------------------
+
+# Debian's Chromium, kept from calling out (Playwright's own browser download needs the internet).
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI runs as root
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    """Debian's Chromium, or $CHROMIUM; the tests fail loudly, never skip, without one."""
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(path):
+        pytest.fail(
+            f"The browser tests need Chromium at {path}: install Debian's package "
+            "(`apt-get install chromium`, which `make test` does) or set CHROMIUM."
+        )
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module."""
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()

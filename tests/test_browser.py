@@ -12,8 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import math
-import os
-import shutil
 import threading
 
 import feedback
@@ -22,17 +20,8 @@ import preprocessing
 import pytest
 import sketches
 from feedback import FeedbackStore
-from playwright.sync_api import sync_playwright
 from test_server import started_server
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # CI runs as root
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 DESKTOP = {"viewport": {"width": 1000, "height": 800}}
 PHONE = {
     "viewport": {"width": 390, "height": 844},
@@ -50,17 +39,6 @@ REFUSAL = "That doesn't look like a digit"
 # The review page's credential (FLASK_REVIEW_TOKEN), and a rate limit no test here reaches.
 REVIEW_TOKEN = "browser-review-token"
 SERVER_ENV = {"FLASK_REVIEW_TOKEN": REVIEW_TOKEN, "FLASK_FEEDBACK_RATE_LIMIT": "1000 per minute"}
-
-
-def chromium_path() -> str:
-    """Debian's Chromium, or $CHROMIUM; the tests fail loudly, never skip, without one."""
-    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not os.path.exists(path):
-        pytest.fail(
-            f"The browser tests need Chromium at {path}: install Debian's package "
-            "(`apt-get install chromium`, which `make test` does) or set CHROMIUM."
-        )
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -84,17 +62,6 @@ def live_url(shipped_model, live_database):
     with started_server({"DATABASE_URL": live_database, **SERVER_ENV}) as (url, process):
         threading.Thread(target=drain, args=(process.stdout,), daemon=True).start()
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module."""
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
 
 
 class Watched:
@@ -276,13 +243,18 @@ def test_touch_drawing_is_read_and_never_scrolls_the_page(phone, digit):
     assert page.evaluate("window.scrollY") == before
 
 
-def test_prediction_appears_while_drawing_without_a_click(desktop):
-    page = desktop.page
+def seven_with_the_pen_down(page) -> None:
+    """Draw a 7 with the mouse and leave the pen resting on the pad, its button still down."""
     (stroke,) = canvas_points(page, sketches.SKETCHES[(7, "plain")])
     page.mouse.move(*stroke[0])
     page.mouse.down()
     for point in stroke[1:]:
         page.mouse.move(*point, steps=3)
+
+
+def test_prediction_appears_while_drawing_without_a_click(desktop):
+    page = desktop.page
+    seven_with_the_pen_down(page)
     # The pen is still down, resting: the answer comes anyway.
     page.wait_for_function("() => document.querySelector('#prediction').textContent.trim() !== ''")
     assert page.locator("#prediction").text_content().strip() == "7"

@@ -21,17 +21,23 @@ import sqlalchemy as sa
 from feedback import FeedbackStore
 from PIL import Image
 from test_api import SEVEN, SEVEN_URL
-from test_feedback import BASIC, BEARER, TOKEN, app_config, correction, seven_as_served
+from test_feedback import (  # noqa: F401  (feedback_app: a fixture)
+    BASIC,
+    BEARER,
+    TOKEN,
+    app_config,
+    correction,
+    feedback_app,
+    seven_as_served,
+)
 
 CORRECTION = {"image": SEVEN_URL, "label": 7}
 
 
 @pytest.fixture
-def review_app(tiny_model_path, database_url):
-    """The app with REVIEW_TOKEN set."""
-    app = flaskapp.create_app(app_config(tiny_model_path, database_url))
-    yield app
-    app.extensions["feedback_store"].close()
+def review_app(feedback_app):  # noqa: F811 (the fixture imported above)
+    """The app with REVIEW_TOKEN set (test_feedback's app_config sets it)."""
+    return feedback_app
 
 
 @pytest.fixture

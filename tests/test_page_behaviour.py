@@ -7,7 +7,6 @@ import pytest
 import sketches
 from test_browser import (  # noqa: F401  (fixtures)
     DESKTOP,
-    browser,
     canvas_is_blank,
     canvas_points,
     draw_with_mouse,
@@ -15,6 +14,7 @@ from test_browser import (  # noqa: F401  (fixtures)
     live_url,
     open_page,
     settled_prediction,
+    seven_with_the_pen_down,
 )
 
 FOUR = sketches.SKETCHES[(4, "open")]  # two strokes
@@ -137,11 +137,7 @@ def test_escape_clears_from_the_pad_or_the_page_but_never_from_a_menu(desktop):
 
 def test_the_correction_row_waits_for_the_pen_to_lift_and_for_the_answer(desktop):
     page = desktop.page
-    (stroke,) = canvas_points(page, sketches.SKETCHES[(7, "plain")])
-    page.mouse.move(*stroke[0])
-    page.mouse.down()
-    for point in stroke[1:]:
-        page.mouse.move(*point, steps=3)
+    seven_with_the_pen_down(page)
     page.wait_for_function("() => document.querySelector('#prediction').textContent === '7'")
     assert page.locator("#feedback").is_hidden()  # a drawing still in progress
     page.mouse.up()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import pytest
 import sketches
 from test_browser import (  # noqa: F401  (fixtures)
-    browser,
     draw_with_mouse,
     draw_with_touch,
     live_database,

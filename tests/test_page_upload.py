@@ -25,7 +25,6 @@ from PIL import Image
 from test_browser import (  # noqa: F401  (fixtures)
     DESKTOP,
     PHONE,
-    browser,
     draw_with_touch,
     live_database,
     live_url,

@@ -6,9 +6,7 @@ and filter links lead where they say; it asks no other host for anything and log
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -16,17 +14,9 @@ import flaskapp
 import numpy as np
 import pytest
 from feedback import Correction
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # CI runs as root
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 TOKEN = "review-page-token"
 RECORDS = 130  # three pages of the default 60
 WRONG = 45  # of them, the model read wrong
@@ -34,17 +24,6 @@ PHONES = {
     "390x844": {"width": 390, "height": 844},
     "320x640": {"width": 320, "height": 640},
 }
-
-
-def chromium_path() -> str:
-    """Debian's Chromium, or $CHROMIUM; the tests fail loudly, never skip, without one."""
-    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not os.path.exists(path):
-        pytest.fail(
-            f"The browser tests need Chromium at {path}: install Debian's package "
-            "(`apt-get install chromium`, which `make test` does) or set CHROMIUM."
-        )
-    return path
 
 
 def correction(label: int, predicted: int) -> Correction:
@@ -82,17 +61,6 @@ def review_url(tiny_model_path, tmp_path_factory):
         server.shutdown()
         thread.join(10)
         store.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module."""
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(params=list(PHONES), ids=list(PHONES))
