@@ -33,8 +33,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
-import gzip
 import hashlib
 import io
 import json
@@ -45,11 +43,13 @@ import secrets
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import files
+import mnist
 import numpy as np
 import preprocessing
 import sqlalchemy as sa
@@ -378,7 +378,7 @@ class FeedbackStore:
         """SQLite: a lock file beside the database, so workers starting together migrate once."""
         if not self.is_sqlite:
             return contextlib.nullcontext()
-        return _file_lock(Path(str(self.path) + ".lock"))
+        return files.locked(Path(str(self.path) + ".lock"))
 
     def version(self) -> int:
         """The schema version of the database."""
@@ -569,26 +569,6 @@ def _fields(blobs: list[bytes]) -> np.ndarray:
     return flat.reshape(-1, SIZE, SIZE).copy()
 
 
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """An exclusive flock on a file for the duration."""
-    with open(path, "w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        yield  # closing the file releases the lock
-
-
-def write_idx(path: str | os.PathLike, array: np.ndarray) -> Path:
-    """An uint8 array as a gz IDX file, the format of the MNIST files (magic 0x08, big-endian)."""
-    array = np.ascontiguousarray(array, np.uint8)
-    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
-        int(n).to_bytes(4, "big") for n in array.shape
-    )
-    path = Path(path)
-    with gzip.open(path, "wb") as f:
-        f.write(header + array.tobytes())
-    return path
-
-
 def export(
     store: FeedbackStore, folder: str | os.PathLike, include_hidden: bool = False
 ) -> tuple[Path, Path, int]:
@@ -596,8 +576,8 @@ def export(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     _, fields, labels = store.dataset(include_hidden)
-    images = write_idx(folder / "feedback-images-idx3-ubyte.gz", fields)
-    labels_path = write_idx(folder / "feedback-labels-idx1-ubyte.gz", labels)
+    images = mnist.write_idx(folder / "feedback-images-idx3-ubyte.gz", fields)
+    labels_path = mnist.write_idx(folder / "feedback-labels-idx1-ubyte.gz", labels)
     return images, labels_path, len(labels)
 
 

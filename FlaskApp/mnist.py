@@ -36,6 +36,7 @@ __all__ = [
     "load_mnist",
     "load_split",
     "main",
+    "write_idx",
     "mirrors_from_environment",
     "parse_mirrors",
 ]
@@ -328,6 +329,18 @@ def load_split(data_dir: str | os.PathLike[str], split: str) -> tuple[np.ndarray
     images = np.frombuffer(images_bytes, dtype=np.uint8, offset=16).reshape(n_images, 28, 28)
     labels = np.frombuffer(labels_bytes, dtype=np.uint8, offset=8)
     return images.copy(), labels.copy()
+
+
+def write_idx(path: str | os.PathLike, array: np.ndarray) -> Path:
+    """An uint8 array as a gz IDX file, the format of the MNIST files (magic 0x08, big-endian)."""
+    array = np.ascontiguousarray(array, np.uint8)
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
+        int(n).to_bytes(4, "big") for n in array.shape
+    )
+    path = Path(path)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.tobytes())
+    return path
 
 
 def load_mnist(
