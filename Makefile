@@ -59,9 +59,9 @@ notebook: $(VENV)/.dev  ## re-execute notebook.ipynb and save it (real settings;
 	$(PY) -m jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.timeout=-1 notebook.ipynb
 
-lint: $(VENV)/.dev
-	$(PY) -m ruff check FlaskApp tests scripts benchmarks
-	$(PY) -m ruff format --check FlaskApp tests scripts benchmarks
+lint: $(VENV)/.dev  ## ruff over every Python file (FlaskApp, tests, scripts, benchmarks, gunicorn.conf.py)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 SHOT_PORT ?= 5099
 SHOT := $(PY) scripts/screenshot.py --url http://127.0.0.1:$(SHOT_PORT)

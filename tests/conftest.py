@@ -21,9 +21,7 @@ import psycopg
 import pytest
 import throwaway_postgres
 from playwright.sync_api import sync_playwright
-
-ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_MODEL = ROOT / "model.h5"
+from support import SHIPPED_MODEL, free_port
 
 
 @pytest.fixture(scope="session")
@@ -160,13 +158,6 @@ def _wait_for_redis(port: int, server: subprocess.Popen, within: float = 10.0) -
             time.sleep(0.05)
     server.kill()
     pytest.fail(f"redis-server did not answer on port {port} within {within:g} s")
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- Chromium, for the browser tests -----------------------------------------------------------

@@ -5,22 +5,13 @@ from __future__ import annotations
 import base64
 import io
 
-import drawings
 import kerasModel
 import numpy as np
 import preprocessing
 import pytest
+import support
 from PIL import Image
-
-SEVEN = drawings.stroke_drawing(drawings.STROKES[7], 7)
-SEVEN_URL = "data:image/png;base64," + base64.b64encode(SEVEN.png).decode()
-
-
-def png_bytes(image: Image.Image, fmt: str = "PNG") -> bytes:
-    """Encode a Pillow image."""
-    buffer = io.BytesIO()
-    image.save(buffer, format=fmt)
-    return buffer.getvalue()
+from support import SEVEN, SEVEN_URL, png_bytes
 
 
 def assert_prediction(body: dict) -> None:
@@ -86,8 +77,8 @@ def test_predict_keeps_the_single_digit_answer_older_clients_read(client):
 
 
 def test_predict_reads_two_digits_apart_as_a_number_with_boxes_left_to_right(client):
-    two = drawings.number_drawing([(4, "open"), (1, "stroke")], size=(400, 200))
-    body = client.post("/predict", json={"image": drawings.data_url(two.png)}).get_json()
+    two = support.number_drawing([(4, "open"), (1, "stroke")], size=(400, 200))
+    body = client.post("/predict", json={"image": support.data_url(two.png)}).get_json()
     assert_prediction(body)
     assert body["reading"] == "number" and len(body["number"]) == 2
     left, right = (entry["box"] for entry in body["digits"])

@@ -18,7 +18,7 @@ from pathlib import Path
 import preprocessing
 import pytest
 import sketches
-from conftest import free_port
+from support import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SECURITY = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options")

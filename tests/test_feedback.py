@@ -28,15 +28,14 @@ import numpy as np
 import preprocessing
 import pytest
 import sqlalchemy as sa
-from conftest import free_port
 from feedback import Correction, FeedbackError, FeedbackStore
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 from sketches import stroke_drawing
-from test_api import SEVEN, SEVEN_URL, png_bytes
+from support import ROOT, SEVEN, SEVEN_URL, free_port, png_bytes
 from test_robustness import HYPOTHESIS, json_values
-from test_server import ROOT, request, started_server
+from test_server import request, started_server
 
 
 def data_url(png: bytes) -> str:

@@ -12,9 +12,8 @@ import feedback_views
 import flaskapp
 import numpy as np
 import pytest
-from conftest import SHIPPED_MODEL, free_port
 from PIL import Image
-from test_api import SEVEN, SEVEN_URL
+from support import SEVEN, SEVEN_URL, SHIPPED_MODEL, free_port
 from test_feedback import app_config, cross, model_reading
 
 CORRECTION = {"image": SEVEN_URL, "label": 7}

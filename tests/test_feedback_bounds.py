@@ -22,7 +22,7 @@ import flaskapp
 import psycopg
 import pytest
 from feedback import FeedbackStore
-from test_api import SEVEN_URL
+from support import SEVEN_URL
 from test_feedback import TOKEN, app_config
 
 CORRECTION = {"image": SEVEN_URL, "label": 7}

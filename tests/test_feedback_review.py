@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 from feedback import FeedbackStore
 from PIL import Image
-from test_api import SEVEN, SEVEN_URL
+from support import SEVEN, SEVEN_URL
 from test_feedback import (  # noqa: F401  (feedback_app: a fixture)
     BASIC,
     BEARER,

@@ -15,9 +15,7 @@ import lite
 import numpy as np
 import preprocessing
 import pytest
-from conftest import ROOT, SHIPPED_MODEL
-from drawings import canvas_set
-from test_api import SEVEN_URL
+from support import ROOT, SEVEN_URL, SHIPPED_MODEL, canvas_set
 
 
 @pytest.fixture(scope="module")

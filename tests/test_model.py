@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 
-import drawings
 import kerasModel
 import lite
 import numpy as np
 import preprocessing
 import pytest
 import sketches
-from conftest import SHIPPED_MODEL
+import support
+from support import SHIPPED_MODEL
 
 MIN_TEST_ACCURACY = 0.996  # MNIST test set, as MNIST has it
 MIN_DRAWN_ACCURACY = 0.995  # the same digits through the drawing pipeline
@@ -47,7 +47,7 @@ def test_shipped_model_meets_its_mnist_test_accuracy(shipped_model, mnist_test):
 
 def test_shipped_model_reads_canvas_drawings_of_mnist_digits(shipped_model, mnist_test):
     images, labels = mnist_test
-    canvas = drawings.canvas_set(images, labels, 1200, seed=11)
+    canvas = support.canvas_set(images, labels, 1200, seed=11)
     fields = np.stack([preprocessing.normalise_bytes(d.png) for d in canvas])
     truth = np.array([d.label for d in canvas])
     assert (read(shipped_model, fields) == truth).mean() >= MIN_CANVAS_ACCURACY

@@ -17,8 +17,7 @@ import modelfile
 import numpy as np
 import pytest
 import serving
-from conftest import ROOT
-from test_api import SEVEN_URL
+from support import ROOT, SEVEN_URL
 
 
 def strict_json(response) -> dict:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import nbformat
-from conftest import ROOT
 from nbclient import NotebookClient
+from support import ROOT
 
 NOTEBOOK = ROOT / "notebook.ipynb"
 

@@ -16,11 +16,11 @@ import statistics
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-import drawings
 import numpy as np
 import preprocessing
 import pytest
 import sketches
+import support
 from PIL import Image
 from test_browser import (  # noqa: F401  (fixtures)
     DESKTOP,
@@ -66,7 +66,7 @@ async ([urls, first]) => {
 def transparent(png: bytes) -> str:
     """The drawing's ink as a canvas holds it: ink colour over transparency, as a data URL."""
     coverage = preprocessing.ink(preprocessing.decode(png))
-    return drawings.data_url(sketches.encode(coverage, "transparent-black"))
+    return support.data_url(sketches.encode(coverage, "transparent-black"))
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def page_drawings(mnist_test) -> list[str]:
     """540 drawings: 264 sketches, 240 MNIST test digits, 36 numbers of 2 to 8 digits."""
     images, labels = mnist_test
     pngs = [d.png for d in sketches.sketch_set(per_sketch=12, seed=16)]
-    pngs += [d.png for d in drawings.canvas_set(images, labels, 240, seed=16)]
+    pngs += [d.png for d in support.canvas_set(images, labels, 240, seed=16)]
     pngs += [d.png for d in sketches.number_set(images, labels, 18, seed=16)]
     return [transparent(png) for png in pngs]
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import collections
 import io
 
-import drawings
 import kerasModel
 import numpy as np
 import preprocessing
 import pytest
+import support
 from PIL import Image
 
 
-def field_of(drawing: drawings.Drawing) -> np.ndarray:
+def field_of(drawing: support.Drawing) -> np.ndarray:
     """The normalised field of a drawing."""
     return preprocessing.normalise_bytes(drawing.png)
 
@@ -38,7 +38,7 @@ def encode(image: Image.Image, fmt: str = "PNG") -> bytes:
 
 
 def test_output_keeps_the_contract_shape_range_box_and_centre():
-    field = field_of(drawings.stroke_drawing(drawings.STROKES[5], 5, size=(400, 300)))
+    field = field_of(support.stroke_drawing(support.STROKES[5], 5, size=(400, 300)))
     assert field.shape == (28, 28) and field.dtype == np.float32
     assert field.min() >= 0.0 and field.max() == pytest.approx(1.0)
     rows = np.flatnonzero(field.max(axis=1) > 0.3)
@@ -58,10 +58,10 @@ def test_mnist_digits_already_keep_the_contract(mnist_test):
     assert np.abs(again - fields).mean() < 0.05
 
 
-@pytest.mark.parametrize("style", list(drawings.STYLES))
+@pytest.mark.parametrize("style", list(support.STYLES))
 def test_every_colour_scheme_gives_the_same_field(style):
-    reference = field_of(drawings.stroke_drawing(drawings.STROKES[3], 3))
-    field = field_of(drawings.stroke_drawing(drawings.STROKES[3], 3, style=style))
+    reference = field_of(support.stroke_drawing(support.STROKES[3], 3))
+    field = field_of(support.stroke_drawing(support.STROKES[3], 3, style=style))
     assert difference(field, reference) < 0.01
 
 
@@ -69,8 +69,8 @@ def test_position_and_size_on_the_canvas_do_not_matter():
     # The same drawing, pen scaled with it, small in a corner or large on a wide canvas.
     fields = [
         field_of(
-            drawings.stroke_drawing(
-                drawings.STROKES[4],
+            support.stroke_drawing(
+                support.STROKES[4],
                 4,
                 size=size,
                 box=box,
@@ -90,7 +90,7 @@ def test_position_and_size_on_the_canvas_do_not_matter():
 def test_hairline_and_marker_pens_are_brought_to_mnist_stroke_widths():
     low, high = preprocessing.STROKE_RANGE
     for pen_width in (2, 40):
-        field = field_of(drawings.stroke_drawing(drawings.STROKES[8], 8, pen_width=pen_width))
+        field = field_of(support.stroke_drawing(support.STROKES[8], 8, pen_width=pen_width))
         assert low - 0.5 <= preprocessing.stroke_width(_upscale(field)) <= high + 0.5
 
 
@@ -120,7 +120,7 @@ def test_ink_of_an_opaque_image_is_distance_from_the_background():
 
 @pytest.mark.parametrize("mode", ["1", "L", "LA", "P", "RGB", "RGBA", "I;16", "I", "F", "CMYK"])
 def test_every_image_mode_normalises(mode):
-    drawing = Image.open(io.BytesIO(drawings.stroke_drawing(drawings.STROKES[2], 2).png))
+    drawing = Image.open(io.BytesIO(support.stroke_drawing(support.STROKES[2], 2).png))
     flat = Image.new("RGB", drawing.size, "white")
     flat.paste(drawing, mask=drawing.getchannel("A"))
     if mode in ("I;16", "I", "F"):
@@ -162,7 +162,7 @@ def test_a_single_dot_is_still_a_drawing_not_an_error():
 def canvas_drawings(mnist_test):
     """900 MNIST test digits redrawn on canvases, 50 in each style and pen."""
     images, labels = mnist_test
-    return drawings.canvas_set(images, labels, 900, seed=7)
+    return support.canvas_set(images, labels, 900, seed=7)
 
 
 def test_canvas_drawings_come_back_close_to_their_mnist_originals(mnist_test, canvas_drawings):
@@ -197,7 +197,7 @@ def test_canvas_drawings_are_classified_right_in_every_style_and_pen(
 @pytest.mark.parametrize("digit", range(10))
 @pytest.mark.parametrize("pen_width", [5, 14, 28])
 def test_hand_drawn_strokes_are_read_right(shipped_model, digit, pen_width):
-    field = field_of(drawings.stroke_drawing(drawings.STROKES[digit], digit, pen_width=pen_width))
+    field = field_of(support.stroke_drawing(support.STROKES[digit], digit, pen_width=pen_width))
     assert kerasModel.probabilities(shipped_model, field[None])[0].argmax() == digit
 
 

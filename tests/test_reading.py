@@ -8,7 +8,6 @@ negatives drawn in fonts that training never saw.
 
 from __future__ import annotations
 
-import drawings
 import kerasModel
 import negatives
 import numpy as np
@@ -16,7 +15,8 @@ import preprocessing
 import pytest
 import reading
 import sketches
-from conftest import SHIPPED_MODEL
+import support
+from support import SHIPPED_MODEL
 
 MIN_LETTERS_REFUSED = 0.8  # letters in held-out fonts, drawn on canvases
 MIN_SHAPES_REFUSED = 0.85  # shapes, scribbles, hatching and marks
@@ -31,8 +31,8 @@ def fixed(probs: list[float]):
 
 SURE_SEVEN = [0.0] * 7 + [0.9] + [0.0] * 2 + [0.1]  # ten digits, then "not a digit"
 NOT_A_DIGIT = [0.02] * 10 + [0.8]
-SEVEN = drawings.stroke_drawing(drawings.STROKES[7], 7)
-TWO_DIGITS = drawings.number_drawing([(4, "open"), (1, "stroke")])
+SEVEN = support.stroke_drawing(support.STROKES[7], 7)
+TWO_DIGITS = support.number_drawing([(4, "open"), (1, "stroke")])
 
 
 def read(drawing, probs, **policy) -> reading.Reading:
@@ -78,7 +78,7 @@ def test_two_digits_apart_read_as_a_number():
 
 
 def test_a_tiny_mark_is_too_small_to_read_whatever_the_model_says():
-    dot = drawings.stroke_drawing([[(0.5, 0.5)]], 0, size=(400, 400), pen_width=12.0)
+    dot = support.stroke_drawing([[(0.5, 0.5)]], 0, size=(400, 400), pen_width=12.0)
     answer = read(dot, SURE_SEVEN)
     assert answer.reading == "not_a_digit" and answer.reason == "too_small"
 
@@ -141,10 +141,10 @@ def test_shipped_model_reads_numbers_of_two_to_eight_digits(read_shipped, mnist_
 
 
 def test_shipped_client_reads_2026(shipped_client):
-    drawing = drawings.number_drawing(
+    drawing = support.number_drawing(
         [(2, "curve"), (0, "oval"), (2, "curve"), (6, "curl")], size=(560, 240)
     )
-    body = shipped_client.post("/predict", json={"image": drawings.data_url(drawing.png)})
+    body = shipped_client.post("/predict", json={"image": support.data_url(drawing.png)})
     assert body.status_code == 200
     answer = body.get_json()
     assert (answer["reading"], answer["number"]) == ("number", "2026")
@@ -154,10 +154,10 @@ def test_shipped_client_reads_2026(shipped_client):
 
 def test_shipped_client_refuses_a_scribble_and_a_letter(shipped_client):
     rng = np.random.default_rng(8)
-    scribble = drawings.stroke_drawing(negatives.strokes_of("scribbles", rng), 0, pen_width=9.0)
-    letter = drawings.stroke_drawing(negatives.OWN_LETTERS["A"], 0, pen_width=12.0)
+    scribble = support.stroke_drawing(negatives.strokes_of("scribbles", rng), 0, pen_width=9.0)
+    letter = support.stroke_drawing(negatives.OWN_LETTERS["A"], 0, pen_width=12.0)
     for drawing in (scribble, letter):
-        body = shipped_client.post("/predict", json={"image": drawings.data_url(drawing.png)})
+        body = shipped_client.post("/predict", json={"image": support.data_url(drawing.png)})
         answer = body.get_json()
         assert body.status_code == 200 and answer["reading"] == "not_a_digit", answer["number"]
         assert answer["reason"] == "not_a_digit" and answer["not_a_digit"] >= 0.5
@@ -168,10 +168,10 @@ def test_shipped_client_refuses_a_scribble_and_a_letter(shipped_client):
 def test_a_large_canvas_is_read_reduced_with_boxes_in_its_own_pixels(shipped_client, style):
     # 2000x1200 (2.4 Mpx) is read as 1000x600: same number, boxes back in the image's pixels.
     digits = [(2, "curve"), (0, "oval"), (2, "curve"), (6, "curl")]
-    large = drawings.number_drawing(digits, size=(2000, 1200), pen_width=40.0, style=style)
-    small = drawings.number_drawing(digits, size=(1000, 600), pen_width=20.0, style=style)
+    large = support.number_drawing(digits, size=(2000, 1200), pen_width=40.0, style=style)
+    small = support.number_drawing(digits, size=(1000, 600), pen_width=20.0, style=style)
     answers = [
-        shipped_client.post("/predict", json={"image": drawings.data_url(d.png)}).get_json()
+        shipped_client.post("/predict", json={"image": support.data_url(d.png)}).get_json()
         for d in (large, small)
     ]
     assert [a["number"] for a in answers] == ["2026", "2026"]
@@ -194,6 +194,6 @@ def test_what_is_segmented_never_exceeds_the_read_budget(monkeypatch):
     monkeypatch.setattr(
         reading.segmentation, "segment", lambda c: seen.append(c.size) or segment(c)
     )
-    drawing = drawings.number_drawing([(4, "open"), (7, "plain")], size=(2000, 1400))
+    drawing = support.number_drawing([(4, "open"), (7, "plain")], size=(2000, 1400))
     reading.read_bytes(drawing.png, fixed([0.1] * 10 + [0.0]), reading.Policy())
     assert seen and max(seen) <= reading.READ_PIXELS

@@ -9,7 +9,7 @@ import json
 import flaskapp
 import pytest
 from flask import request
-from test_api import SEVEN, SEVEN_URL
+from support import SEVEN, SEVEN_URL
 from test_robustness import DiskWrites, disk_writes  # noqa: F401  (a fixture)
 
 LIMIT = 4 * 1024 * 1024

@@ -19,11 +19,10 @@ import flaskapp
 import kerasModel
 import numpy as np
 import pytest
-from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageFile
-from test_api import SEVEN, png_bytes
+from support import ROOT, SEVEN, png_bytes
 
 SEVEN_IMAGE = Image.open(io.BytesIO(SEVEN.png))
 

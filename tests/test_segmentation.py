@@ -3,11 +3,11 @@ left to right, with boxes in the image's pixels."""
 
 from __future__ import annotations
 
-import drawings
 import numpy as np
 import preprocessing
 import pytest
 import segmentation
+import support
 from sketches import SKETCHES
 
 
@@ -33,20 +33,20 @@ def test_pieces_of_one_digit_stay_one_segment(digit, variant):
     strokes = SKETCHES[(digit, variant)]
     if variant == "open":  # lift the pen so the stem does not touch the bar
         strokes = [strokes[0], [(0.72, 0.05), (0.72, 0.5)], [(0.72, 0.7), (0.72, 1.0)]]
-    drawing = drawings.stroke_drawing(strokes, digit, pen_width=8.0)
+    drawing = support.stroke_drawing(strokes, digit, pen_width=8.0)
     _, segments = segments_of(drawing)
     assert len(segments) == 1
 
 
 @pytest.mark.parametrize(("digit", "variant"), SPLIT_DIGITS)
 def test_split_digits_inside_a_number_stay_whole(digit, variant):
-    drawing = drawings.number_drawing([(2, "curve"), (digit, variant), (8, "loops")])
+    drawing = support.number_drawing([(2, "curve"), (digit, variant), (8, "loops")])
     _, segments = segments_of(drawing)
     assert len(segments) == 3
 
 
 def test_a_single_digit_is_normalised_exactly_as_before():
-    drawing = drawings.stroke_drawing(drawings.STROKES[3], 3)
+    drawing = support.stroke_drawing(support.STROKES[3], 3)
     ink, (only,) = segments_of(drawing)
     np.testing.assert_array_equal(only.field, preprocessing.normalise_bytes(drawing.png))
     rows, cols = np.nonzero(ink >= preprocessing.BBOX_THRESHOLD)
@@ -55,7 +55,7 @@ def test_a_single_digit_is_normalised_exactly_as_before():
 
 def test_digits_come_left_to_right_with_boxes_around_their_own_ink():
     digits = [(2, "curve"), (0, "oval"), (2, "curve"), (6, "curl")]
-    drawing = drawings.number_drawing(digits, size=(560, 240))
+    drawing = support.number_drawing(digits, size=(560, 240))
     ink, segments = segments_of(drawing)
     assert len(segments) == 4
     boxes = [s.box for s in segments]
@@ -82,13 +82,13 @@ def test_eight_digit_numbers_split_at_any_size_and_slant(size, slant, height):
     digits = [(1, "flag"), (2, "loop"), (3, "round"), (4, "closed")]
     digits += [(5, "hooked"), (7, "crossed"), (8, "snowman"), (9, "straight")]
     pen = max(3.0, 0.08 * height * size[1])
-    drawing = drawings.number_drawing(digits, size=size, slant=slant, height=height, pen_width=pen)
+    drawing = support.number_drawing(digits, size=size, slant=slant, height=height, pen_width=pen)
     _, segments = segments_of(drawing)
     assert len(segments) == 8
 
 
 def test_specks_beside_the_digits_are_dropped():
-    drawing = drawings.number_drawing([(4, "closed"), (2, "curve")])
+    drawing = support.number_drawing([(4, "closed"), (2, "curve")])
     ink = preprocessing.ink(preprocessing.decode(drawing.png))
     ink[5:7, 5:7] = 1.0  # a speck in a corner
     ink[190:193, 380:383] = 1.0
@@ -96,7 +96,7 @@ def test_specks_beside_the_digits_are_dropped():
 
 
 def test_an_equals_sign_stays_one_piece_of_ink():
-    drawing = drawings.stroke_drawing([[(0, 0.3), (1, 0.3)], [(0, 0.7), (1, 0.7)]], 0)
+    drawing = support.stroke_drawing([[(0, 0.3), (1, 0.3)], [(0, 0.7), (1, 0.7)]], 0)
     _, segments = segments_of(drawing)
     assert len(segments) == 1
 
@@ -109,9 +109,9 @@ def test_nothing_drawn_is_refused():
 def test_a_stroke_broken_by_a_hair_stays_one_digit():
     # A 7 whose stem the pen left for a moment: a gap of about one percent of its height.
     strokes = [[(0.1, 0.0), (0.9, 0.0), (0.62, 0.55)], [(0.6, 0.57), (0.4, 1.0)]]
-    drawing = drawings.stroke_drawing(strokes, 7, size=(280, 280), pen_width=4.0)
+    drawing = support.stroke_drawing(strokes, 7, size=(280, 280), pen_width=4.0)
     _, segments = segments_of(drawing)
     assert len(segments) == 1
     # Digits a person leaves a gap between still come apart.
-    _, apart = segments_of(drawings.number_drawing([(1, "stroke"), (1, "stroke")], gap=0.3))
+    _, apart = segments_of(support.number_drawing([(1, "stroke"), (1, "stroke")], gap=0.3))
     assert len(apart) == 2

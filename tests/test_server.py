@@ -14,13 +14,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
-from conftest import free_port
-from test_api import SEVEN_URL
-
-ROOT = Path(__file__).resolve().parent.parent
+from support import ROOT, SEVEN_URL, free_port
 
 
 def request(url: str, body: dict | None = None) -> tuple[int, dict]:

@@ -9,7 +9,7 @@ import kerasModel
 import mnist
 import numpy as np
 import pytest
-from test_api import SEVEN_URL
+from support import SEVEN_URL
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Canvas-style drawings for the tests: MNIST digits and pen strokes as a browser would send them.
+"""What the tests share: where things are, a free port, and canvas-style drawings (MNIST digits
+and pen strokes) as a browser would send them.
 
 A page's `canvas.toDataURL()` gives a PNG of the whole canvas: often a transparent background,
 any ink colour, the digit at any size and place, a thin or thick pen. `mnist_drawing` turns a
@@ -9,6 +10,9 @@ tests can check that normalisation brings every one of them back to what the mod
 from __future__ import annotations
 
 import base64
+import io
+import socket
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -16,15 +20,24 @@ from scipy import ndimage
 from sketches import CANVASES, SKETCHES, STYLES, Drawing, encode, stroke_drawing
 
 __all__ = [
+    "ROOT",
+    "SEVEN",
+    "SEVEN_URL",
+    "SHIPPED_MODEL",
     "STROKES",
     "STYLES",
     "Drawing",
     "canvas_set",
     "data_url",
+    "free_port",
     "mnist_drawing",
     "number_drawing",
+    "png_bytes",
     "stroke_drawing",
 ]
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_MODEL = ROOT / "model.h5"
 
 PENS = ("thin", "normal", "bold")
 # One common way of writing each digit, as strokes in a unit square.
@@ -130,3 +143,21 @@ def number_drawing(
         style=style,
     )
     return Drawing(drawn.png, 0, style, drawn.pen, number)
+
+
+SEVEN = stroke_drawing(STROKES[7], 7)
+SEVEN_URL = data_url(SEVEN.png)
+
+
+def png_bytes(image: Image.Image, fmt: str = "PNG") -> bytes:
+    """Encode a Pillow image."""
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
