@@ -284,9 +284,14 @@ def scale_mnist(images: np.ndarray) -> np.ndarray:
     return images.astype(np.float32) / 255.0
 
 
+def to_uint8(values: np.ndarray) -> np.ndarray:
+    """Values in [0, 1] (a field, ink coverage) as bytes 0-255, the form MNIST keeps digits in."""
+    return np.round(np.clip(values, 0.0, 1.0) * 255).astype(np.uint8)
+
+
 def to_png(field: np.ndarray) -> bytes:
     """A normalised 28x28 field as a greyscale PNG, exactly as the model sees it (ink white)."""
-    grey = np.round(np.clip(field, 0.0, 1.0) * 255).astype(np.uint8)
+    grey = to_uint8(field)
     buffer = io.BytesIO()
     Image.fromarray(grey).save(buffer, format="PNG")
     return buffer.getvalue()

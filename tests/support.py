@@ -10,11 +10,20 @@ tests can check that normalisation brings every one of them back to what the mod
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
+import json
+import os
 import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 from scipy import ndimage
 from sketches import CANVASES, SKETCHES, STYLES, Drawing, encode, stroke_drawing
@@ -33,6 +42,9 @@ __all__ = [
     "mnist_drawing",
     "number_drawing",
     "png_bytes",
+    "request",
+    "running_server",
+    "started_server",
     "stroke_drawing",
 ]
 
@@ -161,3 +173,58 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def request(url: str, body: dict | None = None) -> tuple[int, dict]:
+    """GET or POST JSON; return status and decoded JSON body, errors included."""
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, json.load(error)
+
+
+@contextlib.contextmanager
+def started_server(env: dict | None = None):
+    """The app served by its own entry point, with the shipped model, on a free port.
+
+    Yields the URL and the server process; `env` adds environment variables (DATABASE_URL).
+    """
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "FlaskApp/flaskapp.py", "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"server exited with {process.returncode}: {process.stdout.read()}")
+        try:
+            if request(url + "/healthz")[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("server did not become healthy within 60 s")
+    try:
+        yield url, process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        process.communicate(timeout=10)
+
+
+@contextlib.contextmanager
+def running_server(env: dict | None = None):
+    """The URL of `started_server`."""
+    with started_server(env) as (url, _):
+        yield url

@@ -20,7 +20,7 @@ import preprocessing
 import pytest
 import sketches
 from feedback import FeedbackStore
-from test_server import started_server
+from support import started_server
 
 DESKTOP = {"viewport": {"width": 1000, "height": 800}}
 PHONE = {

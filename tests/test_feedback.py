@@ -33,9 +33,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 from sketches import stroke_drawing
-from support import ROOT, SEVEN, SEVEN_URL, free_port, png_bytes
+from support import ROOT, SEVEN, SEVEN_URL, free_port, png_bytes, request, started_server
 from test_robustness import HYPOTHESIS, json_values
-from test_server import request, started_server
 
 
 def data_url(png: bytes) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
 import os
@@ -16,62 +15,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from support import ROOT, SEVEN_URL, free_port
-
-
-def request(url: str, body: dict | None = None) -> tuple[int, dict]:
-    """GET or POST JSON; return status and decoded JSON body, errors included."""
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, json.load(error)
-
-
-@contextlib.contextmanager
-def started_server(env: dict | None = None):
-    """The app served by its own entry point, with the shipped model, on a free port.
-
-    Yields the URL and the server process; `env` adds environment variables (DATABASE_URL).
-    """
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "FlaskApp/flaskapp.py", "--port", str(port)],
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited with {process.returncode}: {process.stdout.read()}")
-        try:
-            if request(url + "/healthz")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("server did not become healthy within 60 s")
-    try:
-        yield url, process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-        process.communicate(timeout=10)
-
-
-@contextlib.contextmanager
-def running_server(env: dict | None = None):
-    """The URL of `started_server`."""
-    with started_server(env) as (url, _):
-        yield url
+from support import ROOT, SEVEN_URL, free_port, request, running_server
 
 
 @pytest.fixture
