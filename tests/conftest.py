@@ -12,6 +12,7 @@ import time
 import uuid
 from pathlib import Path
 
+import flask
 import flaskapp
 import keras
 import kerasModel
@@ -64,9 +65,26 @@ def shipped_model():
 
 
 @pytest.fixture
-def app(tiny_model_path):
+def make_app(tiny_model_path):
+    """Build apps that never train: around `model_path` (the tiny model unless given), with
+    `config` on top; their corrections stores are closed after the test."""
+    made = []
+
+    def make(model_path: str | os.PathLike | None = None, **config) -> flask.Flask:
+        model = str(model_path or tiny_model_path)
+        app = flaskapp.create_app({"MODEL_PATH": model, "TRAIN_IF_MISSING": False, **config})
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        app.extensions["feedback_store"].close()
+
+
+@pytest.fixture
+def app(make_app):
     """The app around the tiny model, never training."""
-    return flaskapp.create_app({"MODEL_PATH": str(tiny_model_path), "TRAIN_IF_MISSING": False})
+    return make_app()
 
 
 @pytest.fixture
