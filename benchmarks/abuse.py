@@ -44,6 +44,7 @@ import preprocessing  # noqa: E402
 import sketches  # noqa: E402
 import throwaway_postgres  # noqa: E402
 
+LOCKER = ROOT / "scripts" / "sqlite_locker.py"
 PREDICT_BUDGET_MS = 100  # a normal /predict must answer within this, 99 % of the time
 
 
@@ -133,50 +134,59 @@ def normal_traffic(target: Target) -> Iterator[Callable[[], tuple[str, bool]]]:
         thread.join()
 
 
+def _opening(kind: str, host: str) -> bytes:
+    """What an attacking connection sends first: the start of a request it never finishes."""
+    if kind == "slow-body":
+        return (
+            f"POST /predict HTTP/1.1\r\nHost: {host}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+        ).encode()
+    if kind == "slow-header":
+        return f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n".encode()
+    return b""
+
+
+def _trickle(kind: str, host: str) -> bytes:
+    """What it sends each second: a header byte, a body byte, or requests it never reads."""
+    if kind == "never-reading":
+        return f"GET /static/app.js HTTP/1.1\r\nHost: {host}\r\n\r\n".encode() * 16
+    return b"X" if kind == "slow-header" else b" "
+
+
+async def _cut_by_server(kind: str, reader: asyncio.StreamReader, writer) -> bool:
+    """Whether the server has closed the connection (a never-reading one sees only its writes)."""
+    if writer.is_closing():
+        return True
+    if kind == "never-reading":
+        await asyncio.sleep(1)
+        return False
+    if reader.at_eof():
+        return True
+    with contextlib.suppress(TimeoutError):
+        return await asyncio.wait_for(reader.read(1), 1) == b""
+    return False
+
+
 async def slow_connection(target: Target, kind: str, cut: list[float], stop: asyncio.Event):
     """One attacking connection; appends the seconds after which the server cut it."""
-    started = time.monotonic()
+    started, host = time.monotonic(), target.parts.netloc
     try:
         reader, writer = await asyncio.open_connection(target.parts.hostname, target.parts.port)
     except OSError:
         return
-    if kind == "never-reading":  # ask for the page again and again, never read the answers
+    if kind == "never-reading":  # a small receive buffer: the answers pile up at the server
         writer.transport.get_extra_info("socket").setsockopt(
             socket.SOL_SOCKET, socket.SO_RCVBUF, 4096
         )
     try:
-        if kind == "slow-body":
-            head = (
-                f"POST /predict HTTP/1.1\r\nHost: {target.parts.netloc}\r\n"
-                "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
-            )
-            writer.write(head.encode())
-        elif kind == "slow-header":
-            writer.write(f"GET /healthz HTTP/1.1\r\nHost: {target.parts.netloc}\r\n".encode())
+        writer.write(_opening(kind, host))
         while not stop.is_set():
-            if kind == "never-reading":
-                writer.write(
-                    f"GET /static/app.js HTTP/1.1\r\nHost: {target.parts.netloc}\r\n\r\n".encode()
-                    * 16
-                )
-            elif kind == "slow-header":
-                writer.write(b"X")
-            else:
-                writer.write(b" ")
+            writer.write(_trickle(kind, host))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(writer.drain(), 1)
-            if kind != "never-reading" and reader.at_eof():
-                break
-            with contextlib.suppress(TimeoutError):
-                if kind != "never-reading" and await asyncio.wait_for(reader.read(1), 1) == b"":
-                    break
-            if writer.is_closing():
-                break
-            if kind == "never-reading":
-                await asyncio.sleep(1)
-        else:
-            return
-        cut.append(time.monotonic() - started)
+            if await _cut_by_server(kind, reader, writer):
+                cut.append(time.monotonic() - started)
+                return
     except OSError:
         cut.append(time.monotonic() - started)
     finally:
@@ -248,7 +258,7 @@ def sqlite_locked(target: Target, args) -> list[Row]:
     """Another process holds the SQLite write lock while people predict and correct."""
     target.request("POST", "/api/feedback", drawing_body())  # the database exists
     holder = subprocess.Popen(
-        [sys.executable, "-c", LOCK_HOLDER, str(target.database), str(args.seconds)],
+        [sys.executable, str(LOCKER), str(target.database), str(args.seconds + 5)],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -261,15 +271,6 @@ def sqlite_locked(target: Target, args) -> list[Row]:
         holder.kill()
         holder.communicate()
     return [row]
-
-
-LOCK_HOLDER = """
-import sqlite3, sys, time
-connection = sqlite3.connect(sys.argv[1], isolation_level=None)
-connection.execute("BEGIN EXCLUSIVE")
-print("locked", flush=True)
-time.sleep(float(sys.argv[2]) + 5)
-"""
 
 
 def postgres_frozen(target: Target, args) -> list[Row]:
