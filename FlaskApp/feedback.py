@@ -2,168 +2,90 @@
 
 A correction is a drawing the model read, the digit the person says they drew (or
 `NOT_A_DIGIT`, 10: "that is no digit"), and what the server's model answered for it.
-`FeedbackStore` keeps them in SQLite (a file, WAL mode, every commit synced) or PostgreSQL,
-chosen by a URL such as `sqlite:///instance/feedback.sqlite3` or
-`postgresql://user:password@host/db`, through SQLAlchemy Core, so one code path serves both.
-The schema is created on first use and versioned (table `schema_version`, `MIGRATIONS`).
+`FeedbackStore` keeps them in SQLite (a file) or PostgreSQL, chosen by a URL such as
+`sqlite:///instance/feedback.sqlite3` or `postgresql://user:password@host/db`, through
+SQLAlchemy Core, so one code path serves both. Each record has a random public id for URLs (the
+sequential id stays inside); it can be hidden (kept, but left out of the statistics, the dataset
+and the export unless asked) or deleted. `max_records` caps the store: `add` raises `StoreFull`.
 
-What is stored is only what was decoded, never the bytes a client sent: the drawing is kept as
-the ink the server found in it (`preprocessing.ink`), black on white, as an 8-bit greyscale PNG
-whose longer side is at most `DRAWING_SIDE` pixels (`drawing_png`), beside the normalised 28x28
-field the model read. Each record has a random public id (`secrets.token_urlsafe`) for URLs;
-the sequential id stays inside. A record can be hidden (kept, but left out of the statistics,
-the dataset and the export unless asked) or deleted. `page` lists them for the review, newest
-first, by keyset on the id, so paging neither skips nor repeats one while others come and go.
+No bound on the database (`feedback_database`) can end a wait on a server alive at the TCP level
+that never answers (a stopped process): callers that must not hang run the store's calls through
+`bounded.BoundedCalls`, and `add` never commits after its `deadline`. An SQLite file deleted or
+replaced under a running store is noticed before the next call (its inode), logged, and opened
+anew with the schema, so no correction goes into a file that is gone.
 
-Every wait is bounded by the store's `timeout`: SQLite's busy timeout; PostgreSQL's connect
-timeout, server-side statement, lock and idle-in-transaction timeouts, TCP keepalives and
-`tcp_user_timeout`; SQLAlchemy's pool timeout. None of those can end a wait on a server that is
-alive at the TCP level but never answers (a stopped process): callers that must not hang run the
-store's calls through `bounded.BoundedCalls`, and `add` never commits after its `deadline`.
-An SQLite file deleted or replaced under a running store is noticed before the next call (the
-file's inode), logged, and opened anew with the schema, so no correction goes into a file that is
-gone. `max_records` caps the store: `add` raises `StoreFull` beyond it.
-
-    python FlaskApp/feedback.py export --database-url URL --to DIR [--include-hidden]
-
-writes the corrections as MNIST-format gz IDX files (the normalised 28x28 fields and labels).
+This module is what other code imports. Beside it: `feedback_schema` (tables, migrations),
+`feedback_images` (what is kept of a drawing: only what was decoded, never what a client sent),
+`feedback_database` (engines, bounds), `feedback_listing` (counts, statistics, the review's
+pages) and `feedback_cli` (`python FlaskApp/feedback.py stats|export`).
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import hashlib
-import io
 import json
 import logging
-import math
 import os
-import secrets
 import sys
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import files
-import mnist
+import feedback_cli
+import feedback_database
+import feedback_images
+import feedback_listing
+import feedback_schema
 import numpy as np
 import preprocessing
 import sqlalchemy as sa
-from PIL import Image
+from feedback_cli import export
+from feedback_database import file_identity
+from feedback_images import DRAWING_SIDE, drawing_png, field_bytes
+from feedback_listing import Page, count_matching, visible
+from feedback_schema import (
+    MIGRATIONS,
+    NOT_A_DIGIT,
+    _create_v1,
+    corrections,
+    records,
+    schema_version,
+)
+
+# The names other code uses of this module, wherever they are defined.
+__all__ = [
+    "DRAWING_SIDE",
+    "HOLDOUT_SHARE",
+    "MIGRATIONS",
+    "NOT_A_DIGIT",
+    "Correction",
+    "DeadlinePassed",
+    "FeedbackError",
+    "FeedbackStore",
+    "Page",
+    "StoreFull",
+    "_create_v1",  # for tests that build a version 1 database to migrate
+    "corrections",
+    "database_url",
+    "default_url",
+    "drawing_png",
+    "export",
+    "field_bytes",
+    "is_held_out",
+    "main",
+    "records",
+    "schema_version",
+    "url_from_environment",
+]
 
 logger = logging.getLogger(__name__)
 
-SIZE = 28
-NOT_A_DIGIT = 10  # the label of a drawing that is no digit (the model's eleventh class)
 HOLDOUT_SHARE = 0.2  # of the corrections, kept out of training to evaluate on
 # Seconds any one wait on the database may last, for batch use (training, export, the command
 # line); the server passes its own, much shorter, FEEDBACK_TIMEOUT.
 DEFAULT_TIMEOUT = 60.0
-DRAWING_SIDE = 256  # pixels: the longer side of a stored drawing, at most
-PUBLIC_ID_BYTES = 12  # random bytes in a public id (16 URL-safe characters)
-MIGRATION_BATCH = 200  # records read and rewritten at a time by a migration
-
-metadata = sa.MetaData()
-schema_version = sa.Table(
-    "schema_version",
-    metadata,
-    sa.Column("version", sa.Integer, nullable=False),
-)
-
-
-def _v1_columns() -> list[sa.Column]:
-    """The columns of the corrections table as version 1 created it."""
-    return [
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("created", sa.DateTime(timezone=True), nullable=False, index=True),
-        sa.Column("label", sa.SmallInteger, nullable=False),
-        sa.Column("predicted", sa.SmallInteger, nullable=False),
-        sa.Column("probabilities", sa.Text, nullable=False),  # JSON list of ten floats
-        sa.Column("model_version", sa.String(200), nullable=False),
-        sa.Column("image_png", sa.LargeBinary, nullable=False),  # the drawing, as PNG
-        sa.Column("field", sa.LargeBinary, nullable=False),  # normalised 28x28, uint8, row-major
-    ]
-
-
-# The table exactly as version 1 made it: `_create_v1` creates this, whatever came later.
-corrections = sa.Table("feedback", metadata, *_v1_columns())
-# The table as the code reads and writes it now (version 2 added the last two columns).
-records = sa.Table(
-    "feedback",
-    sa.MetaData(),
-    *_v1_columns(),
-    sa.Column("public_id", sa.String(32), unique=True),
-    sa.Column("hidden", sa.Boolean, nullable=False, default=False),
-)
-
-
-# What the review lists of a record: all but its images.
-LISTED = [
-    records.c.id,
-    records.c.public_id,
-    records.c.hidden,
-    records.c.created,
-    records.c.label,
-    records.c.predicted,
-    records.c.probabilities,
-    records.c.model_version,
-]
-
-
-def _listed(row: sa.Row) -> dict:
-    """A listed record as plain data: `created` an aware UTC datetime."""
-    created = row.created
-    # SQLite hands back naive datetimes (they were stored as UTC); PostgreSQL hands back aware
-    # ones in the session's time zone.
-    created = created.replace(tzinfo=UTC) if created.tzinfo is None else created.astimezone(UTC)
-    return {
-        **row._asdict(),
-        "hidden": bool(row.hidden),
-        "created": created,
-        "probabilities": json.loads(row.probabilities),
-    }
-
-
-def _create_v1(connection: sa.Connection) -> None:
-    """Version 1: the corrections table."""
-    corrections.create(connection, checkfirst=True)
-
-
-def _public_ids_and_hiding_v2(connection: sa.Connection) -> None:
-    """Version 2: a random public id for every record (for URLs), a flag to hide one, and the
-    drawings version 1 kept as sent re-encoded from their pixels (`drawing_png`)."""
-    connection.execute(sa.text("ALTER TABLE feedback ADD COLUMN public_id VARCHAR(32)"))
-    connection.execute(
-        sa.text("ALTER TABLE feedback ADD COLUMN hidden BOOLEAN NOT NULL DEFAULT FALSE")
-    )
-    ids = connection.execute(sa.text("SELECT id FROM feedback ORDER BY id")).scalars().all()
-    for start in range(0, len(ids), MIGRATION_BATCH):
-        batch = ids[start : start + MIGRATION_BATCH]
-        query = sa.text("SELECT id, image_png, field FROM feedback WHERE id IN :ids")
-        query = query.bindparams(sa.bindparam("ids", expanding=True))
-        rows = connection.execute(query, {"ids": batch}).all()
-        connection.execute(
-            sa.text("UPDATE feedback SET public_id = :public_id, image_png = :png WHERE id = :id"),
-            [{"id": r.id, "public_id": new_public_id(), "png": _reencoded(r)} for r in rows],
-        )
-    connection.execute(sa.text("CREATE UNIQUE INDEX ix_feedback_public_id ON feedback (public_id)"))
-
-
-def _reencoded(row) -> bytes:
-    """A version 1 drawing as `drawing_png` keeps it; from its field should it not decode."""
-    try:
-        coverage = preprocessing.ink(preprocessing.decode(row.image_png))
-    except (preprocessing.ImageError, preprocessing.NothingDrawn):
-        coverage = _fields([row.field])[0] / 255.0
-    return drawing_png(coverage)
-
-
-# Append a function for each change to the schema; never edit one that has shipped.
-MIGRATIONS: list[Callable[[sa.Connection], None]] = [_create_v1, _public_ids_and_hiding_v2]
 
 
 class FeedbackError(ValueError):
@@ -201,45 +123,12 @@ class Correction:
                     f"Expected '{name}' to be a digit 0-9 or {NOT_A_DIGIT} (not a digit); "
                     f"received {value!r}."
                 )
-        if np.shape(self.field) != (SIZE, SIZE):
+        if np.shape(self.field) != (preprocessing.SIZE, preprocessing.SIZE):
             raise FeedbackError(f"Expected a 28x28 field; received {np.shape(self.field)}.")
         if np.ndim(self.drawing) != 2 or 0 in np.shape(self.drawing):
             raise FeedbackError(
                 f"Expected the drawing's ink as a 2-D array; received {np.shape(self.drawing)}."
             )
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of the review's list: its records, newest first, and where it sits."""
-
-    records: list[dict]
-    total: int  # records matching the page's filter, on every page
-    first: int  # the position of the first record shown, 1 for the newest; 0 when none is
-    has_newer: bool
-    has_older: bool
-
-    @property
-    def last(self) -> int:
-        """The position of the last record shown (0 when none is)."""
-        return self.first + len(self.records) - 1 if self.records else 0
-
-
-def new_public_id() -> str:
-    """A random id for URLs: it tells nothing about how many records there are."""
-    return secrets.token_urlsafe(PUBLIC_ID_BYTES)
-
-
-def drawing_png(coverage: np.ndarray, side: int = DRAWING_SIDE) -> bytes:
-    """Ink coverage as the PNG to keep: black ink on white, greyscale, longer side <= `side`."""
-    grey = Image.fromarray(np.round((1.0 - np.clip(coverage, 0.0, 1.0)) * 255).astype(np.uint8))
-    scale = side / max(grey.size)
-    if scale < 1:
-        size = (max(1, round(grey.width * scale)), max(1, round(grey.height * scale)))
-        grey = grey.resize(size, Image.Resampling.BOX)  # an average: thin strokes stay visible
-    buffer = io.BytesIO()
-    grey.save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def database_url(url: str) -> str:
@@ -255,43 +144,10 @@ def database_url(url: str) -> str:
     )
 
 
-def postgres_bounds(timeout: float) -> dict:
-    """psycopg connection arguments that bound every wait on a PostgreSQL server to `timeout`."""
-    ms = max(1, int(timeout * 1000))
-    server = (
-        f"-c statement_timeout={ms} -c lock_timeout={ms} "
-        f"-c idle_in_transaction_session_timeout={10 * ms}"
-    )
-    return {
-        "connect_timeout": max(2, math.ceil(timeout)),  # libpq: whole seconds, at least 2
-        "options": server,  # the server cancels a statement or a lock wait that runs over
-        # A peer that vanishes is noticed: unacknowledged data, or idle keepalives unanswered.
-        "tcp_user_timeout": ms,
-        "keepalives": 1,
-        "keepalives_idle": max(1, math.ceil(timeout)),
-        "keepalives_interval": 1,
-        "keepalives_count": 3,
-    }
-
-
-def field_bytes(field: np.ndarray) -> bytes:
-    """A normalised field as 784 bytes (0-255), the form MNIST keeps its digits in."""
-    return np.round(np.clip(field, 0.0, 1.0) * 255).astype(np.uint8).tobytes()
-
-
 def is_held_out(record_id: int, share: float = HOLDOUT_SHARE) -> bool:
     """Whether a correction is kept for evaluation: by a hash of its id, so it stays so."""
     digest = hashlib.sha256(f"feedback-{record_id}".encode()).digest()
     return int.from_bytes(digest[:4], "big") / 2**32 < share
-
-
-def _file_identity(path: Path) -> tuple[int, int] | None:
-    """The device and inode of a file, or None when there is no file."""
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return None
-    return stat.st_dev, stat.st_ino
 
 
 class FeedbackStore:
@@ -310,12 +166,12 @@ class FeedbackStore:
     @property
     def is_sqlite(self) -> bool:
         """Whether this store is an SQLite file."""
-        return self.url.startswith("sqlite")
+        return feedback_database.is_sqlite(self.url)
 
     @property
     def path(self) -> Path:
         """The SQLite file."""
-        return Path(sa.engine.make_url(self.url).database or "")
+        return feedback_database.sqlite_path(self.url)
 
     def engine(self) -> sa.Engine:
         """The engine, connecting and creating or updating the schema on first use."""
@@ -331,12 +187,12 @@ class FeedbackStore:
                     engine.dispose()
                     raise
                 self._engine = engine
-                self._identity = _file_identity(self.path) if self.is_sqlite else None
+                self._identity = file_identity(self.path) if self.is_sqlite else None
             return self._engine
 
     def _file_was_replaced(self) -> bool:
         """Whether the SQLite file is gone or another file now has its name (then: warn)."""
-        now = _file_identity(self.path)
+        now = file_identity(self.path)
         if now == self._identity:
             return False
         what = "was deleted" if now is None else "was replaced by another file"
@@ -344,51 +200,24 @@ class FeedbackStore:
         return True
 
     def _create_engine(self) -> sa.Engine:
-        pool = {"pool_timeout": self.timeout, "pool_pre_ping": True}
-        if not self.is_sqlite:
-            return sa.create_engine(self.url, connect_args=postgres_bounds(self.timeout), **pool)
-        if not self.path.name:
+        if self.is_sqlite and not self.path.name:
             raise FeedbackError("Expected a file in the sqlite:/// URL; received none.")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # `timeout` is SQLite's busy timeout: how long a write waits for another writer's lock.
-        engine = sa.create_engine(self.url, connect_args={"timeout": self.timeout}, **pool)
-
-        @sa.event.listens_for(engine, "connect")
-        def durable(connection, _record):
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
-            cursor.execute("PRAGMA synchronous=FULL")  # each commit synced before it returns
-            cursor.close()
-
-        return engine
+        return feedback_database.create_engine(self.url, self.timeout)
 
     def _migrate(self, engine: sa.Engine) -> None:
         """Apply the migrations this database has not had, one process at a time."""
-        with self._migration_lock(), engine.begin() as connection:
-            if not self.is_sqlite:  # PostgreSQL: DDL is transactional; serialise instances
-                connection.execute(sa.text("SELECT pg_advisory_xact_lock(8128)"))
-            schema_version.create(connection, checkfirst=True)
-            current = connection.execute(sa.select(sa.func.max(schema_version.c.version)))
-            version = current.scalar() or 0
-            for number, migrate in enumerate(MIGRATIONS[version:], start=version + 1):
-                migrate(connection)
-                connection.execute(schema_version.insert().values(version=number))
-
-    def _migration_lock(self):
-        """SQLite: a lock file beside the database, so workers starting together migrate once."""
-        if not self.is_sqlite:
-            return contextlib.nullcontext()
-        return files.locked(Path(str(self.path) + ".lock"))
+        with feedback_database.migrating(engine, self.url) as connection:
+            feedback_schema.migrate(connection, MIGRATIONS)
 
     def version(self) -> int:
         """The schema version of the database."""
         with self.engine().connect() as connection:
-            return connection.execute(sa.select(sa.func.max(schema_version.c.version))).scalar()
+            return feedback_schema.version(connection)
 
     def add(self, correction: Correction, deadline: float | None = None) -> str:
         """Store a correction; its public id once committed (never after `deadline`, monotonic)."""
         row = {
-            "public_id": new_public_id(),
+            "public_id": feedback_schema.new_public_id(),
             "hidden": False,
             "created": datetime.now(UTC),
             "label": correction.label,
@@ -401,50 +230,28 @@ class FeedbackStore:
         with self.engine().begin() as connection:
             connection.execute(records.insert().values(**row))
             # Counted after the insert, so SQLite's write lock makes the count exact.
-            if self.max_records is not None and self._count(connection) > self.max_records:
+            if self.max_records is not None and count_matching(connection) > self.max_records:
                 raise StoreFull(self.max_records)  # rolls the insert back
             if deadline is not None and time.monotonic() > deadline:
                 raise DeadlinePassed("The correction was ready only after its deadline.")
         return row["public_id"]
 
-    @staticmethod
-    def _count(connection: sa.Connection) -> int:
-        return connection.execute(sa.select(sa.func.count()).select_from(records)).scalar()
-
     def count(self, hidden: bool | None = None) -> int:
         """How many corrections are stored, hidden ones included; `hidden`: only those, or none."""
-        if hidden is None:
-            with self.engine().connect() as connection:
-                return self._count(connection)
         flag = sa.true() if hidden else sa.false()
-        query = sa.select(sa.func.count()).select_from(records).where(records.c.hidden == flag)
+        where = [] if hidden is None else [records.c.hidden == flag]
         with self.engine().connect() as connection:
-            return connection.execute(query).scalar()
+            return count_matching(connection, *where)
 
     def stats(self, include_hidden: bool = False) -> dict:
         """How many corrections per digit drawn, and how often the model was right."""
-        c = records.c
-        right = sa.func.sum(sa.case((c.predicted == c.label, 1), else_=0))
-        query = _visible(sa.select(c.label, sa.func.count(), right), include_hidden)
         with self.engine().connect() as connection:
-            rows = {
-                label: (n, int(ok or 0))
-                for label, n, ok in connection.execute(query.group_by(c.label))
-            }
-        per_digit = {str(digit): _tally(*rows.get(digit, (0, 0))) for digit in range(10)}
-        total = sum(n for n, _ in rows.values())
-        right_total = sum(ok for _, ok in rows.values())
-        return {
-            **_tally(total, right_total),
-            "per_digit": per_digit,
-            "not_a_digit": _tally(*rows.get(NOT_A_DIGIT, (0, 0))),
-        }
+            return feedback_listing.stats(connection, include_hidden)
 
     def recent(self, limit: int = 50, include_hidden: bool = True) -> list[dict]:
         """The latest corrections, newest first, without their images."""
-        query = _visible(sa.select(*LISTED), include_hidden).order_by(records.c.id.desc())
         with self.engine().connect() as connection:
-            return [_listed(row) for row in connection.execute(query.limit(limit))]
+            return feedback_listing.recent(connection, limit, include_hidden)
 
     def page(
         self,
@@ -465,40 +272,11 @@ class FeedbackStore:
         """
         if before is not None and after is not None:
             raise ValueError("Expected at most one of before and after; received both.")
-        c = records.c
-        matching = [] if include_hidden else [c.hidden == sa.false()]
-        if wrong_only:
-            matching.append(c.label != c.predicted)
-        query = sa.select(*LISTED).where(*matching)
-        if after is not None:
-            query = query.where(c.id > after).order_by(c.id.asc())
-        else:
-            query = query.where(*([] if before is None else [c.id < before]))
-            query = query.order_by(c.id.desc())
-
-        def count(*where) -> int:
-            return connection.execute(
-                sa.select(sa.func.count()).select_from(records).where(*matching, *where)
-            ).scalar()
-
+        wrong = [records.c.label != records.c.predicted] if wrong_only else []
         with self.engine().connect() as connection:
-            rows = connection.execute(query.limit(limit)).all()
-            if after is not None:
-                rows.reverse()
-            total = count()
-            if rows:
-                newer = count(c.id > rows[0].id)
-                older = count(c.id < rows[-1].id) > 0
-            else:  # past either end: nothing here, everything is the other way
-                newer = total if after is None else 0
-                older = after is not None and total > 0
-        return Page(
-            records=[_listed(row) for row in rows],
-            total=total,
-            first=newer + 1 if rows else 0,
-            has_newer=newer > 0,
-            has_older=older,
-        )
+            return feedback_listing.page(
+                connection, visible(include_hidden) + wrong, limit, before, after
+            )
 
     def image(self, public_id: str) -> bytes | None:
         """The stored drawing of one correction as PNG bytes, or None."""
@@ -511,7 +289,9 @@ class FeedbackStore:
         query = sa.select(records.c.field).where(records.c.public_id == public_id)
         with self.engine().connect() as connection:
             data = connection.execute(query).scalar()
-        return None if data is None else _fields([data])[0].astype(np.float32) / 255.0
+        if data is None:
+            return None
+        return feedback_images.fields([data])[0].astype(np.float32) / 255.0
 
     def set_hidden(self, public_id: str, hidden: bool) -> bool:
         """Hide a correction (or show it again); False when there is no such correction."""
@@ -528,12 +308,12 @@ class FeedbackStore:
     def dataset(self, include_hidden: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The corrections, oldest first: ids, fields uint8 (N, 28, 28) and labels uint8 (N,)."""
         c = records.c
-        query = _visible(sa.select(c.id, c.field, c.label), include_hidden).order_by(c.id)
+        query = sa.select(c.id, c.field, c.label).where(*visible(include_hidden)).order_by(c.id)
         with self.engine().connect() as connection:
             rows = connection.execute(query).all()
         ids = np.array([r.id for r in rows], np.int64)
         labels = np.array([r.label for r in rows], np.uint8)
-        return ids, _fields([r.field for r in rows]), labels
+        return ids, feedback_images.fields([r.field for r in rows]), labels
 
     def split(self, include_hidden: bool = False) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """The corrections as {"train": (fields, labels), "held_out": (fields, labels)}."""
@@ -549,38 +329,6 @@ class FeedbackStore:
                 self._engine = None
 
 
-def _visible(query: sa.Select, include_hidden: bool) -> sa.Select:
-    """The query, without hidden corrections unless they are asked for."""
-    return query if include_hidden else query.where(records.c.hidden == sa.false())
-
-
-def _tally(total: int, right: int) -> dict:
-    """A count of corrections and how many of them the model had right."""
-    return {
-        "total": total,
-        "model_right": right,
-        "model_accuracy": round(right / total, 4) if total else None,
-    }
-
-
-def _fields(blobs: list[bytes]) -> np.ndarray:
-    """Stored 784-byte fields as uint8 (N, 28, 28)."""
-    flat = np.frombuffer(b"".join(blobs), np.uint8)
-    return flat.reshape(-1, SIZE, SIZE).copy()
-
-
-def export(
-    store: FeedbackStore, folder: str | os.PathLike, include_hidden: bool = False
-) -> tuple[Path, Path, int]:
-    """Write the corrections as feedback-images-idx3-ubyte.gz and feedback-labels-idx1-ubyte.gz."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    _, fields, labels = store.dataset(include_hidden)
-    images = mnist.write_idx(folder / "feedback-images-idx3-ubyte.gz", fields)
-    labels_path = mnist.write_idx(folder / "feedback-labels-idx1-ubyte.gz", labels)
-    return images, labels_path, len(labels)
-
-
 def default_url(instance_path: str | os.PathLike) -> str:
     """SQLite in the app's instance folder: where the corrections go without DATABASE_URL."""
     return f"sqlite:///{Path(instance_path).resolve() / 'feedback.sqlite3'}"
@@ -593,25 +341,8 @@ def url_from_environment() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: export the corrections, or print their statistics."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["export", "stats"])
-    parser.add_argument(
-        "--database-url",
-        default=url_from_environment(),
-        help="default: $DATABASE_URL, else FlaskApp/instance/feedback.sqlite3",
-    )
-    parser.add_argument("--to", default="exported/feedback", help="export: the folder")
-    parser.add_argument(
-        "--include-hidden", action="store_true", help="count and export hidden corrections too"
-    )
-    args = parser.parse_args(argv)
-    store = FeedbackStore(args.database_url)
-    if args.command == "stats":
-        print(json.dumps(store.stats(args.include_hidden), indent=2))
-        return 0
-    images, labels, n = export(store, args.to, args.include_hidden)
-    print(f"exported {n} corrections to {images} and {labels}")
-    return 0
+    args = feedback_cli.parse(argv, __doc__.split("\n\n")[0], url_from_environment())
+    return feedback_cli.run(args, FeedbackStore(args.database_url))
 
 
 if __name__ == "__main__":
