@@ -24,7 +24,8 @@ from multiprocessing import get_context
 
 import numpy as np
 import preprocessing
-from PIL import Image, ImageDraw
+from pen import ink_lines
+from PIL import Image
 from scipy import ndimage
 
 SIZE = preprocessing.SIZE
@@ -53,21 +54,13 @@ def _ink_box(field: np.ndarray) -> tuple[int, int, int, int] | None:
     return int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
 
 
-def _add_strokes(
+def add_strokes(
     field: np.ndarray, lines: list[list[tuple[float, float]]], width: float
 ) -> np.ndarray:
     """Draw pen lines (x, y in the field's pixels) onto a field with a round pen."""
     height, field_width = field.shape
-    image = Image.new("L", (field_width * FINE, height * FINE), 0)
-    draw = ImageDraw.Draw(image)
-    radius = width * FINE / 2
-    for line in lines:
-        points = [((x + 0.5) * FINE, (y + 0.5) * FINE) for x, y in line]
-        draw.line(points, fill=255, width=max(1, round(width * FINE)))
-        for px, py in points:
-            draw.ellipse((px - radius, py - radius, px + radius, py + radius), fill=255)
-    pen = np.asarray(image.resize((field_width, height), Image.Resampling.BOX), np.float32)
-    return np.maximum(field, pen / 255.0)
+    centred = [[(x + 0.5, y + 0.5) for x, y in line] for line in lines]  # pixel centres
+    return np.maximum(field, ink_lines((field_width, height), centred, width, FINE))
 
 
 def slashed_zero(field: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -81,14 +74,14 @@ def slashed_zero(field: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if rng.random() < 0.25:  # a dot in the middle
         cy = (top + bottom) / 2 + rng.normal(0, height * 0.05)
         cx = (left + right) / 2 + rng.normal(0, width * 0.05)
-        return _add_strokes(field, [[(cx, cy)]], pen * rng.uniform(1.0, 1.6))
+        return add_strokes(field, [[(cx, cy)]], pen * rng.uniform(1.0, 1.6))
     reach = rng.uniform(-0.15, 0.25, size=2) * height  # past the ring (or short of it)
     inset = rng.uniform(-0.05, 0.2, size=2) * width
     start = (left + inset[0], bottom + reach[0])
     end = (right - inset[1], top - reach[1])
     if rng.random() < 0.25:  # '\' instead of '/'
         start, end = (right - inset[0], bottom + reach[0]), (left + inset[1], top - reach[1])
-    return _add_strokes(field, [[start, end]], pen)
+    return add_strokes(field, [[start, end]], pen)
 
 
 def flagged_one(field: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -113,7 +106,7 @@ def flagged_one(field: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         half = rng.uniform(0.18, 0.4) * height
         shift = rng.normal(0, 0.05) * height
         lines.append([(foot_x - half + shift, bottom), (foot_x + half + shift, bottom)])
-    return _add_strokes(field, lines, pen)
+    return add_strokes(field, lines, pen)
 
 
 def crossed_seven(field: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -130,7 +123,7 @@ def crossed_seven(field: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     span = max(right - left, (bottom - top) * 0.6)
     ends = rng.uniform(0.15, 0.35, size=2) * span
     y0, y1 = row + rng.normal(0, 0.6, size=2)
-    return _add_strokes(
+    return add_strokes(
         field, [[(centre - ends[0], y0), (centre + ends[1], y1)]], rng.uniform(1.6, 3.0)
     )
 
