@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
+import preprocessing
 from pen import Point, ink_lines
 from PIL import Image
 from scipy import ndimage
@@ -259,6 +260,19 @@ def number_drawing(
     return NumberDrawing(drawing.png, number, style, "sketches")
 
 
+def crop_digit(digit: np.ndarray) -> np.ndarray:
+    """An MNIST digit (uint8) cut to its ink's bounding box."""
+    return preprocessing.crop_to_ink(digit, threshold=41)  # bytes: ink is above 40
+
+
+def enlarge_digit(crop: np.ndarray, scale: float) -> np.ndarray:
+    """A cropped MNIST digit (uint8) enlarged `scale` times as a pen would have drawn it: ink
+    coverage in [0, 1], the blur of the enlargement sharpened into a pen's hard edges."""
+    size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+    ink = np.asarray(Image.fromarray(crop).resize(size, Image.Resampling.BILINEAR), np.float32)
+    return np.clip((ink / 255.0 - 0.3) * 3.0, 0.0, 1.0)
+
+
 def mnist_number(
     images: np.ndarray,
     labels: np.ndarray,
@@ -272,13 +286,8 @@ def mnist_number(
     crops = []
     for i in picks:
         digit = images[i]
-        rows = np.flatnonzero(digit.max(axis=1) > 40)
-        cols = np.flatnonzero(digit.max(axis=0) > 40)
-        crop = digit[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-        scale = height / crop.shape[0] * rng.uniform(0.9, 1.1)
-        size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
-        ink = np.asarray(Image.fromarray(crop).resize(size, Image.Resampling.BILINEAR), np.float32)
-        crops.append(np.clip((ink / 255.0 - 0.3) * 3.0, 0.0, 1.0))  # a pen's hard edges
+        crop = crop_digit(digit)
+        crops.append(enlarge_digit(crop, height / crop.shape[0] * rng.uniform(0.9, 1.1)))
     gaps = [int(rng.uniform(*gaps) * height * 0.7) for _ in crops]
     width = sum(c.shape[1] for c in crops) + sum(gaps) + 2 * height
     mask = np.zeros((int(height * 2.2), width), np.float32)
