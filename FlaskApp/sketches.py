@@ -48,14 +48,15 @@ class Drawing:
 def encode(mask: np.ndarray, style: str, fmt: str = "PNG") -> bytes:
     """Paint an ink mask (float, 0..1) in a style's colours and encode it."""
     background, ink = STYLES[style]
-    alpha = mask[..., None]
     if background[3] == 0:  # a cleared canvas: ink colour where drawn, transparent elsewhere
-        rgba = np.concatenate([np.broadcast_to(ink, mask.shape + (3,)), alpha * 255], axis=-1)
+        colour = np.broadcast_to(np.asarray(ink, np.uint8), mask.shape + (3,))
+        rgba = np.concatenate([colour, preprocessing.to_uint8(mask)[..., None]], axis=-1)
     else:
+        alpha = mask[..., None]
         bg = np.asarray(background[:3], np.float32)
-        rgb = bg * (1 - alpha) + np.asarray(ink, np.float32) * alpha
-        rgba = np.concatenate([rgb, np.full(mask.shape + (1,), 255.0)], axis=-1)
-    image = Image.fromarray(np.round(rgba).astype(np.uint8))
+        rgb = np.round(bg * (1 - alpha) + np.asarray(ink, np.float32) * alpha).astype(np.uint8)
+        rgba = np.concatenate([rgb, np.full(mask.shape + (1,), 255, np.uint8)], axis=-1)
+    image = Image.fromarray(rgba)
     if fmt == "JPEG":
         image = image.convert("RGB")
     buffer = io.BytesIO()

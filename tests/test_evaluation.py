@@ -10,6 +10,7 @@ import evaluation
 import kerasModel
 import negatives
 import numpy as np
+import preprocessing
 import pytest
 import sketches
 from PIL import Image
@@ -68,7 +69,7 @@ def test_evaluation_reports_mnist_accuracy_per_digit_and_the_confusion_matrix(
     _, model_path, result, printed = evaluated
     images, labels = mnist_test
     model = kerasModel.load(model_path)
-    expected = kerasModel.accuracy(model, images / 255.0, labels)
+    expected = kerasModel.accuracy(model, preprocessing.scale_mnist(images), labels)
     assert result["mnist_test_accuracy"] == pytest.approx(expected, abs=1e-4)
     assert f"MNIST test accuracy: {expected:.4f}" in printed
     matrix = np.array(result["confusion_matrix"])
