@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
+from typing import TypeVar
 
 import numpy as np
 import preprocessing
@@ -43,6 +44,9 @@ ROUND_PEN_SHARE = 0.6  # share of digits re-inked with a round pen
 GAP_SHARE = 0.15  # share of digits given a break in a stroke
 VARIANT_SHARE = 0.35  # share of zeros, ones and sevens re-written in another style
 DISTORT_SHARE = 0.85  # the rest keep their shape, to be learnt as drawn
+
+Job = TypeVar("Job")
+Part = TypeVar("Part")
 
 
 def _ink_box(field: np.ndarray) -> tuple[int, int, int, int] | None:
@@ -214,6 +218,20 @@ def augment(field: np.ndarray, label: int, rng: np.random.Generator) -> np.ndarr
         return preprocessing.normalise_ink(np.asarray(field, np.float32))
 
 
+def map_in_processes(
+    function: Callable[[Job], Part], jobs: list[Job], workers: int | None
+) -> list[Part]:
+    """`function` of every job, in `workers` processes (all cores when None) unless there is one
+    job or `workers` is 1; returns a list of the results, in the order of the jobs."""
+    if workers == 1 or len(jobs) <= 1:
+        return [function(job) for job in jobs]
+    # Forked workers use only NumPy, SciPy and Pillow, so a parent that has imported
+    # TensorFlow is safe to fork; spawning would re-run the parent's main script.
+    method = "fork" if sys.platform == "linux" else "spawn"
+    with ProcessPoolExecutor(workers, mp_context=get_context(method)) as pool:
+        return list(pool.map(function, jobs))
+
+
 def _augment_chunk(args: tuple[np.ndarray, np.ndarray, np.random.SeedSequence]) -> np.ndarray:
     fields, labels, seed = args
     rng = np.random.default_rng(seed)
@@ -234,12 +252,5 @@ def augment_many(
         (fields[i : i + chunk], labels[i : i + chunk], s)
         for i, s in zip(range(0, len(fields), chunk), seeds, strict=True)
     ]
-    if workers == 1 or len(jobs) == 1:
-        parts = [_augment_chunk(job) for job in jobs]
-    else:
-        # Forked workers use only NumPy, SciPy and Pillow, so a parent that has imported
-        # TensorFlow is safe to fork; spawning would re-run the parent's main script.
-        method = "fork" if sys.platform == "linux" else "spawn"
-        with ProcessPoolExecutor(workers, mp_context=get_context(method)) as pool:
-            parts = list(pool.map(_augment_chunk, jobs))
+    parts = map_in_processes(_augment_chunk, jobs, workers)
     return np.concatenate(parts) if parts else np.zeros((0, SIZE, SIZE), np.float32)

@@ -25,11 +25,8 @@ from `HELD_OUT_FONTS`, which training never sees. Pure NumPy/SciPy/Pillow (no Te
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
-from multiprocessing import get_context
 
 import augment
 import numpy as np
@@ -198,12 +195,7 @@ def negatives(
         (n, s, None if digits is None else digits[pick.integers(len(digits), size=2000)], fonts)
         for n, s in zip(sizes, seeds, strict=True)
     ]
-    if workers == 1 or len(jobs) <= 1:
-        parts = [_chunk(job) for job in jobs]
-    else:
-        method = "fork" if sys.platform == "linux" else "spawn"  # see augment.augment_many
-        with ProcessPoolExecutor(workers, mp_context=get_context(method)) as pool:
-            parts = list(pool.map(_chunk, jobs))
+    parts = augment.map_in_processes(_chunk, jobs, workers)
     if not parts:
         return np.zeros((0, SIZE, SIZE), np.float32), []
     return np.concatenate([p[0] for p in parts]), [k for p in parts for k in p[1]]
