@@ -21,10 +21,12 @@ import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
+from typing import TypeVar
 
 import numpy as np
 import preprocessing
-from PIL import Image, ImageDraw
+from pen import ink_lines
+from PIL import Image
 from scipy import ndimage
 
 SIZE = preprocessing.SIZE
@@ -43,6 +45,9 @@ GAP_SHARE = 0.15  # share of digits given a break in a stroke
 VARIANT_SHARE = 0.35  # share of zeros, ones and sevens re-written in another style
 DISTORT_SHARE = 0.85  # the rest keep their shape, to be learnt as drawn
 
+Job = TypeVar("Job")
+Part = TypeVar("Part")
+
 
 def _ink_box(field: np.ndarray) -> tuple[int, int, int, int] | None:
     """(top, bottom, left, right) of the ink at or above half strength, inclusive."""
@@ -53,21 +58,13 @@ def _ink_box(field: np.ndarray) -> tuple[int, int, int, int] | None:
     return int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
 
 
-def _add_strokes(
+def add_strokes(
     field: np.ndarray, lines: list[list[tuple[float, float]]], width: float
 ) -> np.ndarray:
     """Draw pen lines (x, y in the field's pixels) onto a field with a round pen."""
     height, field_width = field.shape
-    image = Image.new("L", (field_width * FINE, height * FINE), 0)
-    draw = ImageDraw.Draw(image)
-    radius = width * FINE / 2
-    for line in lines:
-        points = [((x + 0.5) * FINE, (y + 0.5) * FINE) for x, y in line]
-        draw.line(points, fill=255, width=max(1, round(width * FINE)))
-        for px, py in points:
-            draw.ellipse((px - radius, py - radius, px + radius, py + radius), fill=255)
-    pen = np.asarray(image.resize((field_width, height), Image.Resampling.BOX), np.float32)
-    return np.maximum(field, pen / 255.0)
+    centred = [[(x + 0.5, y + 0.5) for x, y in line] for line in lines]  # pixel centres
+    return np.maximum(field, ink_lines((field_width, height), centred, width, FINE))
 
 
 def slashed_zero(field: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -81,14 +78,14 @@ def slashed_zero(field: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if rng.random() < 0.25:  # a dot in the middle
         cy = (top + bottom) / 2 + rng.normal(0, height * 0.05)
         cx = (left + right) / 2 + rng.normal(0, width * 0.05)
-        return _add_strokes(field, [[(cx, cy)]], pen * rng.uniform(1.0, 1.6))
+        return add_strokes(field, [[(cx, cy)]], pen * rng.uniform(1.0, 1.6))
     reach = rng.uniform(-0.15, 0.25, size=2) * height  # past the ring (or short of it)
     inset = rng.uniform(-0.05, 0.2, size=2) * width
     start = (left + inset[0], bottom + reach[0])
     end = (right - inset[1], top - reach[1])
     if rng.random() < 0.25:  # '\' instead of '/'
         start, end = (right - inset[0], bottom + reach[0]), (left + inset[1], top - reach[1])
-    return _add_strokes(field, [[start, end]], pen)
+    return add_strokes(field, [[start, end]], pen)
 
 
 def flagged_one(field: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -113,7 +110,7 @@ def flagged_one(field: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         half = rng.uniform(0.18, 0.4) * height
         shift = rng.normal(0, 0.05) * height
         lines.append([(foot_x - half + shift, bottom), (foot_x + half + shift, bottom)])
-    return _add_strokes(field, lines, pen)
+    return add_strokes(field, lines, pen)
 
 
 def crossed_seven(field: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -130,7 +127,7 @@ def crossed_seven(field: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     span = max(right - left, (bottom - top) * 0.6)
     ends = rng.uniform(0.15, 0.35, size=2) * span
     y0, y1 = row + rng.normal(0, 0.6, size=2)
-    return _add_strokes(
+    return add_strokes(
         field, [[(centre - ends[0], y0), (centre + ends[1], y1)]], rng.uniform(1.6, 3.0)
     )
 
@@ -221,6 +218,20 @@ def augment(field: np.ndarray, label: int, rng: np.random.Generator) -> np.ndarr
         return preprocessing.normalise_ink(np.asarray(field, np.float32))
 
 
+def map_in_processes(
+    function: Callable[[Job], Part], jobs: list[Job], workers: int | None
+) -> list[Part]:
+    """`function` of every job, in `workers` processes (all cores when None) unless there is one
+    job or `workers` is 1; returns a list of the results, in the order of the jobs."""
+    if workers == 1 or len(jobs) <= 1:
+        return [function(job) for job in jobs]
+    # Forked workers use only NumPy, SciPy and Pillow, so a parent that has imported
+    # TensorFlow is safe to fork; spawning would re-run the parent's main script.
+    method = "fork" if sys.platform == "linux" else "spawn"
+    with ProcessPoolExecutor(workers, mp_context=get_context(method)) as pool:
+        return list(pool.map(function, jobs))
+
+
 def _augment_chunk(args: tuple[np.ndarray, np.ndarray, np.random.SeedSequence]) -> np.ndarray:
     fields, labels, seed = args
     rng = np.random.default_rng(seed)
@@ -241,12 +252,5 @@ def augment_many(
         (fields[i : i + chunk], labels[i : i + chunk], s)
         for i, s in zip(range(0, len(fields), chunk), seeds, strict=True)
     ]
-    if workers == 1 or len(jobs) == 1:
-        parts = [_augment_chunk(job) for job in jobs]
-    else:
-        # Forked workers use only NumPy, SciPy and Pillow, so a parent that has imported
-        # TensorFlow is safe to fork; spawning would re-run the parent's main script.
-        method = "fork" if sys.platform == "linux" else "spawn"
-        with ProcessPoolExecutor(workers, mp_context=get_context(method)) as pool:
-            parts = list(pool.map(_augment_chunk, jobs))
+    parts = map_in_processes(_augment_chunk, jobs, workers)
     return np.concatenate(parts) if parts else np.zeros((0, SIZE, SIZE), np.float32)

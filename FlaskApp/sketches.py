@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
-from PIL import Image, ImageDraw
+import preprocessing
+from pen import Point, ink_lines
+from PIL import Image
 from scipy import ndimage
 
-Point = tuple[float, float]
 Strokes = list[list[Point]]
 
 # (name, background RGBA, ink RGB): every combination a real page can produce.
@@ -47,14 +48,15 @@ class Drawing:
 def encode(mask: np.ndarray, style: str, fmt: str = "PNG") -> bytes:
     """Paint an ink mask (float, 0..1) in a style's colours and encode it."""
     background, ink = STYLES[style]
-    alpha = mask[..., None]
     if background[3] == 0:  # a cleared canvas: ink colour where drawn, transparent elsewhere
-        rgba = np.concatenate([np.broadcast_to(ink, mask.shape + (3,)), alpha * 255], axis=-1)
+        colour = np.broadcast_to(np.asarray(ink, np.uint8), mask.shape + (3,))
+        rgba = np.concatenate([colour, preprocessing.to_uint8(mask)[..., None]], axis=-1)
     else:
+        alpha = mask[..., None]
         bg = np.asarray(background[:3], np.float32)
-        rgb = bg * (1 - alpha) + np.asarray(ink, np.float32) * alpha
-        rgba = np.concatenate([rgb, np.full(mask.shape + (1,), 255.0)], axis=-1)
-    image = Image.fromarray(np.round(rgba).astype(np.uint8))
+        rgb = np.round(bg * (1 - alpha) + np.asarray(ink, np.float32) * alpha).astype(np.uint8)
+        rgba = np.concatenate([rgb, np.full(mask.shape + (1,), 255, np.uint8)], axis=-1)
+    image = Image.fromarray(rgba)
     if fmt == "JPEG":
         image = image.convert("RGB")
     buffer = io.BytesIO()
@@ -70,34 +72,39 @@ def stroke_drawing(
     box: tuple[float, float, float, float] = (0.2, 0.15, 0.8, 0.85),
     pen_width: float = 14.0,
     style: str = "transparent-black",
-    variant: str = "",
 ) -> Drawing:
-    """Draw strokes given in a unit square (x right, y down) into `box` with a round pen."""
-    over = 4  # draw large, then shrink: canvas strokes are anti-aliased
-    image = Image.new("L", (size[0] * over, size[1] * over), 0)
-    draw = ImageDraw.Draw(image)
+    """Draw strokes given in a unit square (x right, y down) into `box` with a round pen.
+
+    `box` is (left, top, right, bottom) as shares of the canvas. The drawing has no variant;
+    `dataclasses.replace` gives it one.
+    """
     x0, y0, x1, y1 = box
-    radius = pen_width * over / 2
-    for stroke in strokes:
-        points = [
-            ((x0 + x * (x1 - x0)) * size[0] * over, (y0 + y * (y1 - y0)) * size[1] * over)
-            for x, y in stroke
-        ]
-        if len(points) > 1:
-            draw.line(points, fill=255, width=round(pen_width * over), joint="curve")
-        for px, py in points:  # round caps
-            draw.ellipse((px - radius, py - radius, px + radius, py + radius), fill=255)
-    mask = np.asarray(image.resize(size, Image.Resampling.BOX), np.float32) / 255.0
-    return Drawing(encode(mask, style), label, style, f"{pen_width:g}px", variant)
+    lines = [
+        [((x0 + x * (x1 - x0)) * size[0], (y0 + y * (y1 - y0)) * size[1]) for x, y in stroke]
+        for stroke in strokes
+    ]
+    # Drawn large, then shrunk: canvas strokes are anti-aliased.
+    mask = ink_lines(size, lines, pen_width, scale=4, joint="curve")
+    return Drawing(encode(mask, style), label, style, f"{pen_width:g}px")
 
 
-def arc(cx: float, cy: float, rx: float, ry: float, start: float, end: float, n: int = 24):
-    """Points along an elliptic arc, angles in degrees, 0 = right, 90 = down."""
+def arc(centre: Point, radii: Point, start: float, end: float, n: int = 24) -> list[Point]:
+    """Points along an elliptic arc about `centre` with `radii` (x, y); angles in degrees,
+    0 = right, 90 = down."""
+    (cx, cy), (rx, ry) = centre, radii
     t = np.radians(np.linspace(start, end, n))
     return [(cx + rx * math.cos(a), cy + ry * math.sin(a)) for a in t]
 
 
-_ZERO = arc(0.5, 0.5, 0.32, 0.48, -90, 270, 40)
+def to_unit(strokes: Strokes) -> Strokes:
+    """Strokes scaled so their bounding box's longer side is 1, placed from (0, 0)."""
+    points = np.concatenate([np.asarray(s, np.float64) for s in strokes])
+    low = points.min(axis=0)
+    span = max(float((points.max(axis=0) - low).max()), 1e-6)
+    return [[((x - low[0]) / span, (y - low[1]) / span) for x, y in s] for s in strokes]
+
+
+_ZERO = arc((0.5, 0.5), (0.32, 0.48), -90, 270, 40)
 
 # (digit, variant name) -> strokes in a unit square: how people commonly write each digit.
 SKETCHES: dict[tuple[int, str], Strokes] = {
@@ -107,30 +114,43 @@ SKETCHES: dict[tuple[int, str], Strokes] = {
     (1, "stroke"): [[(0.5, 0.0), (0.5, 1.0)]],
     (1, "flag"): [[(0.3, 0.25), (0.55, 0.0), (0.55, 1.0)]],
     (1, "flag-foot"): [[(0.3, 0.22), (0.55, 0.0), (0.55, 1.0)], [(0.25, 1.0), (0.85, 1.0)]],
-    (2, "curve"): [arc(0.5, 0.28, 0.32, 0.28, 190, 380) + [(0.15, 1.0), (0.9, 1.0)]],
+    (2, "curve"): [arc((0.5, 0.28), (0.32, 0.28), 190, 380) + [(0.15, 1.0), (0.9, 1.0)]],
     (2, "loop"): [
-        arc(0.5, 0.28, 0.32, 0.28, 190, 380)
+        arc((0.5, 0.28), (0.32, 0.28), 190, 380)
         + [(0.2, 0.95)]
-        + arc(0.28, 0.88, 0.1, 0.1, 270, 0)
+        + arc((0.28, 0.88), (0.1, 0.1), 270, 0)
         + [(0.9, 0.98)]
     ],
-    (3, "round"): [arc(0.48, 0.25, 0.3, 0.25, 200, 450) + arc(0.48, 0.74, 0.34, 0.26, 270, 520)],
-    (3, "flat-top"): [[(0.15, 0.0), (0.8, 0.0), (0.4, 0.4)] + arc(0.48, 0.7, 0.34, 0.3, 270, 520)],
+    (3, "round"): [
+        arc((0.48, 0.25), (0.3, 0.25), 200, 450) + arc((0.48, 0.74), (0.34, 0.26), 270, 520)
+    ],
+    (3, "flat-top"): [
+        [(0.15, 0.0), (0.8, 0.0), (0.4, 0.4)] + arc((0.48, 0.7), (0.34, 0.3), 270, 520)
+    ],
     (4, "closed"): [[(0.6, 0.0), (0.1, 0.68), (0.92, 0.68)], [(0.68, 0.3), (0.68, 1.0)]],
     (4, "open"): [[(0.2, 0.0), (0.12, 0.6), (0.92, 0.6)], [(0.72, 0.05), (0.72, 1.0)]],
-    (5, "hooked"): [[(0.85, 0.0), (0.25, 0.0), (0.2, 0.45)] + arc(0.5, 0.7, 0.36, 0.3, 235, 500)],
+    (5, "hooked"): [
+        [(0.85, 0.0), (0.25, 0.0), (0.2, 0.45)] + arc((0.5, 0.7), (0.36, 0.3), 235, 500)
+    ],
     (5, "two-strokes"): [
-        [(0.25, 0.0), (0.2, 0.45)] + arc(0.5, 0.7, 0.36, 0.3, 235, 500),
+        [(0.25, 0.0), (0.2, 0.45)] + arc((0.5, 0.7), (0.36, 0.3), 235, 500),
         [(0.25, 0.0), (0.85, 0.0)],
     ],
-    (6, "curl"): [[(0.72, 0.0), (0.3, 0.4)] + arc(0.5, 0.7, 0.3, 0.3, 200, 560)],
-    (6, "round"): [arc(0.6, 0.45, 0.4, 0.45, 250, 180) + arc(0.5, 0.72, 0.32, 0.28, 180, 540)],
+    (6, "curl"): [[(0.72, 0.0), (0.3, 0.4)] + arc((0.5, 0.7), (0.3, 0.3), 200, 560)],
+    (6, "round"): [
+        arc((0.6, 0.45), (0.4, 0.45), 250, 180) + arc((0.5, 0.72), (0.32, 0.28), 180, 540)
+    ],
     (7, "plain"): [[(0.1, 0.0), (0.9, 0.0), (0.4, 1.0)]],
     (7, "crossed"): [[(0.1, 0.0), (0.9, 0.0), (0.4, 1.0)], [(0.35, 0.5), (0.85, 0.5)]],
-    (8, "loops"): [arc(0.5, 0.25, 0.25, 0.25, 90, 450) + arc(0.5, 0.73, 0.32, 0.27, -90, 270)],
-    (8, "snowman"): [arc(0.5, 0.25, 0.25, 0.25, 0, 360), arc(0.5, 0.73, 0.32, 0.27, -90, 270)],
-    (9, "straight"): [arc(0.5, 0.3, 0.3, 0.3, 0, 360) + [(0.8, 0.3), (0.78, 1.0)]],
-    (9, "curved"): [arc(0.5, 0.3, 0.3, 0.3, 0, 360) + arc(0.3, 0.3, 0.5, 0.7, 0, 90, 12)],
+    (8, "loops"): [
+        arc((0.5, 0.25), (0.25, 0.25), 90, 450) + arc((0.5, 0.73), (0.32, 0.27), -90, 270)
+    ],
+    (8, "snowman"): [
+        arc((0.5, 0.25), (0.25, 0.25), 0, 360),
+        arc((0.5, 0.73), (0.32, 0.27), -90, 270),
+    ],
+    (9, "straight"): [arc((0.5, 0.3), (0.3, 0.3), 0, 360) + [(0.8, 0.3), (0.78, 1.0)]],
+    (9, "curved"): [arc((0.5, 0.3), (0.3, 0.3), 0, 360) + arc((0.3, 0.3), (0.5, 0.7), 0, 90, 12)],
 }
 
 
@@ -166,17 +186,15 @@ def sketch_set(per_sketch: int = 6, seed: int = 0) -> list[Drawing]:
             width = pixels * rng.uniform(0.7, 1.0) / size[0]
             left = rng.uniform(0.1, 0.9 - width)  # room for slant and tilt
             top = rng.uniform(0.1, 0.9 - height)
-            drawings.append(
-                stroke_drawing(
-                    writer_variation(strokes, rng),
-                    digit,
-                    size=size,
-                    box=(left, top, left + width, top + height),
-                    pen_width=float(rng.choice([5, 9, 14, 20, 28])),
-                    style=styles[(k + digit) % len(styles)],
-                    variant=f"{digit} {variant}",
-                )
+            drawing = stroke_drawing(
+                writer_variation(strokes, rng),
+                digit,
+                size=size,
+                box=(left, top, left + width, top + height),
+                pen_width=float(rng.choice([5, 9, 14, 20, 28])),
+                style=styles[(k + digit) % len(styles)],
             )
+            drawings.append(replace(drawing, variant=f"{digit} {variant}"))
     return drawings
 
 
@@ -243,6 +261,19 @@ def number_drawing(
     return NumberDrawing(drawing.png, number, style, "sketches")
 
 
+def crop_digit(digit: np.ndarray) -> np.ndarray:
+    """An MNIST digit (uint8) cut to its ink's bounding box."""
+    return preprocessing.crop_to_ink(digit, threshold=41)  # bytes: ink is above 40
+
+
+def enlarge_digit(crop: np.ndarray, scale: float) -> np.ndarray:
+    """A cropped MNIST digit (uint8) enlarged `scale` times as a pen would have drawn it: ink
+    coverage in [0, 1], the blur of the enlargement sharpened into a pen's hard edges."""
+    size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+    ink = np.asarray(Image.fromarray(crop).resize(size, Image.Resampling.BILINEAR), np.float32)
+    return np.clip((ink / 255.0 - 0.3) * 3.0, 0.0, 1.0)
+
+
 def mnist_number(
     images: np.ndarray,
     labels: np.ndarray,
@@ -256,13 +287,8 @@ def mnist_number(
     crops = []
     for i in picks:
         digit = images[i]
-        rows = np.flatnonzero(digit.max(axis=1) > 40)
-        cols = np.flatnonzero(digit.max(axis=0) > 40)
-        crop = digit[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-        scale = height / crop.shape[0] * rng.uniform(0.9, 1.1)
-        size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
-        ink = np.asarray(Image.fromarray(crop).resize(size, Image.Resampling.BILINEAR), np.float32)
-        crops.append(np.clip((ink / 255.0 - 0.3) * 3.0, 0.0, 1.0))  # a pen's hard edges
+        crop = crop_digit(digit)
+        crops.append(enlarge_digit(crop, height / crop.shape[0] * rng.uniform(0.9, 1.1)))
     gaps = [int(rng.uniform(*gaps) * height * 0.7) for _ in crops]
     width = sum(c.shape[1] for c in crops) + sum(gaps) + 2 * height
     mask = np.zeros((int(height * 2.2), width), np.float32)

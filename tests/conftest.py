@@ -27,15 +27,20 @@ from support import SHIPPED_MODEL, free_port
 
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
-    """The folder of the four gz IDX files; a test that needs them fails loudly without them."""
-    candidates = [os.environ.get("MNIST_DIR"), kerasModel.DEFAULT_MNIST_DIR]
-    for candidate in filter(None, candidates):
+    """The folder of the four real MNIST gz IDX files: $MNIST_DIR, else the default data folder.
+
+    A test that needs them fails loudly without them, saying where it looked and what it lacked.
+    """
+    looked = []
+    for candidate in filter(None, [os.environ.get("MNIST_DIR"), kerasModel.DEFAULT_MNIST_DIR]):
         folder = Path(candidate)
-        if all((folder / f"{name}.gz").is_file() for name in mnist.FILES):
+        missing = [f"{name}.gz" for name in mnist.FILES if not (folder / f"{name}.gz").is_file()]
+        if not missing:
             return folder
+        looked.append(f"{folder} (lacks {', '.join(missing)})")
     pytest.fail(
-        "These tests need the four MNIST gz IDX files: set MNIST_DIR to their folder "
-        f"(looked in: {', '.join(str(c) for c in candidates if c)}), "
+        "These tests need the four MNIST gz IDX files: set the MNIST_DIR environment variable "
+        f"to their folder (looked in: {'; '.join(looked)}), "
         "or fetch them with `python FlaskApp/mnist.py`."
     )
 

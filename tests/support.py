@@ -20,16 +20,27 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 from scipy import ndimage
-from sketches import CANVASES, SKETCHES, STYLES, Drawing, encode, stroke_drawing
+from sketches import (
+    CANVASES,
+    SKETCHES,
+    STYLES,
+    Drawing,
+    crop_digit,
+    encode,
+    enlarge_digit,
+    stroke_drawing,
+)
 
 __all__ = [
     "ROOT",
+    "Row",
     "SEVEN",
     "SEVEN_URL",
     "SHIPPED_MODEL",
@@ -82,16 +93,10 @@ def mnist_drawing(
     style = style or str(rng.choice(list(STYLES)))
     pen = pen or str(rng.choice(PENS))
     width, height = CANVASES[rng.integers(len(CANVASES))]
-    rows = np.flatnonzero(digit.max(axis=1) > 40)
-    cols = np.flatnonzero(digit.max(axis=0) > 40)
-    crop = digit[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    crop = crop_digit(digit)
     share = rng.uniform(0.3, 0.9)  # the digit's height as a share of the canvas
     scale = share * min(width, height) / max(crop.shape)
-    size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
-    ink = np.asarray(Image.fromarray(crop).resize(size, Image.Resampling.BILINEAR), np.float32)
-    ink /= 255.0
-    # A pen leaves hard edges: sharpen the blur of the enlarged digit into strokes.
-    ink = np.clip((ink - 0.3) * 3.0, 0.0, 1.0)
+    ink = enlarge_digit(crop, scale)
     radius = max(1, round(scale * 0.6))
     if pen == "thin":
         ink = ndimage.grey_erosion(ink, size=(radius, radius))
@@ -121,25 +126,34 @@ def data_url(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
+@dataclass(frozen=True)
+class Row:
+    """How `number_drawing` sets digits in a row: `gap` digit widths apart, leaning right by
+    `slant` of their height, `height` of the canvas tall."""
+
+    gap: float = 0.4
+    slant: float = 0.0
+    height: float = 0.6
+
+
 def number_drawing(
     digits: list[tuple[int, str]],
     *,
     size: tuple[int, int] = (400, 200),
-    gap: float = 0.4,
-    slant: float = 0.0,
-    height: float = 0.6,
+    row: Row = Row(),
     pen_width: float = 10.0,
     style: str = "transparent-black",
 ) -> Drawing:
-    """Sketched digits (digit, variant) side by side, `gap` digit widths apart, leaning right by
-    `slant` of their height, `height` of the canvas tall; `variant` holds the number."""
+    """Sketched digits (digit, variant) side by side, set as `row` says, the number's width at
+    most 0.9 of the canvas; `variant` holds the number."""
     width = 0.6  # of a digit's height
     strokes = []
     for i, (digit, variant) in enumerate(digits):
-        left = i * width * (1 + gap)
+        left = i * width * (1 + row.gap)
         for stroke in SKETCHES[(digit, variant)]:
-            strokes.append([(left + x * width + slant * (1 - y), y) for x, y in stroke])
-    total = len(digits) * width * (1 + gap) - width * gap + slant
+            strokes.append([(left + x * width + row.slant * (1 - y), y) for x, y in stroke])
+    total = len(digits) * width * (1 + row.gap) - width * row.gap + row.slant
+    height = row.height
     across = height * size[1] / size[0] * total  # the number's width as a share of the canvas
     if across > 0.9:
         height, across = height * 0.9 / across, 0.9

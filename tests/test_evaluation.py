@@ -8,8 +8,11 @@ import textwrap
 
 import evaluation
 import kerasModel
+import negatives
 import numpy as np
+import preprocessing
 import pytest
+import sketches
 from PIL import Image
 
 # A stand-in for the benchmark's canvas.py: the same interface, two fixed drawings.
@@ -52,10 +55,9 @@ def evaluated(tmp_path_factory, tiny_model_path, mnist_dir):
         mnist_dir,
         folder / "out",
         bench_dir=bench,
-        canvas_n=2,
-        sketches_per_variant=1,
-        negatives_per_kind=4,
-        numbers_per_source=7,
+        sizes=evaluation.Sizes(
+            canvas_n=2, sketches_per_variant=1, negatives_per_kind=4, numbers_per_source=7
+        ),
         report=lambda *parts: lines.append(" ".join(map(str, parts))),
     )
     return folder, model_path, result, "\n".join(lines)
@@ -67,7 +69,7 @@ def test_evaluation_reports_mnist_accuracy_per_digit_and_the_confusion_matrix(
     _, model_path, result, printed = evaluated
     images, labels = mnist_test
     model = kerasModel.load(model_path)
-    expected = kerasModel.accuracy(model, images / 255.0, labels)
+    expected = kerasModel.accuracy(model, preprocessing.scale_mnist(images), labels)
     assert result["mnist_test_accuracy"] == pytest.approx(expected, abs=1e-4)
     assert f"MNIST test accuracy: {expected:.4f}" in printed
     matrix = np.array(result["confusion_matrix"])
@@ -99,9 +101,9 @@ def test_evaluation_scores_the_canvas_set_per_style_and_own_sketches_per_variant
     assert canvas["n"] == 2
     assert set(canvas["per_style"]) == {"transparent/black", "black/white"}
     assert set(canvas["per_weight"]) == {"normal", "bold"}
-    sketches = result["sketches"]
-    assert sketches["n"] == len(evaluation.sketches.SKETCHES)
-    assert {"0 slashed", "1 flag-foot", "7 crossed", "4 open"} <= set(sketches["per_variant"])
+    own = result["sketches"]
+    assert own["n"] == len(sketches.SKETCHES)
+    assert {"0 slashed", "1 flag-foot", "7 crossed", "4 open"} <= set(own["per_variant"])
     assert "Shared canvas set" in printed and "Own sketches" in printed
 
 
@@ -130,9 +132,7 @@ def test_evaluation_without_a_bench_folder_says_it_skipped_the_canvas_set(
         tiny_model_path,
         mnist_dir,
         tmp_path,
-        sketches_per_variant=1,
-        negatives_per_kind=1,
-        numbers_per_source=7,
+        sizes=evaluation.Sizes(sketches_per_variant=1, negatives_per_kind=1, numbers_per_source=7),
         report=lines.append,
     )
     assert "canvas" not in result
@@ -141,7 +141,7 @@ def test_evaluation_without_a_bench_folder_says_it_skipped_the_canvas_set(
 
 def test_evaluation_reports_refusal_per_kind_numbers_and_their_pictures(evaluated):
     folder, _, result, printed = evaluated
-    kinds = {k for k, (_, make) in evaluation.negatives.KINDS.items() if make is not None}
+    kinds = {k for k, (_, make) in negatives.KINDS.items() if make is not None}
     per_kind = result["refusal"]["per_kind"]
     assert set(per_kind) == kinds and all(0.0 <= v <= 1.0 for v in per_kind.values())
     # The tiny model has no refusal class: only a mark too small to read is refused.

@@ -1,4 +1,5 @@
-"""Tests for FlaskApp/mnist.py: finding, downloading, verifying and reading the MNIST files."""
+"""Tests for FlaskApp/mnist.py and mnist_files.py: finding, downloading, verifying and reading
+the MNIST files."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import functools
 import gzip
 import hashlib
 import http.server
-import os
 import shutil
 import socket
 import struct
@@ -15,31 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import mnist
+import mnist_files
 import numpy as np
 import pytest
 
 T10K = ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
 T10K_LABELS = "t10k-labels-idx1-ubyte"
 UNREACHABLE = "http://127.0.0.1:1/"  # nothing listens on port 1: connection refused at once
-
-
-@pytest.fixture(scope="session")
-def mnist_dir() -> Path:
-    """Folder with the four real MNIST .gz files, from the MNIST_DIR environment variable."""
-    value = os.environ.get("MNIST_DIR")
-    if not value:
-        pytest.fail(
-            "set the MNIST_DIR environment variable to a folder holding the four MNIST .gz files "
-            "(e.g. MNIST_DIR=/work/shared/mnist)"
-        )
-    folder = Path(value)
-    missing = [f"{n}.gz" for n in mnist.FILES if not (folder / f"{n}.gz").is_file()]
-    if missing:
-        pytest.fail(
-            f"MNIST_DIR={value} lacks {', '.join(missing)}; set the MNIST_DIR environment "
-            "variable to a folder holding the four MNIST .gz files"
-        )
-    return folder
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -94,11 +76,11 @@ def _install_tiny_split(
     monkeypatch: pytest.MonkeyPatch, data_dir: Path, images: bytes, labels: bytes
 ) -> None:
     """Write a tiny "test" split into data_dir and make FILES accept exactly those contents."""
-    files = dict(mnist.FILES)
+    files = dict(mnist_files.FILES)
     for name, content in zip(T10K, (images, labels), strict=True):
         (data_dir / f"{name}.gz").write_bytes(gzip.compress(content))
         files[name] = hashlib.sha256(content).hexdigest()
-    monkeypatch.setattr(mnist, "FILES", files)
+    monkeypatch.setattr(mnist_files, "FILES", files)
 
 
 # --- reading the real files -------------------------------------------------------------------

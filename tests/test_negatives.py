@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import letters
 import negatives
 import numpy as np
 import preprocessing
@@ -30,7 +31,7 @@ def test_negatives_come_in_their_shares_and_repeat_with_the_seed(mnist_test):
 
 
 def test_letters_that_look_like_digits_are_never_negatives():
-    assert not set(negatives.LETTERS) & set("OoQDIlijJTZzSsBbGgqy")
+    assert not set(letters.LETTERS) & set("OoQDIlijJTZzSsBbGgqy")
     assert not set(negatives.TRAIN_FONTS) & set(negatives.HELD_OUT_FONTS)
 
 

@@ -96,7 +96,7 @@ def test_hairline_and_marker_pens_are_brought_to_mnist_stroke_widths():
 
 def _upscale(field: np.ndarray) -> np.ndarray:
     """A field enlarged FINE times, the scale stroke_width measures at."""
-    size = (28 * preprocessing.FINE,) * 2
+    size = (preprocessing.SIZE * preprocessing.FINE,) * 2
     return np.asarray(Image.fromarray(field).resize(size, Image.Resampling.BILINEAR))
 
 

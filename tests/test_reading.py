@@ -9,6 +9,7 @@ negatives drawn in fonts that training never saw.
 from __future__ import annotations
 
 import kerasModel
+import letters
 import negatives
 import numpy as np
 import preprocessing
@@ -155,7 +156,7 @@ def test_shipped_client_reads_2026(shipped_client):
 def test_shipped_client_refuses_a_scribble_and_a_letter(shipped_client):
     rng = np.random.default_rng(8)
     scribble = support.stroke_drawing(negatives.strokes_of("scribbles", rng), 0, pen_width=9.0)
-    letter = support.stroke_drawing(negatives.OWN_LETTERS["A"], 0, pen_width=12.0)
+    letter = support.stroke_drawing(letters.OWN_LETTERS["A"], 0, pen_width=12.0)
     for drawing in (scribble, letter):
         body = shipped_client.post("/predict", json={"image": support.data_url(drawing.png)})
         answer = body.get_json()

@@ -82,7 +82,9 @@ def test_eight_digit_numbers_split_at_any_size_and_slant(size, slant, height):
     digits = [(1, "flag"), (2, "loop"), (3, "round"), (4, "closed")]
     digits += [(5, "hooked"), (7, "crossed"), (8, "snowman"), (9, "straight")]
     pen = max(3.0, 0.08 * height * size[1])
-    drawing = support.number_drawing(digits, size=size, slant=slant, height=height, pen_width=pen)
+    drawing = support.number_drawing(
+        digits, size=size, row=support.Row(slant=slant, height=height), pen_width=pen
+    )
     _, segments = segments_of(drawing)
     assert len(segments) == 8
 
@@ -113,5 +115,7 @@ def test_a_stroke_broken_by_a_hair_stays_one_digit():
     _, segments = segments_of(drawing)
     assert len(segments) == 1
     # Digits a person leaves a gap between still come apart.
-    _, apart = segments_of(support.number_drawing([(1, "stroke"), (1, "stroke")], gap=0.3))
+    _, apart = segments_of(
+        support.number_drawing([(1, "stroke"), (1, "stroke")], row=support.Row(gap=0.3))
+    )
     assert len(apart) == 2
