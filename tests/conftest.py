@@ -21,8 +21,9 @@ import numpy as np
 import psycopg
 import pytest
 import throwaway_postgres
+from feedback import FeedbackStore
 from playwright.sync_api import sync_playwright
-from support import SHIPPED_MODEL, free_port
+from support import SHIPPED_MODEL, feedback_config, free_port, sqlite_url
 
 
 @pytest.fixture(scope="session")
@@ -216,3 +217,34 @@ def browser():
         )
         yield chromium
         chromium.close()
+
+
+# --- corrections: stores and apps that take them ------------------------------------------------
+
+
+@pytest.fixture
+def store(database_url):
+    """An empty store on each kind of database."""
+    store = FeedbackStore(database_url)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def feedback_app(make_app, database_url):
+    """The app around the tiny model, its corrections going to `database_url`, REVIEW_TOKEN set."""
+    return make_app(**feedback_config(database_url))
+
+
+@pytest.fixture
+def sqlite_app(make_app, tmp_path):
+    """The app around the tiny model with an SQLite file of its own."""
+    return make_app(**feedback_config(sqlite_url(tmp_path)))
+
+
+@pytest.fixture
+def open_app(make_app, tmp_path):
+    """The app with an SQLite file of its own and no REVIEW_TOKEN."""
+    config = feedback_config(sqlite_url(tmp_path))
+    del config["REVIEW_TOKEN"]
+    return make_app(**config)

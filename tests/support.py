@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import html
 import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -23,8 +25,13 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import feedback
 import numpy as np
+import preprocessing
 import pytest
+from feedback import Correction
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from PIL import Image
 from scipy import ndimage
 from sketches import (
@@ -242,3 +249,147 @@ def running_server(env: dict | None = None):
     """The URL of `started_server`."""
     with started_server(env) as (url, _):
         yield url
+
+
+# --- corrections: the review token, apps that store them, and what they store ---------------
+
+__all__ += [
+    "BASIC",
+    "BEARER",
+    "CORRECTION",
+    "HYPOTHESIS",
+    "OPEN_LIMIT",
+    "PROGRAMS",
+    "TOKEN",
+    "basic",
+    "correction",
+    "cross",
+    "feedback_config",
+    "form_token",
+    "json_values",
+    "listed_ids",
+    "model_reading",
+    "page_link",
+    "post_correction",
+    "review_page",
+    "seven_as_served",
+    "sqlite_url",
+    "stored_total",
+]
+
+# Programs the tests run in processes of their own: [sys.executable, PROGRAMS / name, args...].
+PROGRAMS = Path(__file__).resolve().parent / "programs"
+
+TOKEN = "review-token-for-tests"
+# Route tests post more corrections than the default rate limit allows; its own tests lower it.
+OPEN_LIMIT = "100000 per minute"
+CORRECTION = {"image": SEVEN_URL, "label": 7}
+
+
+def basic(password: str, user: str = "anyone") -> dict:
+    """An HTTP Basic Authorization header."""
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+BEARER = {"Authorization": f"Bearer {TOKEN}"}
+BASIC = basic(TOKEN)
+
+# Property tests: many examples, no deadline (an app answers each), fixtures kept across them.
+HYPOTHESIS = settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=40),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["image", "imageBase64", "x"]) | st.text(max_size=8),
+            children,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+
+
+def sqlite_url(folder: Path, name: str = "feedback.sqlite3") -> str:
+    """The URL of an SQLite file in `folder`."""
+    return f"sqlite:///{folder / name}"
+
+
+def feedback_config(database_url: str, **extra) -> dict:
+    """The configuration (for `make_app`) of an app storing corrections into `database_url`,
+    reviewed with TOKEN, its rate limit out of the way."""
+    return {
+        "DATABASE_URL": database_url,
+        "REVIEW_TOKEN": TOKEN,
+        "FEEDBACK_RATE_LIMIT": OPEN_LIMIT,
+        **extra,
+    }
+
+
+def correction(label: int = 7, predicted: int = 1, png: bytes = SEVEN.png) -> Correction:
+    """A correction as the API builds one."""
+    coverage = preprocessing.ink(preprocessing.decode(png))
+    field = preprocessing.normalise_ink(coverage)
+    probabilities = [0.05] * 10
+    return Correction(label, predicted, probabilities, "cnn-0123456789abcdef", coverage, field)
+
+
+def seven_as_served() -> bytes:
+    """What the store keeps of SEVEN: its ink, black on white, as a bounded greyscale PNG."""
+    return feedback.drawing_png(preprocessing.ink(preprocessing.decode(SEVEN.png)))
+
+
+def cross(rng: np.random.Generator) -> bytes:
+    """An X, drawn a little differently each time: a shape no MNIST digit has."""
+    a, b = rng.uniform(-0.08, 0.08, 2)
+    strokes = [[(0.0 + a, 0.0), (1.0, 1.0 + b)], [(1.0 - b, 0.0), (0.0, 1.0 + a)]]
+    left, top = rng.uniform(0.1, 0.3, 2)
+    box = (left, top, left + rng.uniform(0.4, 0.6), top + rng.uniform(0.5, 0.6))
+    return stroke_drawing(strokes, 5, box=box, pen_width=float(rng.uniform(10, 18))).png
+
+
+def model_reading(client, url: str = SEVEN_URL) -> int | str:
+    """What /predict answers for a drawing, as the feedback API spells a label."""
+    answer = client.post("/predict", json={"image": url}).get_json()
+    return "not_a_digit" if answer["reading"] == "not_a_digit" else answer["digit"]
+
+
+def post_correction(app, label: int = 7) -> str:
+    """Post a correction of SEVEN; its public id."""
+    response = app.test_client().post("/api/feedback", json={"image": SEVEN_URL, "label": label})
+    assert response.status_code == 201
+    return response.get_json()["id"]
+
+
+def stored_total(app) -> int:
+    """How many corrections the app's store holds, read directly."""
+    return app.extensions["feedback_store"].count()
+
+
+def review_page(client, url: str) -> str:
+    """A review page's HTML, fetched through HTTP Basic."""
+    response = client.get(url, headers=BASIC)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_data(as_text=True)
+
+
+def listed_ids(page: str) -> list[str]:
+    """The public ids of the records a review page lists, in order."""
+    return re.findall(r'<li class="correction[^"]*" data-id="([^"]+)"', page)
+
+
+def page_link(page: str, rel: str) -> str | None:
+    """The href of the page's first link with `rel` (first, prev, next), or None."""
+    found = re.search(rf'href="([^"]+)" rel="{rel}"', page)
+    return html.unescape(found.group(1)) if found else None
+
+
+def form_token(page: str) -> str:
+    """The form token the review page carries."""
+    return re.search(r'name="form_token" value="([0-9a-f]+)"', page).group(1)

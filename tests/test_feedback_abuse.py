@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-import base64
 import io
 import struct
 import zlib
 
 import feedback
 import feedback_views
-import flaskapp
 import numpy as np
 import pytest
 from PIL import Image
-from support import SEVEN, SEVEN_URL, SHIPPED_MODEL, free_port
-from test_feedback import app_config, cross, model_reading
+from support import (
+    CORRECTION,
+    SEVEN,
+    SEVEN_URL,
+    SHIPPED_MODEL,
+    cross,
+    data_url,
+    feedback_config,
+    free_port,
+    model_reading,
+    png_bytes,
+    sqlite_url,
+)
 
-CORRECTION = {"image": SEVEN_URL, "label": 7}
 IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
-
-
-def sqlite_url(tmp_path, name: str = "feedback.sqlite3") -> str:
-    """An SQLite file of the test's own."""
-    return f"sqlite:///{tmp_path / name}"
 
 
 def on_disk(path) -> int:
@@ -41,16 +44,16 @@ def junk_chunk(size: int) -> bytes:
 
 
 @pytest.mark.parametrize("where", ["after IEND", "in a chunk"])
-def test_junk_carried_in_a_png_is_never_stored_or_served(tiny_model_path, tmp_path, where):
+def test_junk_carried_in_a_png_is_never_stored_or_served(make_app, tmp_path, where):
     junk = np.random.default_rng(1).integers(0, 256, 2_900_000, np.uint8).tobytes()
     if where == "after IEND":
         png = SEVEN.png + junk  # a zip inside would be a free file host
     else:
         png = SEVEN.png[:33] + junk_chunk(2_900_000) + SEVEN.png[33:]
     assert SEVEN.png.endswith(IEND)
-    body = {"image": "data:image/png;base64," + base64.b64encode(png).decode(), "label": 7}
+    body = {"image": data_url(png), "label": 7}
     path = tmp_path / "feedback.sqlite3"
-    app = flaskapp.create_app(app_config(tiny_model_path, f"sqlite:///{path}"))
+    app = make_app(**feedback_config(sqlite_url(tmp_path)))
     client = app.test_client()
     assert client.post("/api/feedback", json=CORRECTION).status_code == 201  # the file exists
     before = on_disk(path)
@@ -66,15 +69,12 @@ def test_junk_carried_in_a_png_is_never_stored_or_served(tiny_model_path, tmp_pa
     assert len(served) < 50_000 and served.endswith(IEND) and junk[:64] not in served
     image = Image.open(io.BytesIO(served))
     assert image.mode == "L" and max(image.size) <= feedback.DRAWING_SIDE
-    store.close()
 
 
-def test_a_huge_drawing_is_stored_downscaled(tiny_model_path, tmp_path):
+def test_a_huge_drawing_is_stored_downscaled(make_app, tmp_path):
     big = Image.open(io.BytesIO(SEVEN.png)).resize((2000, 1000))
-    buffer = io.BytesIO()
-    big.save(buffer, format="PNG")
-    body = {"image": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()}
-    app = flaskapp.create_app(app_config(tiny_model_path, sqlite_url(tmp_path)))
+    body = {"image": data_url(png_bytes(big))}
+    app = make_app(**feedback_config(sqlite_url(tmp_path)))
     response = app.test_client().post("/api/feedback", json={**body, "label": 7})
     assert response.status_code == 201
     served = app.extensions["feedback_store"].image(response.get_json()["id"])
@@ -84,10 +84,11 @@ def test_a_huge_drawing_is_stored_downscaled(tiny_model_path, tmp_path):
     )
 
 
-def test_a_model_with_refusal_stores_not_a_digit_as_its_own_reading(tmp_path, shipped_model):
-    rng = np.random.default_rng(0)
-    url = "data:image/png;base64," + base64.b64encode(cross(rng)).decode()
-    app = flaskapp.create_app(app_config(SHIPPED_MODEL, sqlite_url(tmp_path)))
+def test_a_model_with_refusal_stores_not_a_digit_as_its_own_reading(
+    make_app, tmp_path, shipped_model
+):
+    url = data_url(cross(np.random.default_rng(0)))
+    app = make_app(SHIPPED_MODEL, **feedback_config(sqlite_url(tmp_path)))
     client = app.test_client()
     said = model_reading(client, url)
     assert said == "not_a_digit"  # the shipped model refuses an X
@@ -100,18 +101,18 @@ def test_a_model_with_refusal_stores_not_a_digit_as_its_own_reading(tmp_path, sh
 # --- rate limit per client -----------------------------------------------------------------------
 
 
-def limited_app(model_path, url: str, limit: str | None, **extra):
+def limited_app(make_app, url: str, limit: str | None, **extra):
     """The app with FEEDBACK_RATE_LIMIT `limit` (None: the default)."""
-    config = app_config(model_path, url, **extra)
+    config = feedback_config(url, **extra)
     if limit is None:
         del config["FEEDBACK_RATE_LIMIT"]
     else:
         config["FEEDBACK_RATE_LIMIT"] = limit
-    return flaskapp.create_app(config)
+    return make_app(**config)
 
 
-def test_a_thousand_rapid_corrections_from_one_client_get_429s(tiny_model_path, tmp_path):
-    app = limited_app(tiny_model_path, sqlite_url(tmp_path), "5 per minute")
+def test_a_thousand_rapid_corrections_from_one_client_get_429s(make_app, tmp_path):
+    app = limited_app(make_app, sqlite_url(tmp_path), "5 per minute")
     client = app.test_client()
     responses = [client.post("/api/feedback", json=CORRECTION) for _ in range(1000)]
     statuses = [r.status_code for r in responses]
@@ -127,8 +128,8 @@ def test_a_thousand_rapid_corrections_from_one_client_get_429s(tiny_model_path, 
         assert client.post("/predict", json={"image": SEVEN_URL}).status_code == 200
 
 
-def test_the_default_configuration_limits_corrections(tiny_model_path, tmp_path):
-    app = limited_app(tiny_model_path, sqlite_url(tmp_path), None)
+def test_the_default_configuration_limits_corrections(make_app, tmp_path):
+    app = limited_app(make_app, sqlite_url(tmp_path), None)
     assert app.config["FEEDBACK_RATE_LIMIT"] == "20 per minute;500 per day"
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
     client = app.test_client()
@@ -136,17 +137,17 @@ def test_the_default_configuration_limits_corrections(tiny_model_path, tmp_path)
     assert statuses == [201] * 20 + [429] * 10
 
 
-def test_rejected_requests_count_too_so_garbage_cannot_flood(tiny_model_path, tmp_path):
-    app = limited_app(tiny_model_path, sqlite_url(tmp_path), "3 per minute")
+def test_rejected_requests_count_too_so_garbage_cannot_flood(make_app, tmp_path):
+    app = limited_app(make_app, sqlite_url(tmp_path), "3 per minute")
     client = app.test_client()
     statuses = [client.post("/api/feedback", json={"label": 7}).status_code for _ in range(5)]
     assert statuses == [400] * 3 + [429] * 2
 
 
-def test_two_instances_sharing_redis_share_the_count(tiny_model_path, tmp_path, redis_server):
+def test_two_instances_sharing_redis_share_the_count(make_app, tmp_path, redis_server):
     apps = [
         limited_app(
-            tiny_model_path,
+            make_app,
             sqlite_url(tmp_path),
             "6 per minute",
             RATELIMIT_STORAGE_URI=redis_server,
@@ -160,15 +161,13 @@ def test_two_instances_sharing_redis_share_the_count(tiny_model_path, tmp_path, 
         statuses.append(second.post("/api/feedback", json=CORRECTION).status_code)
     assert statuses == [201] * 6 + [429] * 2
     # Without the shared store, each process counts on its own: that is what memory:// means.
-    alone = limited_app(tiny_model_path, sqlite_url(tmp_path), "6 per minute")
+    alone = limited_app(make_app, sqlite_url(tmp_path), "6 per minute")
     assert alone.test_client().post("/api/feedback", json=CORRECTION).status_code == 201
 
 
-def test_an_unreachable_redis_does_not_take_corrections_down(tiny_model_path, tmp_path):
+def test_an_unreachable_redis_does_not_take_corrections_down(make_app, tmp_path):
     uri = f"redis://127.0.0.1:{free_port()}"
-    app = limited_app(
-        tiny_model_path, sqlite_url(tmp_path), "2 per minute", RATELIMIT_STORAGE_URI=uri
-    )
+    app = limited_app(make_app, sqlite_url(tmp_path), "2 per minute", RATELIMIT_STORAGE_URI=uri)
     client = app.test_client()
     statuses = [client.post("/api/feedback", json=CORRECTION).status_code for _ in range(3)]
     assert statuses == [201, 201, 429]  # the limit still holds, in this process's memory
@@ -178,8 +177,8 @@ def test_an_unreachable_redis_does_not_take_corrections_down(tiny_model_path, tm
 # --- storage cap ---------------------------------------------------------------------------------
 
 
-def test_a_full_store_answers_507_until_records_are_deleted(tiny_model_path, database_url):
-    app = flaskapp.create_app(app_config(tiny_model_path, database_url, FEEDBACK_MAX_RECORDS=3))
+def test_a_full_store_answers_507_until_records_are_deleted(make_app, database_url):
+    app = make_app(**feedback_config(database_url, FEEDBACK_MAX_RECORDS=3))
     client = app.test_client()
     ids = [client.post("/api/feedback", json=CORRECTION).get_json()["id"] for _ in range(3)]
     full = client.post("/api/feedback", json=CORRECTION)
@@ -192,7 +191,6 @@ def test_a_full_store_answers_507_until_records_are_deleted(tiny_model_path, dat
     assert store.count() == 3
     assert store.delete(ids[0])
     assert client.post("/api/feedback", json=CORRECTION).status_code == 201
-    store.close()
 
 
 def test_the_default_cap_is_set(app):

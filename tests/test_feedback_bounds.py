@@ -17,23 +17,18 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import bounded
-import flaskapp
 import psycopg
 import pytest
 from feedback import FeedbackStore
-from support import SEVEN_URL
-from test_feedback import TOKEN, app_config
+from support import BEARER, CORRECTION, PROGRAMS, SEVEN_URL, feedback_config, sqlite_url
 
-CORRECTION = {"image": SEVEN_URL, "label": 7}
 TIMEOUT = 1.5  # FEEDBACK_TIMEOUT in these tests, seconds
 WITHIN = 5.0  # what the issue allows a correction the database cannot take
 
 
-def bounded_app(model_path, database_url: str, **extra):
+def bounded_app(make_app, database_url: str, **extra):
     """The app with a short FEEDBACK_TIMEOUT, storing into `database_url`."""
-    config = app_config(model_path, database_url, FEEDBACK_TIMEOUT=TIMEOUT, **extra)
-    return flaskapp.create_app(config)
+    return make_app(**feedback_config(database_url, FEEDBACK_TIMEOUT=TIMEOUT, **extra))
 
 
 def timed_post(client, body: dict = CORRECTION):
@@ -100,93 +95,14 @@ def corrections_in_threads(app, n: int) -> list[tuple[int, float]]:
     return results
 
 
-# --- BoundedCalls -----------------------------------------------------------------------------
-
-
-def test_bounded_calls_answer_and_raise_like_the_function():
-    calls = bounded.BoundedCalls(2, 1.0)
-    assert calls.run(lambda a, b=0: a + b, 2, b=3) == 5
-    with pytest.raises(ZeroDivisionError):
-        calls.run(lambda: 1 / 0)
-    assert calls.busy() == 0
-
-
-def test_a_hung_call_is_abandoned_at_the_timeout_and_the_threads_are_bounded():
-    # A long slot_wait: only the timeouts seen tell it the "database" hangs.
-    calls = bounded.BoundedCalls(2, 0.2, slot_wait=5.0)
-    release = threading.Event()
-    for _ in range(2):
-        started = time.monotonic()
-        with pytest.raises(bounded.TimedOut):
-            calls.run(release.wait)
-        assert time.monotonic() - started < 0.5
-    assert calls.busy() == 2  # both still waiting on the "database"
-    started = time.monotonic()
-    with pytest.raises(bounded.Saturated):
-        calls.run(lambda: "never runs")
-    assert time.monotonic() - started < 0.2  # refused, not queued
-    release.set()
-    deadline = time.monotonic() + 5
-    while calls.busy() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert calls.busy() == 0 and calls.run(lambda: "again") == "again"
-
-
-def test_a_call_waits_briefly_for_a_thread_a_healthy_call_frees():
-    calls = bounded.BoundedCalls(1, 1.0, slot_wait=1.0)
-    results = []
-    threads = [threading.Thread(target=lambda: results.append(calls.run(time.sleep, 0.05)))]
-    threads[0].start()
-    time.sleep(0.01)
-    assert calls.run(lambda: "served") == "served"  # it waited for the first, not refused
-    threads[0].join()
-    assert results == [None]
-
-
-def test_after_a_slow_call_a_call_finding_no_thread_is_refused_at_once():
-    calls = bounded.BoundedCalls(1, 1.0, slot_wait=0.5)
-    calls.run(time.sleep, 0.6)  # answered, but slowly: the "database" struggles
-    release = threading.Event()
-    holder = threading.Thread(target=lambda: calls.run(release.wait, 0.5))
-    holder.start()
-    time.sleep(0.05)
-    started = time.monotonic()
-    with pytest.raises(bounded.Saturated):
-        calls.run(lambda: "never runs")
-    assert time.monotonic() - started < 0.1  # no waiting for the young holder this time
-    release.set()
-    holder.join()
-
-
-def test_hung_calls_never_keep_the_process_from_exiting():
-    code = (
-        "import sys, threading; sys.path.insert(0, 'FlaskApp'); import bounded\n"
-        "calls = bounded.BoundedCalls(1, 0.1)\n"
-        "try:\n    calls.run(threading.Event().wait)\nexcept bounded.TimedOut:\n    print('ok')\n"
-    )
-    root = Path(__file__).resolve().parent.parent
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=20
-    )
-    assert done.returncode == 0 and done.stdout == "ok\n", done.stderr
-
-
 # --- SQLite locked by another process ---------------------------------------------------------
-
-LOCKER = """
-import sqlite3, sys, time
-connection = sqlite3.connect(sys.argv[1], isolation_level=None)
-connection.execute("BEGIN EXCLUSIVE")
-print("locked", flush=True)
-time.sleep(120)
-"""
 
 
 @contextmanager
 def sqlite_locked(path: Path):
     """Another process holds SQLite's write lock on `path` (BEGIN EXCLUSIVE) for the duration."""
     locker = subprocess.Popen(
-        [sys.executable, "-c", LOCKER, str(path)], stdout=subprocess.PIPE, text=True
+        [sys.executable, PROGRAMS / "sqlite_locker.py", path], stdout=subprocess.PIPE, text=True
     )
     try:
         assert locker.stdout.readline() == "locked\n"
@@ -196,11 +112,9 @@ def sqlite_locked(path: Path):
         locker.communicate(timeout=10)
 
 
-def test_a_locked_sqlite_database_gives_503_in_seconds_and_predictions_go_on(
-    tiny_model_path, tmp_path
-):
+def test_a_locked_sqlite_database_gives_503_in_seconds_and_predictions_go_on(make_app, tmp_path):
     path = tmp_path / "feedback.sqlite3"
-    app = bounded_app(tiny_model_path, f"sqlite:///{path}")
+    app = bounded_app(make_app, sqlite_url(tmp_path))
     client = app.test_client()
     assert client.post("/api/feedback", json=CORRECTION).status_code == 201
     with sqlite_locked(path), Predictions(app) as predictions:
@@ -212,11 +126,9 @@ def test_a_locked_sqlite_database_gives_503_in_seconds_and_predictions_go_on(
     assert app.extensions["feedback_store"].count() == 2
 
 
-def test_corrections_waiting_on_a_lock_hold_few_threads_and_predictions_flow(
-    tiny_model_path, tmp_path
-):
+def test_corrections_waiting_on_a_lock_hold_few_threads_and_predictions_flow(make_app, tmp_path):
     path = tmp_path / "feedback.sqlite3"
-    app = bounded_app(tiny_model_path, f"sqlite:///{path}", FEEDBACK_THREADS=2)
+    app = bounded_app(make_app, sqlite_url(tmp_path), FEEDBACK_THREADS=2)
     assert app.test_client().post("/api/feedback", json=CORRECTION).status_code == 201
     calls = app.extensions["feedback_calls"]
     with sqlite_locked(path), Predictions(app) as predictions:
@@ -233,13 +145,12 @@ def test_corrections_waiting_on_a_lock_hold_few_threads_and_predictions_flow(
     assert max(seen) <= 2  # never more than FEEDBACK_THREADS waiting on the database
 
 
-def test_a_burst_of_corrections_on_a_healthy_database_is_served(tiny_model_path, database_url):
-    app = bounded_app(tiny_model_path, database_url)
+def test_a_burst_of_corrections_on_a_healthy_database_is_served(make_app, database_url):
+    app = bounded_app(make_app, database_url)
     assert app.config["FEEDBACK_THREADS"] == 1  # the default: one waits, the others queue briefly
     results = corrections_in_threads(app, 6)
     assert [status for status, _ in results] == [201] * 6
     assert app.extensions["feedback_store"].count() == 6
-    app.extensions["feedback_store"].close()
 
 
 # --- PostgreSQL frozen (SIGSTOP): the server accepts TCP and never answers ---------------------
@@ -292,10 +203,8 @@ def with_gone_ok(function, *args) -> None:
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_a_frozen_postgresql_gives_503_in_seconds_and_predictions_go_on(
-    tiny_model_path, database_url
-):
-    app = bounded_app(tiny_model_path, database_url, FEEDBACK_THREADS=2)
+def test_a_frozen_postgresql_gives_503_in_seconds_and_predictions_go_on(make_app, database_url):
+    app = bounded_app(make_app, database_url, FEEDBACK_THREADS=2)
     client = app.test_client()
     # A connection is in the pool before the freeze: the bound must hold for it too.
     assert client.post("/api/feedback", json=CORRECTION).status_code == 201
@@ -304,7 +213,7 @@ def test_a_frozen_postgresql_gives_503_in_seconds_and_predictions_go_on(
         response, seconds = timed_post(client)
         assert_refused_in_time(response, seconds)
         results = corrections_in_threads(app, 6)
-        stats = client.get("/api/feedback/stats", headers={"Authorization": "Bearer " + TOKEN})
+        stats = client.get("/api/feedback/stats", headers=BEARER)
         predictions.assert_fast()
     assert [status for status, _ in results] == [503] * 6
     assert max(seconds for _, seconds in results) < WITHIN
@@ -316,16 +225,15 @@ def test_a_frozen_postgresql_gives_503_in_seconds_and_predictions_go_on(
     response, _ = timed_post(client)
     assert response.status_code == 201
     assert store.count() == 2
-    store.close()
 
 
 # --- broken, deleted and replaced SQLite files ------------------------------------------------
 
 
-def test_a_corrupt_sqlite_file_gives_503_not_500(tiny_model_path, tmp_path):
+def test_a_corrupt_sqlite_file_gives_503_not_500(make_app, tmp_path):
     path = tmp_path / "feedback.sqlite3"
     path.write_bytes(b"this is not an SQLite database " * 200)
-    app = bounded_app(tiny_model_path, f"sqlite:///{path}")
+    app = bounded_app(make_app, sqlite_url(tmp_path))
     client = app.test_client()
     response, seconds = timed_post(client)
     assert_refused_in_time(response, seconds)
@@ -339,16 +247,16 @@ def sqlite_files(path: Path) -> list[Path]:
 
 @pytest.mark.parametrize("how", ["deleted", "replaced"])
 def test_an_sqlite_file_deleted_or_replaced_under_the_app_is_reopened_not_lost(
-    tiny_model_path, tmp_path, caplog, how
+    make_app, tmp_path, caplog, how
 ):
     path = tmp_path / "feedback.sqlite3"
-    app = bounded_app(tiny_model_path, f"sqlite:///{path}")
+    app = bounded_app(make_app, sqlite_url(tmp_path))
     client = app.test_client()
     assert client.post("/api/feedback", json=CORRECTION).status_code == 201
     for file in sqlite_files(path):
         file.unlink(missing_ok=True)
     if how == "replaced":  # another database put in its place (a restored backup, say)
-        other = FeedbackStore(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+        other = FeedbackStore(sqlite_url(tmp_path, "other.sqlite3"))
         other.version()
         other.close()
         os.replace(tmp_path / "other.sqlite3", path)
@@ -357,6 +265,6 @@ def test_an_sqlite_file_deleted_or_replaced_under_the_app_is_reopened_not_lost(
     assert response.status_code == 201
     assert f"was {how}" in caplog.text
     app.extensions["feedback_store"].close()
-    reader = FeedbackStore(f"sqlite:///{path}")  # what is really in the file now
+    reader = FeedbackStore(sqlite_url(tmp_path))  # what is really in the file now
     assert [r["public_id"] for r in reader.recent()] == [response.get_json()["id"]]
     reader.close()

@@ -10,14 +10,13 @@ import re
 import threading
 from datetime import UTC, datetime, timedelta
 
-import flaskapp
 import numpy as np
 import pytest
 from feedback import Correction
 from playwright.sync_api import expect
+from support import TOKEN, feedback_config, sqlite_url
 from werkzeug.serving import make_server
 
-TOKEN = "review-page-token"
 RECORDS = 130  # three pages of the default 60
 WRONG = 45  # of them, the model read wrong
 PHONES = {
@@ -26,7 +25,7 @@ PHONES = {
 }
 
 
-def correction(label: int, predicted: int) -> Correction:
+def bar_correction(label: int, predicted: int) -> Correction:
     """A small correction: a bar of ink, read as `predicted`."""
     drawing = np.zeros((40, 30))
     drawing[5:35, 13:17] = 1.0
@@ -35,22 +34,14 @@ def correction(label: int, predicted: int) -> Correction:
     return Correction(label, predicted, [0.1] * 10, "cnn-0123456789abcdef", drawing, field)
 
 
-@pytest.fixture(scope="module")
-def review_url(tiny_model_path, tmp_path_factory):
+@pytest.fixture
+def review_url(make_app, tmp_path):
     """The app on a local port, its store holding RECORDS corrections, WRONG of them wrong."""
-    database = f"sqlite:///{tmp_path_factory.mktemp('review') / 'feedback.sqlite3'}"
-    app = flaskapp.create_app(
-        {
-            "MODEL_PATH": str(tiny_model_path),
-            "TRAIN_IF_MISSING": False,
-            "DATABASE_URL": database,
-            "REVIEW_TOKEN": TOKEN,
-        }
-    )
+    app = make_app(**feedback_config(sqlite_url(tmp_path)))
     store = app.extensions["feedback_store"]
     for n in range(RECORDS):
         label = n % 10
-        store.add(correction(label, (label + 1) % 10 if n < WRONG else label))
+        store.add(bar_correction(label, (label + 1) % 10 if n < WRONG else label))
     store.set_hidden(store.recent(1)[0]["public_id"], True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -60,7 +51,6 @@ def review_url(tiny_model_path, tmp_path_factory):
     finally:
         server.shutdown()
         thread.join(10)
-        store.close()
 
 
 @pytest.fixture(params=list(PHONES), ids=list(PHONES))

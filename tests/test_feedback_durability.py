@@ -1,0 +1,87 @@
+"""An acknowledged correction is on disk: it survives SIGKILL, and two gunicorn workers sharing
+one database lose none. Real servers on each kind of database (conftest's `database_url`)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import feedback
+from feedback import FeedbackStore
+from support import OPEN_LIMIT, ROOT, SEVEN_URL, free_port, request, started_server
+
+
+def test_an_acknowledged_correction_survives_sigkill_right_after_the_answer(
+    database_url, shipped_model
+):
+    with started_server({"DATABASE_URL": database_url}) as (url, process):
+        status, body = request(
+            url + "/api/feedback", {"image": SEVEN_URL, "label": 4, "predicted": 7}
+        )
+        os.kill(process.pid, signal.SIGKILL)  # no shutdown, no flushing, nothing
+        process.wait(10)
+    assert status == 201
+    store = FeedbackStore(database_url)
+    _, fields, labels = store.dataset()
+    (record,) = store.recent()
+    store.close()
+    assert record["public_id"] == body["id"] and labels.tolist() == [4]
+    assert fields[0].max() == 255
+
+
+def wait_healthy(url: str, server: subprocess.Popen, within: float = 60.0) -> None:
+    """Return once `url` answers /healthz; fail with the server's errors if it exits first."""
+    deadline = time.monotonic() + within
+    while True:
+        assert server.poll() is None, server.stderr.read()
+        assert time.monotonic() < deadline, f"gunicorn did not become healthy within {within:g} s"
+        try:
+            if request(url + "/healthz")[0] == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def gunicorn_serving(env: dict):
+    """The app behind gunicorn.conf.py on a free port, `env` added: its URL once healthy."""
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
+    server = subprocess.Popen(
+        [*command, "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, server)
+        yield url
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+
+
+def test_two_gunicorn_workers_share_one_database_without_losing_a_correction(
+    database_url, shipped_model
+):
+    env = {"DATABASE_URL": database_url, "WEB_CONCURRENCY": "2"}
+    with gunicorn_serving({**env, "FLASK_FEEDBACK_RATE_LIMIT": OPEN_LIMIT}) as url:
+        # Both workers open the database on their first correction, at the same moment.
+        bodies = [{"image": SEVEN_URL, "label": i % 10, "predicted": 7} for i in range(80)]
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda b: request(url + "/api/feedback", b), bodies))
+    assert [status for status, _ in answers] == [201] * 80
+    assert len({body["id"] for _, body in answers}) == 80
+    store = FeedbackStore(database_url)
+    stats = store.stats()
+    assert stats["total"] == 80 and stats["per_digit"]["7"]["model_right"] == 8
+    assert store.version() == len(feedback.MIGRATIONS) and len(store.dataset()[0]) == 80
+    store.close()

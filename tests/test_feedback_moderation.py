@@ -1,0 +1,92 @@
+"""A reviewer hides, shows and deletes corrections: from the review page's buttons (a form
+token guards them) or as a Bearer client; hidden ones leave the stats, training and export.
+
+Storage-backed tests run on both databases (conftest's `database_url`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import feedback
+import feedback_views
+import numpy as np
+import pytest
+from support import BASIC, BEARER, correction, form_token, post_correction
+
+
+def moderate(client, public_id: str, action: str, token: str | None, headers=BASIC):
+    """Press a review page button."""
+    data = {"action": action} | ({"form_token": token} if token is not None else {})
+    return client.post(f"/feedback/{public_id}", data=data, headers=headers)
+
+
+def test_the_review_page_hides_shows_and_deletes_records(feedback_app, caplog):
+    kept, hidden, deleted = (post_correction(feedback_app, label) for label in (7, 3, 5))
+    client = feedback_app.test_client()
+    page = client.get("/feedback", headers=BASIC).get_data(as_text=True)
+    token = form_token(page)
+    assert page.count('value="hide"') == 3 and page.count('value="delete"') == 3
+    with caplog.at_level(logging.INFO, logger="feedback_views"):
+        response = moderate(client, hidden, "hide", token)
+        assert response.status_code == 303 and response.headers["Location"] == "/feedback"
+        assert moderate(client, deleted, "delete", token).status_code == 303
+    assert f"feedback {hidden} hidden by a reviewer" in caplog.text
+    assert f"feedback {deleted} deleted by a reviewer" in caplog.text
+
+    page = client.get("/feedback", headers=BASIC).get_data(as_text=True)
+    assert f'data-id="{deleted}"' not in page
+    assert re.search(rf'is-hidden" data-id="{hidden}"', page) and 'value="show"' in page
+    assert "1 hidden, not counted" in page and "1 in all" in page
+    stats = client.get("/api/feedback/stats", headers=BEARER).get_json()
+    assert stats["total"] == 1 and stats["per_digit"]["7"]["total"] == 1
+    assert client.get(f"/api/feedback/{deleted}/image.png", headers=BASIC).status_code == 404
+    assert client.get(f"/api/feedback/{hidden}/image.png", headers=BASIC).status_code == 200
+
+    assert moderate(client, hidden, "show", token).status_code == 303
+    assert client.get("/api/feedback/stats", headers=BEARER).get_json()["total"] == 2
+    assert kept  # untouched throughout
+
+
+@pytest.mark.parametrize(
+    "token", [None, "", "0" * 64, feedback_views.form_token("another token")], ids=str
+)
+def test_a_form_without_the_pages_token_changes_nothing(feedback_app, token):
+    public_id = post_correction(feedback_app)
+    client = feedback_app.test_client()
+    for action in ("hide", "delete"):
+        response = moderate(client, public_id, action, token)
+        assert response.status_code == 403 and response.is_json
+    (record,) = feedback_app.extensions["feedback_store"].recent()
+    assert record["public_id"] == public_id and not record["hidden"]
+
+
+def test_bearer_clients_moderate_without_the_form_and_get_json(feedback_app):
+    public_id = post_correction(feedback_app)
+    client = feedback_app.test_client()
+    response = moderate(client, public_id, "hide", None, headers=BEARER)
+    assert response.status_code == 200 and response.get_json() == {
+        "id": public_id,
+        "action": "hide",
+    }
+    assert moderate(client, public_id, "explode", None, headers=BEARER).status_code == 400
+    assert moderate(client, "no-such-id", "delete", None, headers=BEARER).status_code == 404
+    assert moderate(client, public_id, "hide", None, headers={}).status_code == 401
+
+
+def test_hidden_records_are_left_out_of_stats_training_and_export(store, tmp_path):
+    ids = [store.add(correction(label=d, predicted=d)) for d in (1, 2, 3)]
+    assert store.set_hidden(ids[1], True)
+    assert store.stats()["total"] == 2 and store.stats(include_hidden=True)["total"] == 3
+    assert store.dataset()[2].tolist() == [1, 3]
+    assert store.dataset(include_hidden=True)[2].tolist() == [1, 2, 3]
+    split = store.split()
+    assert sorted(np.concatenate([split["train"][1], split["held_out"][1]]).tolist()) == [1, 3]
+    assert feedback.export(store, tmp_path / "out")[2] == 2
+    assert feedback.export(store, tmp_path / "all", include_hidden=True)[2] == 3
+    assert [r["public_id"] for r in store.recent()] == ids[::-1]  # the review still lists it
+    assert [r["public_id"] for r in store.recent(include_hidden=False)] == [ids[2], ids[0]]
+    assert store.delete(ids[0]) and not store.delete(ids[0])
+    assert not store.set_hidden("no-such-id", True)
+    assert store.count() == 2
