@@ -20,7 +20,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from feedback import FeedbackStore
-from support import BEARER, CORRECTION, PROGRAMS, SEVEN_URL, feedback_config, sqlite_url
+from support import BEARER, CORRECTION, ROOT, SEVEN_URL, feedback_config, sqlite_url
 
 TIMEOUT = 1.5  # FEEDBACK_TIMEOUT in these tests, seconds
 WITHIN = 5.0  # what the issue allows a correction the database cannot take
@@ -102,7 +102,9 @@ def corrections_in_threads(app, n: int) -> list[tuple[int, float]]:
 def sqlite_locked(path: Path):
     """Another process holds SQLite's write lock on `path` (BEGIN EXCLUSIVE) for the duration."""
     locker = subprocess.Popen(
-        [sys.executable, PROGRAMS / "sqlite_locker.py", path], stdout=subprocess.PIPE, text=True
+        [sys.executable, ROOT / "scripts" / "sqlite_locker.py", path],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert locker.stdout.readline() == "locked\n"
