@@ -31,7 +31,7 @@ export function aDigit(digit) {
   return `${digit === 8 ? "an" : "a"} ${digit}`;
 }
 
-/** Mark the answer as waiting for the server (dimmed) or not. */
+/** Mark the answer as waiting for the server (`aria-busy`) or not. */
 export function setBusy(busy) {
   card.toggleAttribute("aria-busy", busy);
 }
