@@ -127,6 +127,49 @@ def wait_until_healthy(url: str, timeout: float) -> None:
         time.sleep(0.3)
 
 
+def new_page(browser, args: argparse.Namespace, errors: list[str]):
+    """A page with the screen and theme of `args`; what it logs as errors goes into `errors`."""
+    page = browser.new_page(
+        viewport={"width": args.width, "height": args.height},
+        device_scale_factor=args.scale,
+        color_scheme="dark" if args.dark else "light",
+        is_mobile=args.touch,
+        has_touch=args.touch,
+    )
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return page
+
+
+def answered(page, timeout: float) -> bool:
+    """Wait for the prediction and the model's 28x28 input; False, said why, if none came."""
+    try:
+        page.wait_for_function(
+            "() => document.querySelector('#prediction').textContent.trim() !== ''",
+            timeout=timeout * 1000,
+        )
+        page.wait_for_selector("#model-input[data-filled]", timeout=5000)
+    except PlaywrightError:
+        status = page.locator("#status").text_content()
+        print(f"No prediction appeared; the page says: {status!r}", file=sys.stderr)
+        return False
+    return True
+
+
+def shoot(browser, args: argparse.Namespace, errors: list[str]) -> str | None:
+    """Draw the digit, wait for the answer and save the screenshot: the answer shown, or None."""
+    page = new_page(browser, args, errors)
+    page.goto(args.url, wait_until="networkidle")
+    draw(page, DIGITS[args.digit])
+    if not answered(page, args.timeout):
+        return None
+    # Let the bar transitions finish before the picture is taken.
+    page.wait_for_timeout(400)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(args.out), full_page=args.full_page)
+    return page.locator("#prediction").text_content()
+
+
 def take_screenshot(args: argparse.Namespace) -> int:
     """Open the page, draw the digit, wait for the prediction and save the screenshot."""
     wait_until_healthy(args.url, 60)
@@ -136,37 +179,11 @@ def take_screenshot(args: argparse.Namespace) -> int:
             executable_path=args.chromium or None, args=CHROMIUM_ARGS, headless=True
         )
         try:
-            page = browser.new_page(
-                viewport={"width": args.width, "height": args.height},
-                device_scale_factor=args.scale,
-                color_scheme="dark" if args.dark else "light",
-                is_mobile=args.touch,
-                has_touch=args.touch,
-            )
-            page.on(
-                "console",
-                lambda msg: console_errors.append(msg.text) if msg.type == "error" else None,
-            )
-            page.on("pageerror", lambda exc: console_errors.append(str(exc)))
-            page.goto(args.url, wait_until="networkidle")
-            draw(page, DIGITS[args.digit])
-            try:
-                page.wait_for_function(
-                    "() => document.querySelector('#prediction').textContent.trim() !== ''",
-                    timeout=args.timeout * 1000,
-                )
-                page.wait_for_selector("#model-input[data-filled]", timeout=5000)
-            except PlaywrightError:
-                status = page.locator("#status").text_content()
-                print(f"No prediction appeared; the page says: {status!r}", file=sys.stderr)
-                return 1
-            # Let the bar transitions finish before the picture is taken.
-            page.wait_for_timeout(400)
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(args.out), full_page=args.full_page)
-            shown = page.locator("#prediction").text_content()
+            shown = shoot(browser, args, console_errors)
         finally:
             browser.close()
+    if shown is None:
+        return 1
     for error in console_errors:
         print(f"console error: {error}", file=sys.stderr)
     print(f"Drew a {args.digit}, the page predicted {shown}; saved {args.out}")

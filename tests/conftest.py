@@ -20,6 +20,7 @@ import mnist
 import numpy as np
 import psycopg
 import pytest
+import support
 import throwaway_postgres
 from feedback import FeedbackStore
 from playwright.sync_api import sync_playwright
@@ -217,6 +218,39 @@ def browser():
         )
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def live_database(tmp_path_factory) -> str:
+    """Where the browser tests' server keeps people's corrections: an SQLite file of its own."""
+    return f"sqlite:///{tmp_path_factory.mktemp('feedback') / 'feedback.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def live_url(shipped_model, live_database):
+    """The app served by its own entry point with the shipped model, for every browser test."""
+    with support.live_server(live_database) as url:
+        yield url
+
+
+@pytest.fixture
+def desktop(browser, live_url):
+    """The page at desktop size; afterwards it must have asked no other host, logged no error."""
+    with support.checked_page(browser, live_url, support.DESKTOP) as watched:
+        yield watched
+
+
+@pytest.fixture
+def phone(browser, live_url):
+    """The page at phone size with a touch screen, checked like `desktop`."""
+    with support.checked_page(browser, live_url, support.PHONE) as watched:
+        yield watched
+
+
+@pytest.fixture(scope="session")
+def page_drawings(mnist_test) -> list[str]:
+    """The drawings of `support.page_drawing_set`, made once."""
+    return support.page_drawing_set(*mnist_test)
 
 
 # --- corrections: stores and apps that take them ------------------------------------------------

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import pytest
 import sketches
-from test_browser import (  # noqa: F401  (fixtures)
+from support import (
+    MIDDLE,
+    NUMBER,
+    checked_page,
+    draw_number,
     draw_with_mouse,
     draw_with_touch,
-    live_database,
-    live_url,
-    open_page,
     settled_prediction,
 )
 
@@ -28,21 +29,16 @@ SCREENS = {
     "zoom-200": {"viewport": {"width": 640, "height": 400}, "device_scale_factor": 2},
 }
 FOUR = sketches.SKETCHES[(4, "open")]
-# 2026, digit beside digit: the widest answer (a number with its chips).
-NUMBER = [(2, "curve"), (0, "oval"), (2, "curve"), (6, "curl")]
-NUMBER_BOXES = [(0.06 + 0.235 * i, 0.33, 0.16, 0.34) for i in range(4)]
 
 
 @pytest.fixture
-def screen(request, browser, live_url):  # noqa: F811
+def screen(request, browser, live_url):
     """The page on the screen named by the test's parameter, checked afterwards."""
-    watched = open_page(browser, live_url, SCREENS[request.param])
-    yield watched
-    watched.page.context.close()
-    assert watched.foreign == [] and watched.errors == []
+    with checked_page(browser, live_url, SCREENS[request.param]) as watched:
+        yield watched
 
 
-def draw(page, strokes, box=(0.3, 0.15, 0.4, 0.7)) -> None:
+def draw(page, strokes, box=MIDDLE) -> None:
     """Draw with a finger on a touch screen, else with the mouse."""
     touch = page.evaluate("matchMedia('(pointer: coarse)').matches")
     (draw_with_touch if touch else draw_with_mouse)(page, strokes, box)
@@ -75,18 +71,23 @@ def test_the_pad_and_the_answer_are_in_view_without_scrolling(screen):
 
 
 @pytest.mark.parametrize("width", [320, 360, 390, 480, 600, 640, 800])
-def test_nothing_overflows_sideways_down_to_320_px(browser, live_url, width):  # noqa: F811
-    watched = open_page(browser, live_url, {"viewport": {"width": width, "height": 700}, **TOUCH})
-    page = watched.page
-    page.locator("#pen-size").fill("10")
-    for sketch, box in zip(NUMBER, NUMBER_BOXES, strict=True):
-        draw_with_touch(page, sketches.SKETCHES[sketch], box)
-    assert settled_prediction(page) == "2026"
-    assert no_sideways_scroll(page)
-    card, predict = rect(page, ".draw"), rect(page, "#predict")
-    assert card["left"] <= predict["left"] and predict["right"] <= card["right"]
-    page.context.close()
-    assert watched.foreign == [] and watched.errors == []
+def test_nothing_overflows_sideways_down_to_320_px(browser, live_url, width):
+    screen = {"viewport": {"width": width, "height": 700}, **TOUCH}
+    with checked_page(browser, live_url, screen) as watched:
+        page = watched.page
+        draw_number(page, draw_with_touch)  # the widest answer: a number with its chips
+        assert settled_prediction(page) == NUMBER
+        assert no_sideways_scroll(page)
+        card, predict = rect(page, ".draw"), rect(page, "#predict")
+        assert card["left"] <= predict["left"] and predict["right"] <= card["right"]
+
+
+# The visible controls smaller than 44x44 CSS px, as "name WxH".
+SMALL_CONTROLS = """() => [...document.querySelectorAll('button, select, input')]
+    .filter((e) => e.checkVisibility({ visibilityProperty: true }))
+    .map((e) => [e.id || e.textContent.trim(), e.getBoundingClientRect()])
+    .filter(([, r]) => r.width < 44 || r.height < 44)
+    .map(([name, r]) => `${name} ${r.width}x${r.height}`)"""
 
 
 def swipe_up(page, x: float, y: float, distance: float = 200) -> None:
@@ -115,30 +116,20 @@ def test_a_finger_scrolls_the_page_outside_the_pad_but_never_on_it(screen):
     page.wait_for_function("() => window.scrollY > 50")
 
 
-def test_touch_targets_are_at_least_44_px_and_the_shortcuts_are_left_out(browser, live_url):  # noqa: F811
-    watched = open_page(browser, live_url, SCREENS["portrait"])
-    page = watched.page
-    draw(page, FOUR)
-    assert settled_prediction(page) == "4"
-    page.get_by_role("button", name="I drew a 9").click()  # shows the correction's Undo too
-    small = page.evaluate(
-        """() => [...document.querySelectorAll('button, select, input')]
-            .filter((e) => e.checkVisibility({ visibilityProperty: true }))
-            .map((e) => [e.id || e.textContent.trim(), e.getBoundingClientRect()])
-            .filter(([, r]) => r.width < 44 || r.height < 44)
-            .map(([name, r]) => `${name} ${r.width}x${r.height}`)"""
-    )
-    assert small == []
-    assert page.locator(".shortcuts").is_hidden()
-    page.locator("#feedback-undo").click()  # nothing sent
-    page.context.close()
-    assert watched.foreign == [] and watched.errors == []
+def test_touch_targets_are_at_least_44_px_and_the_shortcuts_are_left_out(browser, live_url):
+    with checked_page(browser, live_url, SCREENS["portrait"]) as watched:
+        page = watched.page
+        draw(page, FOUR)
+        assert settled_prediction(page) == "4"
+        page.get_by_role("button", name="I drew a 9").click()  # shows the correction's Undo too
+        assert page.evaluate(SMALL_CONTROLS) == []
+        assert page.locator(".shortcuts").is_hidden()
+        page.locator("#feedback-undo").click()  # nothing sent
 
 
-def test_the_shortcuts_show_where_there_is_a_keyboard(browser, live_url):  # noqa: F811
-    watched = open_page(browser, live_url, SCREENS["desktop"])
-    assert watched.page.locator(".shortcuts").is_visible()
-    watched.page.context.close()
+def test_the_shortcuts_show_where_there_is_a_keyboard(browser, live_url):
+    with checked_page(browser, live_url, SCREENS["desktop"]) as watched:
+        assert watched.page.locator(".shortcuts").is_visible()
 
 
 # Colours as the page computes them, each flattened onto what lies behind it.
@@ -190,25 +181,25 @@ def contrast(a: str, b: str) -> float:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_ink_edges_and_bars_contrast_at_least_3_to_1(browser, live_url, scheme):  # noqa: F811
-    watched = open_page(browser, live_url, SCREENS["desktop"], color_scheme=scheme)
-    page = watched.page
-    draw(page, FOUR)
-    assert settled_prediction(page) == "4"
-    colours = page.evaluate(COLOURS)
-    ratios = {f"ink {name}": contrast(ink, colours["pad"]) for name, ink in colours["inks"]}
-    for name, edge in colours["edges"].items():
-        ratios[f"{name} edge"] = min(
-            contrast(edge, colours["card"]), contrast(edge, colours["surface"])
-        )
-    for i, (fill, opacity) in enumerate(colours["bars"]):
-        assert opacity == "1"
-        ratios[f"bar {i}"] = min(contrast(fill, colours["track"]), contrast(fill, colours["card"]))
-    print(f"\n{scheme}: " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(ratios.items())))
-    assert len(colours["inks"]) == 6 and len(colours["bars"]) == 9
-    assert {k: v for k, v in ratios.items() if v < 3} == {}
-    page.context.close()
-    assert watched.foreign == [] and watched.errors == []
+def test_ink_edges_and_bars_contrast_at_least_3_to_1(browser, live_url, scheme):
+    with checked_page(browser, live_url, SCREENS["desktop"], color_scheme=scheme) as watched:
+        page = watched.page
+        draw(page, FOUR)
+        assert settled_prediction(page) == "4"
+        colours = page.evaluate(COLOURS)
+        ratios = {f"ink {name}": contrast(ink, colours["pad"]) for name, ink in colours["inks"]}
+        for name, edge in colours["edges"].items():
+            ratios[f"{name} edge"] = min(
+                contrast(edge, colours["card"]), contrast(edge, colours["surface"])
+            )
+        for i, (fill, opacity) in enumerate(colours["bars"]):
+            assert opacity == "1"
+            ratios[f"bar {i}"] = min(
+                contrast(fill, colours["track"]), contrast(fill, colours["card"])
+            )
+        print(f"\n{scheme}: " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(ratios.items())))
+        assert len(colours["inks"]) == 6 and len(colours["bars"]) == 9
+        assert {k: v for k, v in ratios.items() if v < 3} == {}
 
 
 LAID_OUT = ["#probabilities", ".model-input", "#feedback", ".app-footer", "#draw-heading + .pad"]
@@ -228,8 +219,6 @@ def test_nothing_moves_when_an_answer_or_the_correction_row_appears(screen):
     assert page.locator("#feedback").is_visible() and page.locator(".placeholder").is_hidden()
     assert positions(page) == empty
     page.locator("#clear").click()
-    page.locator("#pen-size").fill("10")
-    for sketch, box in zip(NUMBER, NUMBER_BOXES, strict=True):
-        draw(page, sketches.SKETCHES[sketch], box)
-    assert settled_prediction(page) == "2026"
+    draw_number(page, draw)
+    assert settled_prediction(page) == NUMBER
     assert positions(page) == empty

@@ -17,20 +17,10 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import preprocessing
 import pytest
 import sketches
-import support
 from PIL import Image
-from test_browser import (  # noqa: F401  (fixtures)
-    DESKTOP,
-    PHONE,
-    draw_with_touch,
-    live_database,
-    live_url,
-    open_page,
-    settled_prediction,
-)
+from support import DESKTOP, PHONE, draw_with_touch, open_page, settled_prediction
 
 MATCH_AT_LEAST = 0.99
 TYPICAL_UPLOAD = 10 * 1024  # bytes of JSON per prediction
@@ -61,22 +51,6 @@ async ([urls, first]) => {
   return out;
 }
 """
-
-
-def transparent(png: bytes) -> str:
-    """The drawing's ink as a canvas holds it: ink colour over transparency, as a data URL."""
-    coverage = preprocessing.ink(preprocessing.decode(png))
-    return support.data_url(sketches.encode(coverage, "transparent-black"))
-
-
-@pytest.fixture(scope="module")
-def page_drawings(mnist_test) -> list[str]:
-    """540 drawings: 264 sketches, 240 MNIST test digits, 36 numbers of 2 to 8 digits."""
-    images, labels = mnist_test
-    pngs = [d.png for d in sketches.sketch_set(per_sketch=12, seed=16)]
-    pngs += [d.png for d in support.canvas_set(images, labels, 240, seed=16)]
-    pngs += [d.png for d in sketches.number_set(images, labels, 18, seed=16)]
-    return [transparent(png) for png in pngs]
 
 
 def taken_both_ways(page, urls: list[str]) -> list[tuple[str, str]]:
@@ -112,20 +86,15 @@ def png_size(image: str) -> tuple[int, int]:
 
 
 @pytest.fixture(scope="module")
-def phone_pairs(browser, live_url, page_drawings):  # noqa: F811
+def phone_pairs(browser, live_url, page_drawings):
     """Every drawing taken both ways on a phone (DPR 3), with the page kept open for boxes."""
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    page.goto(live_url, wait_until="networkidle")
+    page = open_page(browser, live_url, PHONE).page
     assert page.evaluate("window.devicePixelRatio") == 3
     yield page, taken_both_ways(page, page_drawings)
-    context.close()
+    page.context.close()
 
 
-def test_the_server_reads_the_pages_upload_as_it_reads_the_whole_canvas(
-    live_url,  # noqa: F811
-    phone_pairs,
-):
+def test_the_server_reads_the_pages_upload_as_it_reads_the_whole_canvas(live_url, phone_pairs):
     page, pairs = phone_pairs
     images = [image for pair in pairs for image in pair]
     with ThreadPoolExecutor(8) as pool:
@@ -161,12 +130,10 @@ def test_uploads_are_small_at_a_phones_pixel_ratio(phone_pairs):
     assert max(max(png_size(cropped)) for _, cropped in pairs) <= 200
 
 
-def test_uploads_are_small_on_a_desktop_too(browser, live_url, page_drawings):  # noqa: F811
-    context = browser.new_context(**DESKTOP)
-    page = context.new_page()
-    page.goto(live_url, wait_until="networkidle")
+def test_uploads_are_small_on_a_desktop_too(browser, live_url, page_drawings):
+    page = open_page(browser, live_url, DESKTOP).page
     sizes = [upload_bytes(cropped) for _, cropped in taken_both_ways(page, page_drawings[::5])]
-    context.close()
+    page.context.close()
     print(
         f"\nDPR 1 upload: median {statistics.median(sizes) / 1024:.1f} KB, "
         f"max {max(sizes) / 1024:.1f} KB"
@@ -174,9 +141,8 @@ def test_uploads_are_small_on_a_desktop_too(browser, live_url, page_drawings):  
     assert statistics.median(sizes) <= TYPICAL_UPLOAD
 
 
-def test_a_touch_drawn_digit_goes_up_as_its_ink_only(browser, live_url):  # noqa: F811
-    watched = open_page(browser, live_url, PHONE)
-    page = watched.page
+def test_a_touch_drawn_digit_goes_up_as_its_ink_only(phone):
+    page = phone.page
     sent: list[dict] = []
     page.on(
         "request",
@@ -189,5 +155,3 @@ def test_a_touch_drawn_digit_goes_up_as_its_ink_only(browser, live_url):  # noqa
         assert upload_bytes(body["image"]) <= TYPICAL_UPLOAD
         width, height = png_size(body["image"])
         assert max(width, height) <= 200 and width < height  # the 2's box, not the square pad
-    page.context.close()
-    assert watched.foreign == [] and watched.errors == []

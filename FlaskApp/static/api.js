@@ -22,12 +22,6 @@ export function errorMessage(body) {
   return body && typeof body.error === "string" ? body.error : "";
 }
 
-/** Retry-After in milliseconds (at most `cap` seconds), or `fallback` when there is none. */
-export function retryDelay(response, fallback, cap = 30) {
-  const seconds = Number(response.headers.get("Retry-After"));
-  return seconds > 0 ? Math.min(seconds, cap) * 1000 : fallback;
-}
-
 function isDigit(value) {
   return Number.isInteger(value) && value >= 0 && value <= 9;
 }

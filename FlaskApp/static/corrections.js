@@ -43,8 +43,7 @@ export class Corrections {
   offer(image, predicted) {
     this.answer = { image, predicted };
     this.setStatus("");
-    this.press(null);
-    this.enable(true);
+    this.reopen();
     box.dataset.offered = "true";
   }
 
@@ -59,6 +58,12 @@ export class Corrections {
   /** A new prediction is on its way: the answer on screen is not the one to correct. */
   wait() {
     if (!this.held) this.enable(false);
+  }
+
+  /** Every choice enabled again, none pressed. */
+  reopen() {
+    this.press(null);
+    this.enable(true);
   }
 
   enable(on) {
@@ -77,10 +82,16 @@ export class Corrections {
     undoButton.hidden = !undo;
   }
 
+  /** Set the row's status line and say the same. */
+  tell(text, tone = "") {
+    this.setStatus(text, tone);
+    this.say(text);
+  }
+
   /** Hold `label` for the answer on screen; a second tap changes it. */
   choose(label) {
     if (!this.answer) return;
-    window.clearTimeout(this.held && this.held.timer);
+    window.clearTimeout(this.held?.timer);
     const timer = window.setTimeout(() => this.flush(), HOLD_MS);
     this.held = { answer: this.answer, label, timer };
     this.press(label);
@@ -93,8 +104,7 @@ export class Corrections {
     window.clearTimeout(this.held.timer);
     this.held = null;
     this.press(null);
-    this.setStatus("Taken back: nothing was sent.");
-    this.say("Taken back: nothing was sent.");
+    this.tell("Taken back: nothing was sent.");
     choices[0].focus();
   }
 
@@ -110,8 +120,10 @@ export class Corrections {
   async send(held) {
     const { image, predicted } = held.answer;
     const mine = () => this.answer === held.answer;
-    if (mine()) this.enable(false);
-    if (mine()) this.setStatus("Sending…");
+    if (mine()) {
+      this.enable(false);
+      this.setStatus("Sending…");
+    }
     let reply;
     try {
       reply = await postJson(this.url, { image, label: held.label }, { keepalive: true });
@@ -144,15 +156,12 @@ export class Corrections {
       label === predicted
         ? `Thanks for confirming it is ${labelName(label)}.`
         : `Thanks — saved as ${labelName(label)} for review and future training.`;
-    this.setStatus(text);
-    this.say(text);
+    this.tell(text);
   }
 
   failed(held, text) {
     if (this.answer !== held.answer) return;
-    this.setStatus(text, "error");
-    this.say(text);
-    this.press(null);
-    this.enable(true);
+    this.tell(text, "error");
+    this.reopen();
   }
 }

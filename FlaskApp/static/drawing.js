@@ -12,7 +12,7 @@ const UPLOAD_SIDE = 200;
 const UPLOAD_MARGIN = 0.04;
 
 /** The ink's bounding box [x0, y0, x1, y1) in `canvas` pixels, or null when nothing is drawn. */
-export function inkBounds(canvas) {
+function inkBounds(canvas) {
   const { width, height } = canvas;
   const rgba = canvas.getContext("2d").getImageData(0, 0, width, height).data;
   const pixels = new Uint32Array(rgba.buffer); // 0 exactly where fully transparent
@@ -150,7 +150,7 @@ export class Pad {
   }
 
   move(event) {
-    if (event.pointerId !== this.pointer || !this.current) return;
+    if (event.pointerId !== this.pointer) return;
     event.preventDefault();
     const rect = this.canvas.getBoundingClientRect();
     const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [];
@@ -175,30 +175,28 @@ export class Pad {
 
   /** Step through the history: `from` loses its newest state to `to`. */
   step(from, to) {
-    if (!from.length || this.drawing) return false;
+    if (!from.length || this.drawing) return;
     to.push(this.strokes);
     this.strokes = from.pop();
     this.version += 1;
     this.redraw();
     this.onChange("history");
-    return true;
   }
 
   undo() {
-    return this.step(this.past, this.future);
+    this.step(this.past, this.future);
   }
 
   redo() {
-    return this.step(this.future, this.past);
+    this.step(this.future, this.past);
   }
 
   /** Wipe the pad, as one undoable step. */
   clear() {
-    if (this.empty || this.drawing) return false;
+    if (this.empty || this.drawing) return;
     this.commit([]);
     this.redraw();
     this.onChange("history");
-    return true;
   }
 
   /** Resize the backing store to the CSS size times devicePixelRatio, then redraw. */

@@ -21,7 +21,7 @@ const modelCtx = modelInput.getContext("2d");
 const boxes = document.getElementById("boxes");
 
 /** Format a probability in [0, 1] as a whole percentage, keeping tiny non-zero values visible. */
-export function percent(p) {
+function percent(p) {
   if (p > 0 && p < 0.005) return "<1%";
   return `${Math.round(p * 100)}%`;
 }
@@ -31,13 +31,14 @@ export function aDigit(digit) {
   return `${digit === 8 ? "an" : "a"} ${digit}`;
 }
 
-/** Mark the answer as waiting for the server (dimmed) or not. */
+/** Mark the answer as waiting for the server (`aria-busy`) or not. */
 export function setBusy(busy) {
   card.toggleAttribute("aria-busy", busy);
 }
 
+/** Take the boxes off the pad. */
 export function clearBoxes() {
-  if (boxes.firstChild) boxes.replaceChildren();
+  boxes.replaceChildren();
   boxes.dataset.boxes = "0";
 }
 
@@ -127,7 +128,6 @@ async function decodeDataUrl(dataUrl) {
 
 /** Show the 28x28 model input, scaled up by CSS; `current()` says it is still wanted. */
 async function showModelInput(dataUrl, current) {
-  if (typeof dataUrl !== "string") return;
   try {
     const bitmap = await decodeDataUrl(dataUrl);
     if (!current()) return;
@@ -172,13 +172,11 @@ function showDigit(body, current) {
 
 /** A number: its digits, and a chip with each digit's confidence. */
 function showNumber(body) {
+  // Ten bars and one 28x28 preview describe one digit; for a number they stay empty.
   answerLabel.textContent = "Predicted number:";
   prediction.textContent = body.number;
   confidence.textContent = `${body.digits.length} digits`;
   showChips(body.digits);
-  // Ten bars and one 28x28 preview describe one digit; for a number they would mislead.
-  fillBars(null);
-  clearModelInput();
   return { text: `Looks like ${body.number}`, tone: "" };
 }
 
@@ -186,15 +184,14 @@ function showNumber(body) {
 function showRefusal(body) {
   const text =
     body.reason === "too_small" ? "Too small to read — draw bigger" : "That doesn't look like a digit";
-  answerLabel.textContent = "";
-  prediction.textContent = "";
   confidence.textContent = text;
-  fillBars(null);
-  clearModelInput();
   return { text, tone: "warn" };
 }
 
-/** Render a reading of /predict; `current()` says whether it still belongs to the drawing. */
+/**
+ * Render a reading of /predict on the emptied card; `current()` says whether it still belongs
+ * to the drawing.
+ */
 export function showPrediction(body, current) {
   resetResult();
   card.dataset.reading = body.reading;
