@@ -43,7 +43,9 @@ def review_url(make_app, tmp_path):
         label = n % 10
         store.add(bar_correction(label, (label + 1) % 10 if n < WRONG else label))
     store.set_hidden(store.recent(1)[0]["public_id"], True)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    # One request at a time, as the production worker's few threads take them: the page's
+    # thumbnails queue for the one storage thread (FEEDBACK_THREADS) rather than all racing it.
+    server = make_server("127.0.0.1", 0, app, threaded=False)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
