@@ -35,18 +35,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import calibration
-import kerasModel
 import mnist
+import modelfile
 import negatives
 import numpy as np
 import preprocessing
 import reading
 import sketches
+import tf_runtime
+import training
+import training_data
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from sklearn.metrics import classification_report, confusion_matrix
 
-DEFAULT_OUT = kerasModel.ROOT / "docs" / "evaluation"
+DEFAULT_OUT = modelfile.ROOT / "docs" / "evaluation"
 CANVAS_N = 2000
 SKETCHES_PER_VARIANT = 20
 WORST = 40  # mistakes shown in the grid
@@ -57,7 +60,7 @@ NUMBERS_PER_SOURCE = 210  # numbers of 2-8 digits, 30 of each length
 def predict(model, fields: np.ndarray) -> np.ndarray:
     """Probabilities (N, 10) for normalised fields, in batches."""
     return np.concatenate(
-        [kerasModel.probabilities(model, fields[i : i + 1000]) for i in range(0, len(fields), 1000)]
+        [tf_runtime.probabilities(model, fields[i : i + 1000]) for i in range(0, len(fields), 1000)]
     )
 
 
@@ -86,9 +89,9 @@ Reader = Callable[[bytes], reading.Reading]
 
 def reader(model, model_path: str | os.PathLike) -> Reader:
     """Image bytes -> reading, as the server reads them, with the policy of the model's card."""
-    card = kerasModel.load_card(model_path) or {}
+    card = modelfile.load_card(model_path) or {}
     policy = reading.Policy.from_card(card)
-    return lambda png: reading.read_bytes(png, lambda f: kerasModel.probabilities(model, f), policy)
+    return lambda png: reading.read_bytes(png, lambda f: tf_runtime.probabilities(model, f), policy)
 
 
 def drawings_accuracy(read: Reader, drawings, group_keys: dict[str, Callable]) -> dict:
@@ -171,17 +174,17 @@ def calibration_scores(
 ) -> dict:
     """Calibration error (11-class, top label) on MNIST test digits plus held-out negatives,
     before and after the card's temperature; refusal of run-together pairs and of test digits."""
-    policy = reading.Policy.from_card(kerasModel.load_card(model_path) or {})
+    policy = reading.Policy.from_card(modelfile.load_card(model_path) or {})
     fields = preprocessing.scale_mnist(x_test)
     made, kinds = negatives.negatives(
         n_negatives, 11, digits=fields, fonts=negatives.HELD_OUT_FONTS
     )
     raw = predict(model, np.concatenate([fields, made]))
-    if raw.shape[1] <= kerasModel.DIGITS:
+    if raw.shape[1] <= modelfile.DIGITS:
         return {"note": "a model without refusal (ten classes)"}
-    labels = np.concatenate([y_test, np.full(len(made), kerasModel.DIGITS)])
+    labels = np.concatenate([y_test, np.full(len(made), modelfile.DIGITS)])
     probs = calibration.calibrated(raw, policy.temperature)
-    refused = probs[:, kerasModel.DIGITS] >= policy.refuse_at
+    refused = probs[:, modelfile.DIGITS] >= policy.refuse_at
     is_pair = np.array([False] * len(y_test) + [k == "pairs" for k in kinds])
     return {
         "temperature": policy.temperature,
@@ -303,7 +306,7 @@ def evaluate(
     """Run the whole evaluation; return the report (also written to `out`/report.json)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    model = kerasModel.load(model_path)
+    model = tf_runtime.load(model_path)
     x_test, y_test = mnist.load_split(mnist_dir, "test")
     result = {
         "model": str(Path(model_path).name),
@@ -366,10 +369,10 @@ def evaluate(
 def mnist_scores(model, x_test: np.ndarray, y_test: np.ndarray, out: Path, report) -> dict:
     """MNIST test accuracy (the likeliest digit), per digit, the confusion matrix and figures."""
     fields = preprocessing.scale_mnist(x_test)
-    probs = predict(model, fields)[:, : kerasModel.DIGITS]
+    probs = predict(model, fields)[:, : modelfile.DIGITS]
     predicted = probs.argmax(axis=1)
     acc = float((predicted == y_test).mean())
-    drawn_acc = kerasModel.accuracy(model, kerasModel.as_drawn(fields), y_test)
+    drawn_acc = training.accuracy(model, training_data.as_drawn(fields), y_test)
     report(f"MNIST test accuracy: {acc:.4f} ({len(y_test):,} digits)")
     report(f"MNIST test digits as drawn (through the drawing pipeline): {drawn_acc:.4f}")
 
@@ -455,15 +458,15 @@ def reading_scores(
 
 def store_in_card(model_path: str | os.PathLike, result: dict) -> bool:
     """Record the evaluation in the model's card, when the card describes this very file."""
-    card = kerasModel.load_card(model_path)
-    if card is None or card.get("file", {}).get("sha256") != kerasModel.file_sha256(model_path):
+    card = modelfile.load_card(model_path)
+    if card is None or card.get("file", {}).get("sha256") != modelfile.file_sha256(model_path):
         return False
     summary = {k: v for k, v in result.items() if k not in ("confusion_matrix", "worst_mistakes")}
     for part in ("canvas", "sketches", "numbers"):
         if part in summary:
             summary[part] = {k: v for k, v in summary[part].items() if k != "misread"}
     card["evaluation"] = summary
-    kerasModel.save_card(card, model_path)
+    modelfile.save_card(card, model_path)
     return True
 
 
@@ -472,9 +475,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--model", default=kerasModel.DEFAULT_MODEL_PATH)
+    parser.add_argument("--model", default=modelfile.DEFAULT_MODEL_PATH)
     parser.add_argument(
-        "--mnist-dir", default=os.environ.get("MNIST_DIR") or kerasModel.DEFAULT_MNIST_DIR
+        "--mnist-dir", default=os.environ.get("MNIST_DIR") or modelfile.DEFAULT_MNIST_DIR
     )
     parser.add_argument(
         "--bench-dir",
@@ -500,7 +503,7 @@ def main(argv: list[str] | None = None) -> int:
         numbers_per_source=args.numbers,
     )
     if not args.no_card and store_in_card(args.model, result):
-        print(f"Stored the evaluation in {kerasModel.card_path(args.model)}")
+        print(f"Stored the evaluation in {modelfile.card_path(args.model)}")
     return 0
 
 
