@@ -57,21 +57,24 @@ def assemble(
     # A seeded shuffle before the split, so the validation digits are a fair sample.
     order = np.random.default_rng(seed).permutation(len(y))
     n_val = max(1, int(len(y) * VALIDATION_SHARE))
-    sets = {"training": (order[n_val:], [], []), "validation": (order[:n_val], [], [])}
+    split = {"training": order[n_val:], "validation": order[:n_val]}
+    parts: dict[str, list[Labelled]] = {name: [] for name in split}
     for copy, validated in _copies(fields, y, recipe, seed, report):
-        for name, (where, xs, ys) in sets.items():
+        for name, where in split.items():
             if name == "training" or validated:
-                xs.append(copy[where])
-                ys.append(y[where])
-    for part, (name, (where, xs, ys)) in enumerate(sets.items()):
+                parts[name].append(Labelled(copy[where], y[where]))
+    for part, (name, where) in enumerate(split.items()):
         count = max(1, round(NEGATIVE_SHARE * len(where)))
         report({"stage": f"making {count:,} negatives ({name})"})
-        digits = where[y[where] < DIGITS]  # people's "not a digit" corrections are no digits
-        made, _ = negatives.negatives(count, seed * 1000 + 100 + part, digits=fields[digits])
-        xs.append(made)
-        ys.append(np.full(count, negatives.NOT_A_DIGIT, np.int64))
-    fit, val = (Labelled(np.concatenate(xs), np.concatenate(ys)) for _, xs, ys in sets.values())
-    return fit, val
+        digits = fields[where[y[where] < DIGITS]]  # "not a digit" corrections are no digits
+        made, _ = negatives.negatives(count, seed * 1000 + 100 + part, digits=digits)
+        parts[name].append(Labelled(made, np.full(count, negatives.NOT_A_DIGIT, np.int64)))
+    return _joined(parts["training"]), _joined(parts["validation"])
+
+
+def _joined(parts: list[Labelled]) -> Labelled:
+    """One set of the parts, in order."""
+    return Labelled(np.concatenate([p.x for p in parts]), np.concatenate([p.y for p in parts]))
 
 
 @dataclass(frozen=True)
