@@ -36,9 +36,10 @@ from pathlib import Path
 import evaluation_figures as figures
 import evaluation_scores as scores
 import evaluation_text as text
-import kerasModel
 import mnist
+import modelfile
 import sketches
+import tf_runtime
 from evaluation_figures import confusion_figure, worst_figure
 from evaluation_scores import predict
 
@@ -53,7 +54,7 @@ __all__ = [
     "worst_figure",
 ]
 
-DEFAULT_OUT = kerasModel.ROOT / "docs" / "evaluation"
+DEFAULT_OUT = modelfile.ROOT / "docs" / "evaluation"
 CANVAS_N = 2000
 SKETCHES_PER_VARIANT = 20
 NEGATIVES_PER_KIND = 300
@@ -83,7 +84,7 @@ def evaluate(
     """Run the whole evaluation; return the report (also written to `out`/report.json)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    model = kerasModel.load(model_path)
+    model = tf_runtime.load(model_path)
     x_test, y_test = mnist.load_split(mnist_dir, "test")
     mnist_part = scores.mnist_scores(model, x_test, y_test)
     text.report_mnist(report, mnist_part, y_test)
@@ -131,15 +132,15 @@ def _drawings(
 
 def store_in_card(model_path: str | os.PathLike, result: dict) -> bool:
     """Record the evaluation in the model's card, when the card describes this very file."""
-    card = kerasModel.load_card(model_path)
-    if card is None or card.get("file", {}).get("sha256") != kerasModel.file_sha256(model_path):
+    card = modelfile.load_card(model_path)
+    if card is None or card.get("file", {}).get("sha256") != modelfile.file_sha256(model_path):
         return False
     summary = {k: v for k, v in result.items() if k not in ("confusion_matrix", "worst_mistakes")}
     for part in ("canvas", "sketches", "numbers"):
         if part in summary:
             summary[part] = {k: v for k, v in summary[part].items() if k != "misread"}
     card["evaluation"] = summary
-    kerasModel.save_card(card, model_path)
+    modelfile.save_card(card, model_path)
     return True
 
 
@@ -148,7 +149,7 @@ def settings_from_environment(environ: Mapping[str, str] | None = None) -> dict:
     of --mnist-dir and --bench-dir) and $MNIST_MIRRORS."""
     env = os.environ if environ is None else environ
     return {
-        "mnist_dir": env.get("MNIST_DIR") or kerasModel.DEFAULT_MNIST_DIR,
+        "mnist_dir": env.get("MNIST_DIR") or modelfile.DEFAULT_MNIST_DIR,
         "bench_dir": env.get("BENCH_DIR"),
         "mirrors": mnist.mirrors_from_environment(env),
     }
@@ -159,7 +160,7 @@ def _parser(settings: dict) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--model", default=kerasModel.DEFAULT_MODEL_PATH)
+    parser.add_argument("--model", default=modelfile.DEFAULT_MODEL_PATH)
     parser.add_argument("--mnist-dir", default=settings["mnist_dir"])
     parser.add_argument(
         "--bench-dir",
@@ -183,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = Sizes(args.canvas_n, args.sketches, args.negatives, args.numbers)
     result = evaluate(args.model, args.mnist_dir, args.out, bench_dir=args.bench_dir, sizes=sizes)
     if not args.no_card and store_in_card(args.model, result):
-        print(f"Stored the evaluation in {kerasModel.card_path(args.model)}")
+        print(f"Stored the evaluation in {modelfile.card_path(args.model)}")
     return 0
 
 

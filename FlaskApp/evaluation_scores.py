@@ -15,23 +15,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import calibration
-import kerasModel
+import modelfile
 import negatives
 import numpy as np
 import preprocessing
 import reading
 import sketches
+import tf_runtime
+import training
+import training_data
 from sklearn.metrics import classification_report, confusion_matrix
 
 Reader = Callable[[bytes], reading.Reading]
 DIGIT_NAMES = [str(d) for d in range(10)]
 
 
-def predict(model, fields: np.ndarray) -> np.ndarray:
-    """Probabilities (N, 10) for normalised fields, in batches."""
-    return np.concatenate(
-        [kerasModel.probabilities(model, fields[i : i + 1000]) for i in range(0, len(fields), 1000)]
-    )
+predict = tf_runtime.predict_all  # raw probabilities for many fields, in batches
 
 
 def grouped_accuracy(correct: np.ndarray, groups: Iterable[str]) -> dict[str, float]:
@@ -75,11 +74,11 @@ class MnistScores:
 def mnist_scores(model, x_test: np.ndarray, y_test: np.ndarray) -> MnistScores:
     """MNIST test accuracy (the likeliest digit), per digit, and the confusion matrix."""
     fields = preprocessing.scale_mnist(x_test)
-    probs = predict(model, fields)[:, : kerasModel.DIGITS]
+    probs = predict(model, fields)[:, : modelfile.DIGITS]
     predicted = probs.argmax(axis=1)
     return MnistScores(
         accuracy=float((predicted == y_test).mean()),
-        drawn_accuracy=kerasModel.accuracy(model, kerasModel.as_drawn(fields), y_test),
+        drawn_accuracy=training.accuracy(model, training_data.as_drawn(fields), y_test),
         per_digit=classification_report(
             y_test, predicted, target_names=DIGIT_NAMES, output_dict=True, zero_division=0
         ),
@@ -103,9 +102,9 @@ def load_canvas_module(bench_dir: str | os.PathLike):
 
 def reader(model, model_path: str | os.PathLike) -> Reader:
     """Image bytes -> reading, as the server reads them, with the policy of the model's card."""
-    card = kerasModel.load_card(model_path) or {}
+    card = modelfile.load_card(model_path) or {}
     policy = reading.Policy.from_card(card)
-    return lambda png: reading.read_bytes(png, lambda f: kerasModel.probabilities(model, f), policy)
+    return lambda png: reading.read_bytes(png, lambda f: tf_runtime.probabilities(model, f), policy)
 
 
 def drawings_accuracy(read: Reader, drawings, group_keys: dict[str, Callable]) -> dict:
@@ -215,17 +214,17 @@ def calibration_scores(
 ) -> dict:
     """Calibration error (11-class, top label) on MNIST test digits plus held-out negatives,
     before and after the card's temperature; refusal of run-together pairs and of test digits."""
-    policy = reading.Policy.from_card(kerasModel.load_card(model_path) or {})
+    policy = reading.Policy.from_card(modelfile.load_card(model_path) or {})
     fields = preprocessing.scale_mnist(x_test)
     made, kinds = negatives.negatives(
         n_negatives, 11, digits=fields, fonts=negatives.HELD_OUT_FONTS
     )
     raw = predict(model, np.concatenate([fields, made]))
-    if raw.shape[1] <= kerasModel.DIGITS:
+    if raw.shape[1] <= modelfile.DIGITS:
         return {"note": "a model without refusal (ten classes)"}
-    labels = np.concatenate([y_test, np.full(len(made), kerasModel.DIGITS)])
+    labels = np.concatenate([y_test, np.full(len(made), modelfile.DIGITS)])
     probs = calibration.calibrated(raw, policy.temperature)
-    refused = probs[:, kerasModel.DIGITS] >= policy.refuse_at
+    refused = probs[:, modelfile.DIGITS] >= policy.refuse_at
     is_pair = np.array([False] * len(y_test) + [k == "pairs" for k in kinds])
     return {
         "temperature": policy.temperature,

@@ -1,16 +1,18 @@
 """Inference with LiteRT (TensorFlow Lite), so server workers never import TensorFlow.
 
-Importing TensorFlow costs a process about 640 MB of resident memory; LiteRT's interpreter about
-40 MB, and it runs this small network in a fraction of a millisecond. The Keras model file stays
-the one source of truth: `converted` turns it into a .tflite file once, cached under the file's
-SHA-256 (in a subprocess when this process has not loaded TensorFlow, so it stays small), and
-`LiteForward` runs it from a copy in memory, so nothing done to the files later reaches a
-running interpreter.
+LiteRT's interpreter is a small fraction of TensorFlow's memory and start-up time, and runs this
+small network directly. The Keras model file stays the one source of truth: `converted` turns it
+into a .tflite file once, cached under the file's SHA-256, and `LiteForward` runs it from a copy
+in memory, so nothing done to the files later reaches a running interpreter.
+
+Converting needs TensorFlow. A process that has loaded it anyway (the TensorFlow runtime,
+training, the tests) converts in-process with `tf_runtime`, imported only then; a server worker
+runs `lite_convert.py` in a subprocess, which reports its outcome as one line of JSON, so the
+worker itself never imports TensorFlow.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import subprocess
 import sys
@@ -18,10 +20,11 @@ import threading
 from importlib import metadata
 from pathlib import Path
 
+import files
 import modelfile
 import numpy as np
 
-KERAS_MODULE = Path(__file__).with_name("kerasModel.py")
+CONVERTER = Path(__file__).with_name("lite_convert.py")
 
 
 def available() -> bool:
@@ -53,29 +56,42 @@ def converted(model_path: str | Path, cache_dir: str | Path) -> tuple[Path, dict
     cache_dir.mkdir(parents=True, exist_ok=True)
     tflite = cached_path(model_path, cache_dir)
     facts = tflite.with_suffix(".json")
-    with open(cache_dir / ".convert.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # workers that start together convert only once
+    with files.locked(cache_dir / ".convert.lock"):  # workers starting together convert once
         if not (tflite.exists() and facts.exists()):
             _convert(Path(model_path), tflite)
     return tflite, json.loads(facts.read_text())
 
 
 def _convert(model_path: Path, tflite: Path) -> None:
-    """Convert with kerasModel: here when TensorFlow is loaded anyway, else in a subprocess."""
-    if "tensorflow" in sys.modules:
-        import kerasModel
+    """Convert here when TensorFlow is loaded anyway, else in a subprocess (`lite_convert.py`).
 
-        kerasModel.write_tflite(model_path, tflite)
+    Raises `modelfile.ModelFileError` for a file that cannot be used, else `RuntimeError`.
+    """
+    if "tensorflow" in sys.modules:
+        import tf_runtime  # TensorFlow: already imported by this process
+
+        tf_runtime.write_tflite(model_path, tflite)
         return
-    command = [sys.executable, str(KERAS_MODULE), "tflite", "--model", str(model_path)]
-    done = subprocess.run([*command, "--to", str(tflite)], capture_output=True, text=True)
-    if done.returncode == 2 and "error: " in done.stderr:  # kerasModel's ModelFileError
-        raise modelfile.ModelFileError(done.stderr.rsplit("error: ", 1)[1].strip())
-    if done.returncode != 0:
+    command = [sys.executable, str(CONVERTER), str(model_path), str(tflite)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    outcome = _outcome(done.stdout)
+    if outcome.get("kind") == "model_file":
+        raise modelfile.ModelFileError(outcome["error"])
+    if done.returncode != 0 or "converted" not in outcome:
+        why = outcome.get("error") or done.stderr.strip()[-2000:]
         raise RuntimeError(
-            f"Converting {model_path} for LiteRT failed (exit {done.returncode}): "
-            f"{done.stderr.strip()[-2000:]}"
+            f"Converting {model_path} for LiteRT failed (exit {done.returncode}): {why}"
         )
+
+
+def _outcome(stdout: str) -> dict:
+    """The JSON object on the last line of the converter's stdout; {} when there is none."""
+    lines = stdout.strip().splitlines()
+    try:
+        outcome = json.loads(lines[-1]) if lines else {}
+    except ValueError:
+        return {}
+    return outcome if isinstance(outcome, dict) else {}
 
 
 class LiteForward:

@@ -1,9 +1,10 @@
 """What the server needs to know about model files without importing TensorFlow.
 
-Paths, the model card beside a model file, file hashes, the error for an unusable file, and the
-validated snapshots (`Snapshots`) that let a server start on the last model that passed its
-checks when the file on disk no longer does. The serving path (`flaskapp`, `serving`, `lite`)
-imports only this; `kerasModel` re-exports it.
+The model contract's sizes (`DIGITS`, `NUM_CLASSES`, `PIXELS`), paths, the model card beside a
+model file, file hashes, the error for an unusable file, and the validated snapshots
+(`Snapshots`) that let a server start on the last model that passed its checks when the file on
+disk no longer does. The serving path (`flaskapp`, `serving`, `lite`) imports this, never
+`tf_runtime`, which loads model files with TensorFlow.
 """
 
 from __future__ import annotations
@@ -14,10 +15,16 @@ import json
 import os
 import shutil
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import files
+import preprocessing
+
+DIGITS = 10
+NUM_CLASSES = DIGITS + 1  # the digits, then 10 = "not a digit" (negatives.NOT_A_DIGIT)
+PIXELS = preprocessing.SIZE * preprocessing.SIZE
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_PATH = ROOT / "model.h5"
@@ -48,6 +55,13 @@ def load_card(model_path: str | os.PathLike) -> dict | None:
         return json.loads(card_path(model_path).read_text())
     except (OSError, ValueError):
         return None
+
+
+def save_card(card: dict, model_path: str | os.PathLike) -> Path:
+    """Write a card beside its model (atomically), recording the model file's hash."""
+    model_path = Path(model_path)
+    card = {**card, "file": {"name": model_path.name, "sha256": file_sha256(model_path)}}
+    return files.write_atomic(card_path(model_path), (json.dumps(card, indent=2) + "\n").encode())
 
 
 @contextlib.contextmanager
@@ -103,10 +117,10 @@ class Snapshots:
         sha256 = hashlib.sha256(data).hexdigest()
         copy = self.folder / sha256[:16] / model_path.name
         if not copy.exists():
-            _write_atomic(copy, data)
+            files.write_atomic(copy, data)
         card = load_card(model_path)
         if card is not None and card.get("file", {}).get("sha256") == sha256:
-            _write_atomic(card_path(copy), json.dumps(card, indent=2).encode())
+            files.write_atomic(card_path(copy), json.dumps(card, indent=2).encode())
         return Snapshot(copy, sha256)
 
     def record(self, model_path: str | os.PathLike, snapshot: Snapshot) -> None:
@@ -114,7 +128,7 @@ class Snapshots:
         pointer = self._pointer(model_path)
         previous = self.last(model_path)
         entry = {"model": str(Path(model_path).resolve()), "sha256": snapshot.sha256}
-        _write_atomic(pointer, json.dumps(entry).encode())
+        files.write_atomic(pointer, json.dumps(entry).encode())
         if previous is not None and previous.sha256 != snapshot.sha256:
             self._drop(previous)
 
@@ -149,11 +163,3 @@ class Snapshots:
             except (OSError, ValueError, AttributeError):
                 continue
         shutil.rmtree(snapshot.path.parent, ignore_errors=True)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)

@@ -16,15 +16,15 @@ whatever happens to the files afterwards. Should the model still answer NaN at r
 `classify` raises `ModelFailed` rather than pass it on.
 
 Two runtimes answer (`RUNTIMES`): LiteRT, the default wherever it is installed, runs the model
-file converted to TensorFlow Lite, so the process never imports TensorFlow (about 640 MB less
-per server worker); "tensorflow" runs the Keras model itself as a traced `tf.function`.
-TensorFlow is imported only for that runtime, for converting, and for first-run training.
+file converted to TensorFlow Lite, so the process never imports TensorFlow (a server worker
+stays small); "tensorflow" runs the Keras model itself as a traced `tf.function`. Nothing this
+module imports at the top pulls TensorFlow in: `tf_runtime` (for that runtime) and `training`
+(for first-run training) are imported only where they are used.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -171,16 +171,11 @@ class ModelService:
         """Train, save atomically, then serve the new model (runs in a background thread)."""
         settings = self.training
         try:
-            import kerasModel  # TensorFlow, only in the process that trains
+            import training  # TensorFlow: only a process that trains on first run imports it
 
-            _, metrics = kerasModel.train_and_save(
-                self.model_path,
-                settings.mnist_dir,
-                mirrors=settings.mirrors,
-                epochs=settings.epochs,
-                limit=settings.limit,
-                progress=self._report,
-            )
+            data = training.Data(settings.mnist_dir, settings.mirrors, settings.limit)
+            run = training.Settings(epochs=settings.epochs)
+            metrics = training.train_and_save(self.model_path, data, run, self._report).summary
         except Exception as exc:  # any failure must reach /healthz, not vanish with the thread
             logger.exception("first-run training failed")
             self.error = str(exc)
@@ -240,12 +235,12 @@ class ModelService:
             forward = lite.LiteForward(path)
             runtime = f"LiteRT {lite.version()}"
         else:
-            import kerasModel
+            import tf_runtime  # TensorFlow: only for RUNTIME="tensorflow"
 
-            model = kerasModel.load(snapshot.path)
-            forward = kerasModel.compiled(model)
-            facts = kerasModel.model_facts(model)
-            runtime = f"TensorFlow {sys.modules['tensorflow'].__version__} (tf.function)"
+            model = tf_runtime.load(snapshot.path)
+            forward = tf_runtime.compiled(model)
+            facts = tf_runtime.model_facts(model)
+            runtime = f"TensorFlow {tf_runtime.tensorflow().__version__} (tf.function)"
         check_answers(forward(probe_fields()), facts["classes"], snapshot.path)
         self.card = {**self._describe(facts, snapshot), "runtime": runtime}
         self.policy = reading.Policy.from_card(self.card)

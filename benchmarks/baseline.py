@@ -7,15 +7,15 @@ for one drawing. Only inference differs from the production app, so the ratio me
 from __future__ import annotations
 
 import flaskapp
-import kerasModel
+import tf_runtime
 
 
 def create_app():
     """The production app with its compiled forward pass swapped for `model.predict`."""
     app = flaskapp.create_app()
     service = app.extensions["digit_model"]
-    model = kerasModel.load(service.model_path)
+    model = tf_runtime.load(service.model_path)
     service._forward = lambda fields: model.predict(
-        kerasModel.as_model_input(model, fields), verbose=0
+        tf_runtime.as_model_input(model, fields), verbose=0
     )
     return app

@@ -4,7 +4,7 @@
 
 Prints median, 90th and 99th percentile milliseconds for one digit at a time (batch of one):
   * eager:    `model(x, training=False)`, Keras layer by layer in Python;
-  * compiled: `kerasModel.compiled(model)`, the traced graph of the TensorFlow runtime;
+  * compiled: `tf_runtime.compiled(model)`, the traced graph of the TensorFlow runtime;
   * LiteRT:   the model converted to TensorFlow Lite (`lite.LiteForward`), what the server runs;
   * pipeline: decode a canvas PNG, normalise it, LiteRT model call;
   * reading: what /predict does besides JSON (`reading`: decode, segment, normalise, one batch
@@ -20,15 +20,15 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "FlaskApp"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "FlaskApp"))
 
-import kerasModel  # noqa: E402
-import lite  # noqa: E402
-import numpy as np  # noqa: E402
-import preprocessing  # noqa: E402
-import reading  # noqa: E402
-import sketches  # noqa: E402
+import lite
+import modelfile
+import numpy as np
+import preprocessing
+import reading
+import sketches
+import tf_runtime
 
 
 def timed(call, n: int) -> dict[str, float]:
@@ -47,17 +47,17 @@ def timed(call, n: int) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     """Measure and print."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--model", default=kerasModel.DEFAULT_MODEL_PATH)
+    parser.add_argument("--model", default=modelfile.DEFAULT_MODEL_PATH)
     parser.add_argument("--n", type=int, default=2000)
     args = parser.parse_args(argv)
-    model = kerasModel.load(args.model)
-    forward = kerasModel.compiled(model)
+    model = tf_runtime.load(args.model)
+    forward = tf_runtime.compiled(model)
     with tempfile.TemporaryDirectory() as cache:
         litert = lite.LiteForward(lite.converted(args.model, cache)[0])
     png = sketches.stroke_drawing(sketches.SKETCHES[(7, "crossed")], 7).png
     field = preprocessing.normalise_bytes(png)[None]
-    x = kerasModel.as_model_input(model, field)
-    policy = reading.Policy.from_card(kerasModel.load_card(args.model) or {})
+    x = tf_runtime.as_model_input(model, field)
+    policy = reading.Policy.from_card(modelfile.load_card(args.model) or {})
     number = sketches.number_drawing("20261987", np.random.default_rng(0)).png
     rows = {
         "eager model(x)": timed(lambda: model(x, training=False).numpy(), args.n),

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
 import time
 
 import flaskapp
-import kerasModel
 import lite
+import modelfile
 import numpy as np
 import preprocessing
+import programs
 import pytest
+import tf_runtime
 from support import ROOT, SEVEN_URL, SHIPPED_MODEL, canvas_set
 
 
@@ -39,16 +40,16 @@ def test_litert_gives_the_keras_models_probabilities(shipped_lite, shipped_model
             ),
         ]
     )
-    expected = kerasModel.compiled(shipped_model)(fields)
+    expected = tf_runtime.compiled(shipped_model)(fields)
     got = forward(fields)
-    assert got.shape == expected.shape == (500, kerasModel.NUM_CLASSES)
+    assert got.shape == expected.shape == (500, modelfile.NUM_CLASSES)
     np.testing.assert_allclose(got, expected, atol=1e-5)
     assert (got.argmax(1) == expected.argmax(1)).all()
 
 
 def test_converted_model_keeps_the_facts_of_the_file(shipped_lite, shipped_model):
     _, facts = shipped_lite
-    assert facts == kerasModel.model_facts(shipped_model)
+    assert facts == tf_runtime.model_facts(shipped_model)
     assert facts["architecture"] == "cnn" and facts["input"]["shape"] == [None, 28, 28, 1]
 
 
@@ -56,7 +57,7 @@ def test_dense_model_converts_and_takes_flat_input(tmp_path, tiny_model_path):
     path, facts = lite.converted(tiny_model_path, tmp_path)
     assert facts["input"]["shape"] == [None, 784]
     fields = np.random.default_rng(0).random((3, 28, 28), np.float32)
-    expected = kerasModel.compiled(kerasModel.load(tiny_model_path))(fields)
+    expected = tf_runtime.compiled(tf_runtime.load(tiny_model_path))(fields)
     np.testing.assert_allclose(lite.LiteForward(path)(fields), expected, atol=1e-5)
 
 
@@ -96,32 +97,8 @@ def test_workers_starting_together_convert_once(tmp_path, tiny_model_path, monke
     assert len({path for path, _ in results}) == 1
 
 
-def run_server_process(code: str, tmp_path, **env) -> subprocess.CompletedProcess:
-    """Run Python code in a fresh process (no TensorFlow imported yet), as a server worker."""
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT / "FlaskApp",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **env},
-    )
-
-
-SERVER_CODE = """
-import json, sys, flaskapp
-app = flaskapp.create_app({"MODEL_PATH": %r,
-                           "MODEL_CACHE_DIR": %r, "TRAIN_IF_MISSING": False})
-client = app.test_client()
-answer = client.post("/predict", json={"image": %r}).get_json()
-print(json.dumps({"digit": answer["digit"], "runtime": client.get("/api/model").json["runtime"],
-                  "tensorflow": "tensorflow" in sys.modules, "keras": "keras" in sys.modules}))
-"""
-
-
 def test_server_process_converts_in_a_subprocess_and_never_imports_tensorflow(tmp_path):
-    code = SERVER_CODE % (str(SHIPPED_MODEL), str(tmp_path), SEVEN_URL)
-    done = run_server_process(code, tmp_path)
+    done = programs.run("serve_once.py", str(SHIPPED_MODEL), str(tmp_path), SEVEN_URL)
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout.strip().splitlines()[-1])
     assert answer == {
@@ -137,18 +114,52 @@ def test_server_process_converts_in_a_subprocess_and_never_imports_tensorflow(tm
 def test_unreadable_model_file_is_refused_by_the_conversion_subprocess(tmp_path):
     broken = tmp_path / "broken.h5"
     broken.write_bytes(b"not an HDF5 file")
-    code = f"""
-import sys, lite, modelfile
-try:
-    lite.converted({str(broken)!r}, {str(tmp_path / "cache")!r})
-except modelfile.ModelFileError as exc:
-    print("refused:", exc)
-    sys.exit(3)
-"""
-    done = run_server_process(code, tmp_path)
+    done = programs.run("convert_as_server.py", str(broken), str(tmp_path / "cache"))
     assert done.returncode == 3, done.stderr
-    assert "Cannot read the model file" in done.stdout and "broken.h5" in done.stdout
+    outcome = json.loads(done.stdout)
+    assert "Cannot read the model file" in outcome["refused"] and "broken.h5" in outcome["refused"]
+    assert outcome["tensorflow"] is False
     assert not list((tmp_path / "cache").glob("*.tflite"))
+
+
+def test_a_conversion_that_fails_otherwise_is_a_runtime_error_with_its_reason(
+    tmp_path, tiny_model_path
+):
+    cache = tmp_path / "cache"
+    lite.cached_path(tiny_model_path, cache).mkdir(parents=True)  # no file can be written there
+    done = programs.run("convert_as_server.py", str(tiny_model_path), str(cache))
+    assert done.returncode == 4, done.stderr
+    failed = json.loads(done.stdout)["failed"]
+    assert f"Converting {tiny_model_path} for LiteRT failed (exit 1): " in failed
+    assert "IsADirectoryError" in failed
+
+
+def convert_broken_file(tmp_path, *command: str) -> subprocess.CompletedProcess:
+    """Run a conversion command (its arguments: the model file, then the .tflite to write) on a
+    file that is no model; nothing may be written."""
+    broken = tmp_path / "broken.h5"
+    broken.write_bytes(b"not an HDF5 file")
+    command = [part.format(model=broken, out=tmp_path / "out.tflite") for part in command]
+    done = subprocess.run(
+        [sys.executable, *command], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert not list(tmp_path.glob("*.tflite"))
+    return done
+
+
+def test_the_converter_reports_a_refused_file_as_one_json_line(tmp_path):
+    done = convert_broken_file(tmp_path, "FlaskApp/lite_convert.py", "{model}", "{out}")
+    assert done.returncode == 2
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outcome["kind"] == "model_file"
+    assert outcome["error"].startswith(f"Cannot read the model file {tmp_path / 'broken.h5'}")
+
+
+def test_the_tflite_command_reports_a_refused_file_in_words(tmp_path):
+    command = ["FlaskApp/kerasModel.py", "tflite", "--model", "{model}", "--to", "{out}"]
+    done = convert_broken_file(tmp_path, *command)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith(f"error: Cannot read the model file {tmp_path / 'broken.h5'}")
 
 
 def test_tensorflow_runtime_still_serves_and_says_so(tiny_model_path, tmp_path):

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import json
 
-import kerasModel
 import lite
+import modelfile
+import networks
 import numpy as np
 import preprocessing
 import pytest
 import sketches
 import support
+import tf_runtime
+import training
+import training_data
 from support import SHIPPED_MODEL
 
 MIN_TEST_ACCURACY = 0.996  # MNIST test set, as MNIST has it
@@ -26,23 +30,23 @@ MIN_SKETCH_VARIANT = 0.85  # ... and for every way of writing a digit
 
 def read(model, fields: np.ndarray) -> np.ndarray:
     """The digits the model reads (the likeliest digit, refusal aside)."""
-    return kerasModel.probabilities(model, fields)[:, : kerasModel.DIGITS].argmax(axis=1)
+    return tf_runtime.probabilities(model, fields)[:, : modelfile.DIGITS].argmax(axis=1)
 
 
 def test_shipped_model_keeps_the_model_contract(shipped_model):
     assert shipped_model.input_shape in ((None, 28, 28, 1), (None, 784))
-    assert shipped_model.output_shape == (None, kerasModel.NUM_CLASSES)
-    assert shipped_model.name == kerasModel.DEFAULT_ARCH
-    probs = kerasModel.probabilities(shipped_model, np.zeros((3, 28, 28), np.float32))
+    assert shipped_model.output_shape == (None, modelfile.NUM_CLASSES)
+    assert shipped_model.name == networks.DEFAULT_ARCH
+    probs = tf_runtime.probabilities(shipped_model, np.zeros((3, 28, 28), np.float32))
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
 
 
 def test_shipped_model_meets_its_mnist_test_accuracy(shipped_model, mnist_test):
     images, labels = mnist_test
     fields = preprocessing.scale_mnist(images)
-    assert kerasModel.accuracy(shipped_model, fields, labels) >= MIN_TEST_ACCURACY
-    drawn = kerasModel.as_drawn(fields)
-    assert kerasModel.accuracy(shipped_model, drawn, labels) >= MIN_DRAWN_ACCURACY
+    assert training.accuracy(shipped_model, fields, labels) >= MIN_TEST_ACCURACY
+    drawn = training_data.as_drawn(fields)
+    assert training.accuracy(shipped_model, drawn, labels) >= MIN_DRAWN_ACCURACY
 
 
 def test_shipped_model_reads_canvas_drawings_of_mnist_digits(shipped_model, mnist_test):
@@ -66,13 +70,13 @@ def test_shipped_model_reads_sketches_in_styles_mnist_barely_has(shipped_model):
 
 
 def test_shipped_model_card_describes_the_shipped_file(shipped_client):
-    card = json.loads(kerasModel.card_path(SHIPPED_MODEL).read_text())
-    assert card["file"]["sha256"] == kerasModel.file_sha256(SHIPPED_MODEL)
-    assert card["architecture"] == kerasModel.DEFAULT_ARCH
+    card = json.loads(modelfile.card_path(SHIPPED_MODEL).read_text())
+    assert card["file"]["sha256"] == modelfile.file_sha256(SHIPPED_MODEL)
+    assert card["architecture"] == networks.DEFAULT_ARCH
     assert card["metrics"]["mnist_test_accuracy"] >= MIN_TEST_ACCURACY
     assert card["training"]["seconds"] <= 20 * 60  # the default model trains within 20 minutes
     refusal = card["refusal"]
-    assert refusal["class"] == kerasModel.DIGITS and refusal["temperature"] > 0
+    assert refusal["class"] == modelfile.DIGITS and refusal["temperature"] > 0
     assert 0.5 <= refusal["threshold"] < 1.0
     assert card["evaluation"]["mnist_test_accuracy"] == pytest.approx(
         card["metrics"]["mnist_test_accuracy"], abs=1e-4

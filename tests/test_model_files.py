@@ -7,17 +7,16 @@ import json
 import logging
 import math
 import shutil
-import subprocess
-import sys
 
 import flaskapp
-import kerasModel
 import lite
 import modelfile
 import numpy as np
+import programs
 import pytest
 import serving
-from support import ROOT, SEVEN_URL
+import tf_runtime
+from support import SEVEN_URL
 
 
 def strict_json(response) -> dict:
@@ -31,12 +30,12 @@ def strict_json(response) -> dict:
 
 def write_model(source, target, *, bias: float | None = None):
     """A copy of the tiny model, its first output's bias set to `bias` (NaN for broken weights)."""
-    model = kerasModel.load(source)
+    model = tf_runtime.load(source)
     if bias is not None:
         kernel, biases = model.layers[-1].get_weights()
         biases[0] = bias
         model.layers[-1].set_weights([kernel, biases])
-    return kerasModel.save_atomic(model, target)
+    return tf_runtime.save_atomic(model, target)
 
 
 def make_app(model_path, cache_dir, **config):
@@ -219,30 +218,9 @@ def test_the_card_of_a_validated_model_is_kept_with_its_snapshot(tmp_path, tiny_
     assert described.get_json()["architecture"] == "tiny"
 
 
-LITE_TRUNCATED = """
-import os, sys
-import numpy as np
-import lite
-forward = lite.LiteForward(sys.argv[1])
-before = forward(np.ones((1, 28, 28), np.float32))
-os.truncate(sys.argv[1], 0)
-# An interpreter that maps its file dies of SIGBUS at its next read of the model (here its
-# tensor details; XNNPACK copies the weights it takes, other ops read them from the file).
-forward._interpreter.get_output_details()
-after = forward(np.ones((1, 28, 28), np.float32))
-print("same" if np.array_equal(before, after) else "different")
-"""
-
-
 def test_a_running_litert_interpreter_survives_its_file_being_truncated(tmp_path, tiny_model_path):
     path, _ = lite.converted(tiny_model_path, tmp_path)
     copy = shutil.copy(path, tmp_path / "copy.tflite")
-    done = subprocess.run(
-        [sys.executable, "-c", LITE_TRUNCATED, str(copy)],
-        cwd=ROOT / "FlaskApp",
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = programs.run("lite_truncated.py", str(copy), timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "same"

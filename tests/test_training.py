@@ -5,10 +5,14 @@ from __future__ import annotations
 import threading
 
 import flaskapp
-import kerasModel
 import mnist
+import modelfile
+import networks
 import numpy as np
 import pytest
+import tf_runtime
+import training
+import training_data
 from support import SEVEN_URL
 
 
@@ -16,13 +20,13 @@ from support import SEVEN_URL
 def gated_training(monkeypatch):
     """Hold first-run training at its start until the test opens the gate."""
     gate = threading.Event()
-    real = kerasModel.train_and_save
+    real = training.train_and_save
 
     def held(*args, **kwargs):
         assert gate.wait(60), "the test never opened the gate"
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(kerasModel, "train_and_save", held)
+    monkeypatch.setattr(training, "train_and_save", held)
     yield gate
     gate.set()
 
@@ -56,45 +60,45 @@ def test_first_run_trains_saves_atomically_and_answers_503_meanwhile(
 
     # The model and its card, and no temp file left.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.h5", "model.json"]
-    model = kerasModel.load(model_path)
-    assert model.output_shape == (None, kerasModel.NUM_CLASSES)
+    model = tf_runtime.load(model_path)
+    assert model.output_shape == (None, modelfile.NUM_CLASSES)
     assert client.get("/healthz").status_code == 200
     card = client.get("/api/model").get_json()
-    assert card["architecture"] == kerasModel.DEFAULT_ARCH
-    assert card["file"]["sha256"] == kerasModel.file_sha256(model_path)
+    assert card["architecture"] == networks.DEFAULT_ARCH
+    assert card["file"]["sha256"] == modelfile.file_sha256(model_path)
     assert card["training"]["digits"] == 600 and card["training"]["epochs_run"] == 1
     answer = client.post("/predict", json={"image": SEVEN_URL})
     assert answer.status_code == 200 and 0 <= answer.get_json()["digit"] <= 9
 
 
-@pytest.mark.parametrize("arch", sorted(kerasModel.ARCHITECTURES))
+@pytest.mark.parametrize("arch", sorted(networks.ARCHITECTURES))
 def test_each_architecture_trains_on_a_small_subset_and_round_trips(
     arch, mnist_dir, mnist_test, tmp_path
 ):
     (x_train, y_train), _ = mnist.load_mnist(mnist_dir, download=False)
-    model, history, refusal = kerasModel.train(
-        x_train[:2000] / 255.0, y_train[:2000], arch=arch, epochs=2, batch_size=64
-    )
+    settings = training.Settings(arch, epochs=2, batch_size=64)
+    trained = training.train(x_train[:2000] / 255.0, y_train[:2000], settings)
+    model, history, refusal = trained.model, trained.history, trained.refusal
     assert model.name == arch and len(history["val_accuracy"]) == 2
     # Every architecture learns to refuse: an eleventh class, calibrated on validation data.
-    assert model.output_shape == (None, kerasModel.NUM_CLASSES)
-    assert refusal["class"] == kerasModel.DIGITS and refusal["temperature"] > 0
+    assert model.output_shape == (None, modelfile.NUM_CLASSES)
+    assert refusal["class"] == modelfile.DIGITS and refusal["temperature"] > 0
     assert 0.5 <= refusal["threshold"] <= 1.0
     validation = refusal["validation"]
     # 200 validation digits, as MNIST has them and augmented, and their share of negatives.
     assert validation["digits"] == 400
-    assert validation["negatives"] == round(kerasModel.NEGATIVE_SHARE * 200)
-    assert validation["digits_refused"] <= kerasModel.MAX_FALSE_REFUSAL + 1e-9
+    assert validation["negatives"] == round(training_data.NEGATIVE_SHARE * 200)
+    assert validation["digits_refused"] <= training.MAX_FALSE_REFUSAL + 1e-9
     assert validation["negatives_refused"] > 10 * max(validation["digits_refused"], 0.005)
     assert validation["ece_after"] <= validation["ece_before"] + 1e-3
     images, labels = mnist_test
-    assert kerasModel.accuracy(model, images[:1000] / 255.0, labels[:1000]) > 0.8
+    assert training.accuracy(model, images[:1000] / 255.0, labels[:1000]) > 0.8
     # The saved file gives the same outputs as the model in memory.
-    reloaded = kerasModel.load(kerasModel.save_atomic(model, tmp_path / f"{arch}.h5"))
+    reloaded = tf_runtime.load(tf_runtime.save_atomic(model, tmp_path / f"{arch}.h5"))
     fields = images[:50] / 255.0
     np.testing.assert_allclose(
-        kerasModel.probabilities(reloaded, fields),
-        kerasModel.probabilities(model, fields),
+        tf_runtime.probabilities(reloaded, fields),
+        tf_runtime.probabilities(model, fields),
         rtol=1e-5,
         atol=1e-6,
     )
@@ -120,7 +124,7 @@ def test_failed_first_run_training_is_reported_not_hidden(tmp_path):
 def test_unreadable_model_file_stops_start_up_and_is_not_trained_over(tmp_path):
     broken = tmp_path / "model.h5"
     broken.write_bytes(b"not an HDF5 file")
-    with pytest.raises(kerasModel.ModelFileError) as error:
+    with pytest.raises(modelfile.ModelFileError) as error:
         flaskapp.create_app({"MODEL_PATH": str(broken)})
     message = str(error.value)
     assert str(broken) in message and "Delete" in message
@@ -131,18 +135,18 @@ def test_model_file_breaking_the_contract_is_refused(tmp_path):
     import keras
 
     wrong = keras.Sequential([keras.Input(shape=(10,)), keras.layers.Dense(3)])
-    path = kerasModel.save_atomic(wrong, tmp_path / "wrong.h5")
-    with pytest.raises(kerasModel.ModelFileError, match="expected 784 pixels in"):
-        kerasModel.load(path)
+    path = tf_runtime.save_atomic(wrong, tmp_path / "wrong.h5")
+    with pytest.raises(modelfile.ModelFileError, match="expected 784 pixels in"):
+        tf_runtime.load(path)
 
 
 def test_missing_model_with_training_off_says_how_to_train(tmp_path):
-    with pytest.raises(kerasModel.ModelFileError, match="kerasModel.py train"):
+    with pytest.raises(modelfile.ModelFileError, match="kerasModel.py train"):
         flaskapp.create_app({"MODEL_PATH": str(tmp_path / "model.h5"), "TRAIN_IF_MISSING": False})
 
 
 def test_save_atomic_failing_midway_keeps_the_previous_file(tmp_path, tiny_model_path, monkeypatch):
-    model = kerasModel.load(tiny_model_path)
+    model = tf_runtime.load(tiny_model_path)
     target = tmp_path / "model.h5"
     target.write_bytes(b"previous model")
 
@@ -153,36 +157,38 @@ def test_save_atomic_failing_midway_keeps_the_previous_file(tmp_path, tiny_model
 
     monkeypatch.setattr(type(model), "save", crash)
     with pytest.raises(OSError, match="disk full"):
-        kerasModel.save_atomic(model, target)
+        tf_runtime.save_atomic(model, target)
     assert target.read_bytes() == b"previous model"
     assert [p.name for p in tmp_path.iterdir()] == ["model.h5"]
 
 
 def test_saved_model_gives_the_same_outputs_after_reload(tmp_path, tiny_model_path):
-    model = kerasModel.load(tiny_model_path)
-    copy = kerasModel.load(kerasModel.save_atomic(model, tmp_path / "copy.h5"))
+    model = tf_runtime.load(tiny_model_path)
+    copy = tf_runtime.load(tf_runtime.save_atomic(model, tmp_path / "copy.h5"))
     fields = np.random.default_rng(0).random((4, 28, 28), dtype=np.float32)
     np.testing.assert_allclose(
-        kerasModel.probabilities(model, fields), kerasModel.probabilities(copy, fields), rtol=1e-6
+        tf_runtime.probabilities(model, fields), tf_runtime.probabilities(copy, fields), rtol=1e-6
     )
 
 
 def test_train_and_save_writes_a_model_card_that_describes_the_file(tmp_path, mnist_dir):
     path = tmp_path / "dense.h5"
-    model, summary = kerasModel.train_and_save(
-        path, mnist_dir, arch="dense", epochs=2, limit=1000, seed=4
+    saved = training.train_and_save(
+        path, training.Data(mnist_dir, limit=1000), training.Settings("dense", epochs=2, seed=4)
     )
-    card = kerasModel.load_card(path)
-    assert kerasModel.card_path(path) == tmp_path / "dense.json"
+    model, summary = saved.model, saved.summary
+    assert saved.path == path
+    card = modelfile.load_card(path)
+    assert modelfile.card_path(path) == tmp_path / "dense.json"
     assert card["architecture"] == "dense" and card["parameters"] == model.count_params()
-    assert card["file"] == {"name": "dense.h5", "sha256": kerasModel.file_sha256(path)}
-    training = card["training"]
-    assert training["data"] == {
+    assert card["file"] == {"name": "dense.h5", "sha256": modelfile.file_sha256(path)}
+    record = card["training"]
+    assert record["data"] == {
         name: digest for name, digest in mnist.FILES.items() if name.startswith("train")
     }
-    assert training["digits"] == 1000 and training["seed"] == 4 and training["epochs"] == 2
-    assert 1 <= training["best_epoch"] <= training["epochs_run"] == 2
-    assert training["seconds"] == summary["train_seconds"] > 0
+    assert record["digits"] == 1000 and record["seed"] == 4 and record["epochs"] == 2
+    assert 1 <= record["best_epoch"] <= record["epochs_run"] == 2
+    assert record["seconds"] == summary["train_seconds"] > 0
     assert card["metrics"]["mnist_test_accuracy"] == summary["mnist_test_accuracy"] > 0.7
     assert card["versions"]["keras"].startswith("3.")
     assert card["output"].startswith("softmax over 11 classes")
@@ -193,9 +199,10 @@ def test_train_and_save_writes_a_model_card_that_describes_the_file(tmp_path, mn
 def test_training_is_reproducible_with_the_same_seed(mnist_dir):
     (x_train, y_train), _ = mnist.load_mnist(mnist_dir, download=False)
     fields, labels = x_train[:600] / 255.0, y_train[:600]
-    first, _, _ = kerasModel.train(fields, labels, arch="cnn", epochs=1, seed=9)
-    again, _, _ = kerasModel.train(fields, labels, arch="cnn", epochs=1, seed=9)
-    other, _, _ = kerasModel.train(fields, labels, arch="cnn", epochs=1, seed=10)
+    first, again, other = (
+        training.train(fields, labels, training.Settings("cnn", epochs=1, seed=seed)).model
+        for seed in (9, 9, 10)
+    )
     for a, b in zip(first.get_weights(), again.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(first.get_weights()[0], other.get_weights()[0])
@@ -203,23 +210,23 @@ def test_training_is_reproducible_with_the_same_seed(mnist_dir):
 
 def test_compiled_forward_pass_matches_the_model(tiny_model_path, shipped_model):
     fields = np.random.default_rng(0).random((5, 28, 28), dtype=np.float32)
-    for model in (kerasModel.load(tiny_model_path), shipped_model):
-        forward = kerasModel.compiled(model)
+    for model in (tf_runtime.load(tiny_model_path), shipped_model):
+        forward = tf_runtime.compiled(model)
         np.testing.assert_allclose(
-            forward(fields), kerasModel.probabilities(model, fields), rtol=1e-5, atol=1e-6
+            forward(fields), tf_runtime.probabilities(model, fields), rtol=1e-5, atol=1e-6
         )
         np.testing.assert_allclose(
-            forward(fields[:1]), kerasModel.probabilities(model, fields[:1]), rtol=1e-5, atol=1e-6
+            forward(fields[:1]), tf_runtime.probabilities(model, fields[:1]), rtol=1e-5, atol=1e-6
         )
 
 
 def test_exported_saved_model_gives_the_same_probabilities_as_model_h5(tmp_path, shipped_model):
     import tensorflow as tf
 
-    path = kerasModel.export(shipped_model, tmp_path / "digits" / "1")
+    path = tf_runtime.export(shipped_model, tmp_path / "digits" / "1")
     served = tf.saved_model.load(str(path))
     fields = np.random.default_rng(3).random((6, 28, 28), dtype=np.float32)
-    exported = served.serve(kerasModel.as_model_input(shipped_model, fields)).numpy()
+    exported = served.serve(tf_runtime.as_model_input(shipped_model, fields)).numpy()
     np.testing.assert_allclose(
-        exported, kerasModel.probabilities(shipped_model, fields), rtol=1e-5, atol=1e-6
+        exported, tf_runtime.probabilities(shipped_model, fields), rtol=1e-5, atol=1e-6
     )
