@@ -15,12 +15,13 @@ from pathlib import Path
 import flask
 import flaskapp
 import keras
-import kerasModel
 import mnist
+import modelfile
 import numpy as np
 import psycopg
 import pytest
 import support
+import tf_runtime
 import throwaway_postgres
 from feedback import FeedbackStore
 from playwright.sync_api import sync_playwright
@@ -34,7 +35,7 @@ def mnist_dir() -> Path:
     A test that needs them fails loudly without them, saying where it looked and what it lacked.
     """
     looked = []
-    for candidate in filter(None, [os.environ.get("MNIST_DIR"), kerasModel.DEFAULT_MNIST_DIR]):
+    for candidate in filter(None, [os.environ.get("MNIST_DIR"), modelfile.DEFAULT_MNIST_DIR]):
         folder = Path(candidate)
         missing = [f"{name}.gz" for name in mnist.FILES if not (folder / f"{name}.gz").is_file()]
         if not missing:
@@ -58,9 +59,9 @@ def tiny_model_path(tmp_path_factory) -> Path:
     """An untrained, tiny model that keeps the model contract: enough to drive the routes."""
     keras.utils.set_random_seed(1)
     model = keras.Sequential(
-        [keras.Input(shape=(kerasModel.PIXELS,)), keras.layers.Dense(10, activation="softmax")]
+        [keras.Input(shape=(modelfile.PIXELS,)), keras.layers.Dense(10, activation="softmax")]
     )
-    return kerasModel.save_atomic(model, tmp_path_factory.mktemp("tiny") / "tiny.h5")
+    return tf_runtime.save_atomic(model, tmp_path_factory.mktemp("tiny") / "tiny.h5")
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +69,7 @@ def shipped_model():
     """The committed model.h5, loaded once for the whole session."""
     if not SHIPPED_MODEL.exists():
         pytest.fail(f"The shipped model {SHIPPED_MODEL} is missing; train it (see README).")
-    return kerasModel.load(SHIPPED_MODEL)
+    return tf_runtime.load(SHIPPED_MODEL)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import io
 
-import kerasModel
+import modelfile
 import numpy as np
 import preprocessing
 import pytest
@@ -226,7 +226,7 @@ def test_model_route_reads_the_facts_from_the_file_when_it_has_no_card(client, t
     body = response.get_json()
     assert body["parameters"] == 784 * 10 + 10
     assert body["input"]["shape"] == [None, 784]
-    assert body["file"]["sha256"] == kerasModel.file_sha256(tiny_model_path)
+    assert body["file"]["sha256"] == modelfile.file_sha256(tiny_model_path)
     assert "was not found" in body["note"]
 
 

@@ -7,12 +7,15 @@ import shutil
 import textwrap
 
 import evaluation
-import kerasModel
+import modelfile
 import negatives
+import networks
 import numpy as np
 import preprocessing
 import pytest
 import sketches
+import tf_runtime
+import training
 from PIL import Image
 
 # A stand-in for the benchmark's canvas.py: the same interface, two fixed drawings.
@@ -68,8 +71,8 @@ def test_evaluation_reports_mnist_accuracy_per_digit_and_the_confusion_matrix(
 ):
     _, model_path, result, printed = evaluated
     images, labels = mnist_test
-    model = kerasModel.load(model_path)
-    expected = kerasModel.accuracy(model, preprocessing.scale_mnist(images), labels)
+    model = tf_runtime.load(model_path)
+    expected = training.accuracy(model, preprocessing.scale_mnist(images), labels)
     assert result["mnist_test_accuracy"] == pytest.approx(expected, abs=1e-4)
     assert f"MNIST test accuracy: {expected:.4f}" in printed
     matrix = np.array(result["confusion_matrix"])
@@ -110,15 +113,15 @@ def test_evaluation_scores_the_canvas_set_per_style_and_own_sketches_per_variant
 def test_evaluation_is_stored_in_the_card_only_when_the_card_is_for_that_file(evaluated):
     folder, model_path, result, _ = evaluated
     assert not evaluation.store_in_card(model_path, result)  # no card yet
-    card = kerasModel.model_card(kerasModel.load(model_path), {"seed": 0}, {})
-    kerasModel.save_card(card, model_path)
+    card = networks.model_card(tf_runtime.load(model_path), {"seed": 0}, {})
+    modelfile.save_card(card, model_path)
     assert evaluation.store_in_card(model_path, result)
-    stored = kerasModel.load_card(model_path)["evaluation"]
+    stored = modelfile.load_card(model_path)["evaluation"]
     assert stored["mnist_test_accuracy"] == result["mnist_test_accuracy"]
     assert "confusion_matrix" not in stored and "misread" not in stored["sketches"]
     other = folder / "other.h5"
     shutil.copy(model_path, other)
-    shutil.copy(kerasModel.card_path(model_path), kerasModel.card_path(other))
+    shutil.copy(modelfile.card_path(model_path), modelfile.card_path(other))
     with open(other, "ab") as f:
         f.write(b"\0")  # another file now: the card no longer describes it
     assert not evaluation.store_in_card(other, result)

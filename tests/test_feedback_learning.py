@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 
 import feedback
-import kerasModel
+import modelfile
 import numpy as np
 import pytest
+import training
+import training_data
 from feedback import FeedbackStore
 from sketches import stroke_drawing
 from support import cross, data_url, feedback_config, sqlite_url
@@ -48,16 +50,16 @@ def test_training_with_feedback_learns_the_corrections_and_evaluates_on_held_out
     post_drawings(make_app(**feedback_config(url)), draw, label)
 
     model_path = tmp_path / "model.h5"
-    kerasModel.train_and_save(model_path, mnist_dir, arch="dense", epochs=2, limit=3000)
-    _, metrics = kerasModel.train_and_save(
-        model_path, mnist_dir, arch="dense", epochs=2, limit=3000, feedback_url=url
-    )
+    dense = training.Settings(arch="dense", epochs=2)
+    training.train_and_save(model_path, training.Data(mnist_dir, limit=3000), dense)
+    with_feedback = training.Data(mnist_dir, limit=3000, feedback_url=url)
+    metrics = training.train_and_save(model_path, with_feedback, dense).summary
     held_out = [i for i in range(1, 41) if feedback.is_held_out(i)]
-    card = json.loads(kerasModel.card_path(model_path).read_text())
+    card = json.loads(modelfile.card_path(model_path).read_text())
     used = card["training"]["feedback"]
     assert used["held_out"] == len(held_out) > 0 and used["train"] == 40 - len(held_out)
-    assert used["repeat"] == kerasModel.FEEDBACK_REPEAT
-    assert card["training"]["digits"] == 3000 + used["train"] * kerasModel.FEEDBACK_REPEAT
+    assert used["repeat"] == training_data.FEEDBACK_REPEAT
+    assert card["training"]["digits"] == 3000 + used["train"] * training_data.FEEDBACK_REPEAT
     stored = set(FeedbackStore(url).dataset()[2].tolist())
     assert stored == {label if label != "not_a_digit" else feedback.NOT_A_DIGIT}
     before = metrics["feedback_held_out_accuracy_before"]

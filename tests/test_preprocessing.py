@@ -5,11 +5,12 @@ from __future__ import annotations
 import collections
 import io
 
-import kerasModel
 import numpy as np
 import preprocessing
 import pytest
 import support
+import tf_runtime
+import training_data
 from PIL import Image
 
 
@@ -53,7 +54,7 @@ def test_output_keeps_the_contract_shape_range_box_and_centre():
 def test_mnist_digits_already_keep_the_contract(mnist_test):
     images, _ = mnist_test
     fields = preprocessing.scale_mnist(images[:200])
-    again = kerasModel.as_drawn(fields)
+    again = training_data.as_drawn(fields)
     # Normalising an MNIST digit changes little: it is already in that form.
     assert np.abs(again - fields).mean() < 0.05
 
@@ -183,7 +184,7 @@ def test_canvas_drawings_are_classified_right_in_every_style_and_pen(
     shipped_model, canvas_drawings
 ):
     fields = np.stack([field_of(d) for d in canvas_drawings])
-    predicted = kerasModel.probabilities(shipped_model, fields).argmax(axis=1)
+    predicted = tf_runtime.probabilities(shipped_model, fields).argmax(axis=1)
     right = predicted == np.array([d.label for d in canvas_drawings])
     assert right.mean() >= 0.97
     for key in ("style", "pen"):
@@ -198,7 +199,7 @@ def test_canvas_drawings_are_classified_right_in_every_style_and_pen(
 @pytest.mark.parametrize("pen_width", [5, 14, 28])
 def test_hand_drawn_strokes_are_read_right(shipped_model, digit, pen_width):
     field = field_of(support.stroke_drawing(support.STROKES[digit], digit, pen_width=pen_width))
-    assert kerasModel.probabilities(shipped_model, field[None])[0].argmax() == digit
+    assert tf_runtime.probabilities(shipped_model, field[None])[0].argmax() == digit
 
 
 def test_jpeg_noise_on_a_blank_page_is_nothing_drawn():

@@ -8,8 +8,8 @@ negatives drawn in fonts that training never saw.
 
 from __future__ import annotations
 
-import kerasModel
 import letters
+import modelfile
 import negatives
 import numpy as np
 import preprocessing
@@ -17,6 +17,7 @@ import pytest
 import reading
 import sketches
 import support
+import tf_runtime
 from support import SHIPPED_MODEL
 
 MIN_LETTERS_REFUSED = 0.8  # letters in held-out fonts, drawn on canvases
@@ -101,8 +102,8 @@ def test_policy_comes_from_the_model_card():
 @pytest.fixture(scope="module")
 def read_shipped(shipped_model):
     """Image bytes -> reading, with the shipped model and its card's policy."""
-    policy = reading.Policy.from_card(kerasModel.load_card(SHIPPED_MODEL))
-    classify = kerasModel.compiled(shipped_model)
+    policy = reading.Policy.from_card(modelfile.load_card(SHIPPED_MODEL))
+    classify = tf_runtime.compiled(shipped_model)
     return lambda png: reading.read_bytes(png, classify, policy)
 
 
