@@ -8,6 +8,7 @@ import json
 
 import flaskapp
 import pytest
+import security
 from flask import request
 from support import SEVEN, SEVEN_URL
 from test_robustness import DiskWrites, disk_writes  # noqa: F401  (a fixture)
@@ -43,7 +44,7 @@ def assert_json_error(response, status: int) -> str:
     """A JSON error with the status and the security headers; its message."""
     assert response.status_code == status, response.data[:300]
     assert response.is_json, response.data[:300]
-    for name, value in flaskapp.SECURITY_HEADERS.items():
+    for name, value in security.SECURITY_HEADERS.items():
         assert response.headers[name] == value
     body = response.get_json()
     assert set(body) == {"error"} and body["error"]
@@ -162,10 +163,10 @@ def test_uploaded_files_are_kept_in_bytesio(app):
 
 def test_hsts_is_sent_over_https_and_never_over_http(client):
     secure = client.get("/healthz", base_url="https://digits.example")
-    assert secure.headers["Strict-Transport-Security"] == flaskapp.HSTS
+    assert secure.headers["Strict-Transport-Security"] == security.HSTS
     assert "Strict-Transport-Security" not in client.get("/healthz").headers
     errors = client.get("/nowhere", base_url="https://digits.example")
-    assert errors.headers["Strict-Transport-Security"] == flaskapp.HSTS
+    assert errors.headers["Strict-Transport-Security"] == security.HSTS
 
 
 def test_forwarded_headers_count_only_from_trusted_proxies(tiny_model_path):
@@ -186,7 +187,7 @@ def test_forwarded_headers_count_only_from_trusted_proxies(tiny_model_path):
     plain, addr = ask(0)  # by default anyone could send these headers: they are ignored
     assert "Strict-Transport-Security" not in plain.headers and addr == "127.0.0.1"
     proxied, addr = ask(1)  # behind one TLS-terminating proxy, they are the proxy's
-    assert proxied.headers["Strict-Transport-Security"] == flaskapp.HSTS
+    assert proxied.headers["Strict-Transport-Security"] == security.HSTS
     assert addr == "203.0.113.9"
 
 
@@ -196,7 +197,7 @@ def test_trusted_proxies_can_be_set_from_the_environment(tiny_model_path, monkey
     monkeypatch.setenv("FLASK_TRUSTED_PROXIES", "1")
     client = flaskapp.create_app().test_client()
     answer = client.get("/healthz", headers={"X-Forwarded-Proto": "https"})
-    assert answer.headers["Strict-Transport-Security"] == flaskapp.HSTS
+    assert answer.headers["Strict-Transport-Security"] == security.HSTS
 
 
 @pytest.mark.parametrize(
@@ -216,7 +217,7 @@ def test_automatic_redirects_never_name_the_clients_host(client, path, query, lo
     assert response.status_code == 308 and response.headers["Location"] == location
     assert "evil" not in str(response.headers) and b"evil" not in response.data
     assert response.is_json and response.get_json() == {"location": response.headers["Location"]}
-    for name, value in flaskapp.SECURITY_HEADERS.items():
+    for name, value in security.SECURITY_HEADERS.items():
         assert response.headers[name] == value
 
 
