@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -22,7 +23,7 @@ import psycopg
 import pytest
 import throwaway_postgres
 from playwright.sync_api import sync_playwright
-from support import SHIPPED_MODEL, free_port
+from support import SHIPPED_MODEL, DiskWrites, free_port
 
 
 @pytest.fixture(scope="session")
@@ -98,6 +99,18 @@ def shipped_client():
     """A test client of the app around the shipped model.h5."""
     app = flaskapp.create_app({"MODEL_PATH": str(SHIPPED_MODEL), "TRAIN_IF_MISSING": False})
     return app.test_client()
+
+
+@pytest.fixture
+def disk_writes() -> list[str]:
+    """The files opened for writing during the test (by this process)."""
+    if not DiskWrites.installed:  # audit hooks cannot be removed: one for the session
+        sys.addaudithook(DiskWrites.hook)
+        DiskWrites.installed = True
+    DiskWrites.seen.clear()
+    DiskWrites.recording.set()
+    yield DiskWrites.seen
+    DiskWrites.recording.clear()
 
 
 @pytest.fixture(scope="session")
