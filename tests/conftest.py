@@ -4,6 +4,7 @@ Redis server for the rate limits."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -19,8 +20,10 @@ import keras
 import kerasModel
 import mnist
 import numpy as np
+import preprocessing
 import psycopg
 import pytest
+import sketches
 import throwaway_postgres
 from playwright.sync_api import sync_playwright
 from support import SHIPPED_MODEL, DiskWrites, free_port
@@ -111,6 +114,13 @@ def disk_writes() -> list[str]:
     DiskWrites.recording.set()
     yield DiskWrites.seen
     DiskWrites.recording.clear()
+
+
+@pytest.fixture(scope="session")
+def sketch_body() -> bytes:
+    """A /predict body: a digit sketched on a canvas."""
+    drawing = sketches.sketch_set(1, seed=7)[0]
+    return json.dumps({"image": preprocessing.to_data_url(drawing.png)}).encode()
 
 
 @pytest.fixture(scope="session")
