@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from PIL import Image
 from support import HYPOTHESIS, assert_json_answer, data_url, json_values, png_bytes
 
+
 @HYPOTHESIS
 @given(
     body=st.binary(max_size=2000),
