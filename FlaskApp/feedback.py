@@ -335,8 +335,11 @@ def default_url(instance_path: str | os.PathLike) -> str:
 
 
 def url_from_environment() -> str:
-    """DATABASE_URL, else the SQLite file in the instance folder the app uses."""
-    return os.environ.get("DATABASE_URL") or default_url(Path(__file__).parent / "instance")
+    """DATABASE_URL (or FLASK_DATABASE_URL), else the SQLite file in the app's instance folder:
+    the app's own setting (`settings`)."""
+    import settings  # the commands' defaults are the app's
+
+    return settings.load().database_url
 
 
 def main(argv: list[str] | None = None) -> int:

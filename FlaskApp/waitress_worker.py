@@ -7,7 +7,8 @@ that the loop writes out as the client reads. So a client that sends its headers
 trickles its body, or never reads its answer costs a socket, not a thread.
 
 On top of waitress's own limits this worker cuts, every second:
-- a request still arriving `REQUEST_TIMEOUT` seconds after its first byte (slow headers or body);
+- a request still arriving REQUEST_TIMEOUT seconds (`settings`) after its first byte (slow
+  headers or body);
 - a connection where nothing has moved for `keepalive` seconds (gunicorn's setting): idle, or
   its answers left unread, in waitress's buffer or the kernel's (waitress closes idle ones itself
   only once their socket can be written to);
@@ -30,16 +31,15 @@ import socket
 import threading
 import time
 
-from flaskapp import SECURITY_HEADERS
+import settings
 from gunicorn.workers.base import Worker
+from security import SECURITY_HEADERS
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer, UnixWSGIServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher
 from waitress.wasyncore import loop
 
-# Seconds from a request's first byte until it must have arrived whole (headers and body).
-REQUEST_TIMEOUT = float(os.environ.get("REQUEST_TIMEOUT", "20"))
 MAX_BODY = 4 * 1024 * 1024 + 64 * 1024  # the app allows 4 MB; a form's framing on top
 IN_MEMORY_BODY = 1024 * 1024  # bodies above this wait in an unlinked temporary file
 
@@ -73,11 +73,12 @@ class Channel(HTTPChannel):
             self.request_began = time.monotonic()
         return result
 
-    def overdue(self, now: float, idle: float) -> str | None:
-        """Why this connection should be cut now, or None."""
+    def overdue(self, now: float, idle: float, arrive_within: float) -> str | None:
+        """Why this connection should be cut now, or None: a request still arriving
+        `arrive_within` seconds after its first byte, or nothing moving for `idle` seconds."""
         if self.requests:  # the app is answering it
             return None
-        if self.request_began is not None and now - self.request_began > REQUEST_TIMEOUT:
+        if self.request_began is not None and now - self.request_began > arrive_within:
             return "request still arriving"
         # Nothing read or written for a while: idle, or its answers left unread (in waitress's
         # buffer, or in the kernel's, where waitress's own idle close never gets to run).
@@ -118,6 +119,7 @@ class WaitressWorker(Worker):
 
     in_app = 0  # requests inside the app right now
     left_app = 0.0  # monotonic: when a request last came out of it
+    request_timeout: float  # seconds for a request to arrive whole (settings), read in run()
 
     def counted(self, environ, start_response):
         """The app, counting the requests inside it (for the heartbeat)."""
@@ -138,6 +140,7 @@ class WaitressWorker(Worker):
         # Waitress warns whenever a request waits for a thread; gunicorn's log is not the place.
         logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         self.app_lock, self.left_app = threading.Lock(), time.monotonic()
+        self.request_timeout = settings.load().request_timeout
         adj = self.adjustments()
         dispatcher = ThreadedTaskDispatcher()
         dispatcher.set_thread_count(adj.threads)
@@ -191,6 +194,8 @@ class WaitressWorker(Worker):
         """Close the connections that are too slow to keep."""
         now = time.monotonic()
         for channel in list(channels.values()):
-            if isinstance(channel, Channel) and (reason := channel.overdue(now, idle)):
+            if not isinstance(channel, Channel):  # a listening socket
+                continue
+            if reason := channel.overdue(now, idle, self.request_timeout):
                 self.log.debug("closing %s: %s", channel.addr, reason)
                 channel.handle_close()

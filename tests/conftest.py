@@ -4,10 +4,12 @@ Redis server for the rate limits."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -18,14 +20,17 @@ import keras
 import mnist
 import modelfile
 import numpy as np
+import preprocessing
 import psycopg
 import pytest
 import support
 import tf_runtime
+import sketches
 import throwaway_postgres
 from feedback import FeedbackStore
 from playwright.sync_api import sync_playwright
 from support import SHIPPED_MODEL, feedback_config, free_port, sqlite_url
+from support import DiskWrites
 
 
 @pytest.fixture(scope="session")
@@ -106,6 +111,25 @@ def shipped_client():
     """A test client of the app around the shipped model.h5."""
     app = flaskapp.create_app({"MODEL_PATH": str(SHIPPED_MODEL), "TRAIN_IF_MISSING": False})
     return app.test_client()
+
+
+@pytest.fixture
+def disk_writes() -> list[str]:
+    """The files opened for writing during the test (by this process)."""
+    if not DiskWrites.installed:  # audit hooks cannot be removed: one for the session
+        sys.addaudithook(DiskWrites.hook)
+        DiskWrites.installed = True
+    DiskWrites.seen.clear()
+    DiskWrites.recording.set()
+    yield DiskWrites.seen
+    DiskWrites.recording.clear()
+
+
+@pytest.fixture(scope="session")
+def sketch_body() -> bytes:
+    """A /predict body: a digit sketched on a canvas."""
+    drawing = sketches.sketch_set(1, seed=7)[0]
+    return json.dumps({"image": preprocessing.to_data_url(drawing.png)}).encode()
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,7 @@ import feedback
 import numpy as np
 import preprocessing
 import pytest
+import security
 import sketches
 from feedback import Correction
 from hypothesis import HealthCheck, settings
@@ -48,17 +50,31 @@ from sketches import (
 )
 
 __all__ = [
+    "HYPOTHESIS",
+    "PROGRAMS",
     "ROOT",
     "Row",
     "SEVEN",
+    "SEVEN_IMAGE",
     "SEVEN_URL",
     "SHIPPED_MODEL",
     "STROKES",
     "STYLES",
+    "DiskWrites",
     "Drawing",
+    "assert_json_answer",
+    "assert_json_error",
     "canvas_set",
+    "closed_within",
+    "connect",
     "data_url",
+    "fetch",
     "free_port",
+    "healthy",
+    "json_values",
+    "raw",
+    "seven_in_mode",
+    "started_gunicorn",
     "mnist_drawing",
     "number_drawing",
     "png_bytes",
@@ -70,6 +86,7 @@ __all__ = [
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_MODEL = ROOT / "model.h5"
+PROGRAMS = Path(__file__).resolve().parent / "programs"  # programs the tests run
 
 PENS = ("thin", "normal", "bold")
 # One common way of writing each digit, as strokes in a unit square.
@@ -226,19 +243,8 @@ def started_server(env: dict | None = None):
         text=True,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited with {process.returncode}: {process.stdout.read()}")
-        try:
-            if request(url + "/healthz")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("server did not become healthy within 60 s")
     try:
+        healthy(url, process)
         yield url, process
     finally:
         if process.poll() is None:
@@ -296,7 +302,144 @@ def basic(password: str, user: str = "anyone") -> dict:
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 BASIC = basic(TOKEN)
 
-# Property tests: many examples, no deadline (an app answers each), fixtures kept across them.
+
+def fetch(url: str, body: bytes | None = None, timeout: float = 5) -> tuple[int, dict, bytes]:
+    """One request (a POST of JSON when there is a body): status, headers and body, errors
+    included."""
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, dict(error.headers), error.read()
+
+
+def healthy(
+    url: str,
+    process: subprocess.Popen,
+    within: float = 60,
+    accept: Callable[[dict], bool] = lambda body: True,
+    output: Callable[[], str] | None = None,
+) -> dict:
+    """The first answer of `url`/healthz that is a 200 whose body (JSON; {} for another kind)
+    `accept` takes; the test fails when `process` exits first (with `output`, by default its
+    stdout) or `within` seconds pass."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            shown = output() if output else process.stdout.read()
+            pytest.fail(f"the server exited with {process.returncode}: {shown[-3000:]}")
+        with contextlib.suppress(OSError):
+            status, headers, body = fetch(url + "/healthz", timeout=2)
+            answer = json.loads(body) if "json" in headers.get("Content-Type", "") else {}
+            if status == 200 and accept(answer):
+                return answer
+        time.sleep(0.2)
+    pytest.fail(f"{url}/healthz gave no such answer within {within:g} s")
+
+
+@contextlib.contextmanager
+def started_gunicorn(
+    folder: Path, args: Sequence[str] = ("-c", "gunicorn.conf.py"), env: dict | None = None
+):
+    """Gunicorn with `args` (by default as `make run` starts it) on a free port, never
+    training, storing corrections in `folder`, `env` added to the environment; yields its URL,
+    process and log file once /healthz answers 200, and stops it afterwards."""
+    port = free_port()
+    url, log = f"http://127.0.0.1:{port}", folder / f"gunicorn-{port}.log"
+    database = f"sqlite:///{folder / f'feedback-{port}.sqlite3'}"
+    environment = {"FLASK_TRAIN_IF_MISSING": "false", "FLASK_DATABASE_URL": database, **(env or {})}
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *args],
+            cwd=ROOT,
+            env={**os.environ, **environment},
+            stdout=out,
+            stderr=out,
+        )
+    try:
+        healthy(url, process, 90, output=log.read_text)
+        yield url, process, log
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        process.wait(timeout=30)
+
+
+def connect(url: str) -> socket.socket:
+    """A TCP connection to the server at `url`."""
+    host, port = url.removeprefix("http://").split(":")
+    return socket.create_connection((host, int(port)), timeout=10)
+
+
+def closed_within(s: socket.socket, seconds: float) -> float | None:
+    """Seconds until the server closed `s` (reading whatever it sends), or None."""
+    started = time.monotonic()
+    s.settimeout(0.5)
+    while time.monotonic() - started < seconds:
+        try:
+            if s.recv(65536) == b"":
+                return time.monotonic() - started
+        except TimeoutError:
+            continue
+        except OSError:
+            return time.monotonic() - started
+    return None
+
+
+def raw(url: str, data: bytes) -> tuple[int, dict, bytes]:
+    """Send raw bytes; parse the status, headers and body of the answer."""
+    with contextlib.closing(connect(url)) as s:
+        with contextlib.suppress(OSError):
+            s.sendall(data)
+        answer = b""
+        with contextlib.suppress(ConnectionResetError):  # closed with our excess unread
+            while chunk := s.recv(65536):
+                answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), headers, body
+
+
+def assert_json_answer(response) -> dict:
+    """Any answer: JSON, never a 5xx, an error message or a prediction."""
+    assert response.status_code < 500, response.data[:200]
+    assert response.is_json, response.data[:200]
+    body = response.get_json()
+    assert ("error" in body) != ("digit" in body)
+    if "error" in body:
+        assert response.status_code >= 400 and body["error"]
+    return body
+
+
+def assert_json_error(response, status: int) -> str:
+    """A JSON error with the status and the security headers; its message."""
+    assert response.status_code == status, response.data[:300]
+    assert response.is_json, response.data[:300]
+    for name, value in security.SECURITY_HEADERS.items():
+        assert response.headers[name] == value
+    body = response.get_json()
+    assert set(body) == {"error"} and body["error"]
+    return body["error"]
+
+
+SEVEN_IMAGE = Image.open(io.BytesIO(SEVEN.png))
+
+
+def seven_in_mode(mode: str) -> Image.Image:
+    """The drawn seven (black ink on a transparent canvas) converted to `mode`."""
+    on_white = Image.new("RGBA", SEVEN_IMAGE.size, "white")
+    on_white.alpha_composite(SEVEN_IMAGE.convert("RGBA"))
+    if mode == "I;16":
+        return Image.fromarray(np.asarray(on_white.convert("L"), "<u2") * 257)  # mode I;16
+    if mode in ("RGBA", "LA"):
+        return SEVEN_IMAGE.convert(mode)
+    return on_white.convert(mode)
+
+
+# Property tests: whatever arrives, a JSON answer and never a 5xx.
 HYPOTHESIS = settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -609,3 +752,21 @@ def page_drawing_set(images: np.ndarray, labels: np.ndarray) -> list[str]:
     pngs += [d.png for d in canvas_set(images, labels, 240, seed=16)]
     pngs += [d.png for d in sketches.number_set(images, labels, 18, seed=16)]
     return [_transparent(png) for png in pngs]
+
+
+class DiskWrites:
+    """Records files opened for writing while `recording` is set (an audit hook, PEP 578)."""
+
+    recording = threading.Event()
+    seen: list[str] = []
+    installed = False
+
+    @classmethod
+    def hook(cls, event: str, args: tuple) -> None:
+        if event == "open" and cls.recording.is_set():
+            path, mode, flags = args
+            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+                isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
+            )
+            if writing:
+                cls.seen.append(str(path))

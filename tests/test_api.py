@@ -6,6 +6,7 @@ import base64
 import io
 
 import modelfile
+import answers
 import numpy as np
 import preprocessing
 import pytest
@@ -84,6 +85,12 @@ def test_predict_reads_two_digits_apart_as_a_number_with_boxes_left_to_right(cli
     left, right = (entry["box"] for entry in body["digits"])
     assert left[2] <= right[0]  # ordered left to right, not overlapping
     assert right[2] <= 400 and max(left[3], right[3]) <= 200  # in the posted image's pixels
+
+
+def test_the_answer_is_a_plain_function_of_the_image_bytes(app, client):
+    answer = answers.answer(SEVEN.png, app.extensions["digit_model"])
+    assert answer.as_dict() == client.post("/predict", json={"image": SEVEN_URL}).get_json()
+    assert answer.image.size == Image.open(io.BytesIO(SEVEN.png)).size
 
 
 def test_predict_accepts_bare_base64(client):
@@ -203,6 +210,19 @@ def test_predict_rejects_blank_canvas_with_422(client, blank):
     response = client.post("/predict", json={"image": base64.b64encode(png_bytes(blank)).decode()})
     assert response.status_code == 422
     assert "blank" in response.get_json()["error"]
+
+
+def test_a_blank_drawing_is_422_on_predict_and_on_feedback_alike(make_app, tmp_path):
+    app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'feedback.sqlite3'}")
+    client = app.test_client()
+    blank = preprocessing.to_data_url(png_bytes(Image.new("RGBA", (280, 280), (0, 0, 0, 0))))
+    predicted = client.post("/predict", json={"image": blank})
+    corrected = client.post("/api/feedback", json={"image": blank, "label": 7})
+    assert predicted.status_code == corrected.status_code == 422
+    assert "blank" in predicted.get_json()["error"]
+    assert corrected.get_json()["error"].startswith(predicted.get_json()["error"])
+    assert "nothing to learn from a blank drawing" in corrected.get_json()["error"]
+    assert app.extensions["feedback_store"].count() == 0
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])

@@ -4,74 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-import preprocessing
 import pytest
-import sketches
-from support import free_port
+from support import closed_within, connect, fetch, raw, started_gunicorn
 
-ROOT = Path(__file__).resolve().parent.parent
 SECURITY = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options")
-
-
-def get(url: str, body: bytes | None = None, timeout: float = 5) -> tuple[int, dict, bytes]:
-    """One request: status, headers and body, errors included."""
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, dict(error.headers), error.read()
 
 
 @contextlib.contextmanager
 def gunicorn(tmp_path: Path, args: tuple[str, ...] = (), **env: str):
     """`make run`'s server (gunicorn.conf.py, then `args`) on a free port; its URL and process."""
-    port = free_port()
-    environment = {
-        **os.environ,
-        "FLASK_TRAIN_IF_MISSING": "false",
-        "FLASK_DATABASE_URL": f"sqlite:///{tmp_path / f'feedback-{port}.sqlite3'}",
-        **env,
-    }
-    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
-    log = open(tmp_path / f"gunicorn-{port}.log", "w+")
-    process = subprocess.Popen(
-        [*command, "--bind", f"127.0.0.1:{port}", *args],
-        cwd=ROOT,
-        env=environment,
-        stdout=log,
-        stderr=log,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"gunicorn exited with {process.returncode}: {log.read()}")
-            assert time.monotonic() < deadline, "gunicorn did not become healthy within 90 s"
-            with contextlib.suppress(OSError):
-                if get(url + "/healthz", timeout=2)[0] == 200:
-                    break
-            time.sleep(0.2)
+    with started_gunicorn(tmp_path, ["-c", "gunicorn.conf.py", *args], env) as (url, process, _):
         yield url, process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -86,18 +35,6 @@ def server(tmp_path_factory, shipped_model):
     }
     with gunicorn(tmp_path, **env) as (url, _):
         yield url
-
-
-@pytest.fixture(scope="module")
-def seven() -> bytes:
-    """A /predict body: a digit sketched on a canvas."""
-    drawing = sketches.sketch_set(1, seed=7)[0]
-    return json.dumps({"image": preprocessing.to_data_url(drawing.png)}).encode()
-
-
-def connect(url: str) -> socket.socket:
-    host, port = url.removeprefix("http://").split(":")
-    return socket.create_connection((host, int(port)), timeout=10)
 
 
 class Trickle:
@@ -140,30 +77,15 @@ class Trickle:
             s.close()
 
 
-def closed_within(s: socket.socket, seconds: float) -> float | None:
-    """Seconds until the server closed `s` (reading whatever it sends), or None."""
-    started = time.monotonic()
-    s.settimeout(0.5)
-    while time.monotonic() - started < seconds:
-        try:
-            if s.recv(65536) == b"":
-                return time.monotonic() - started
-        except TimeoutError:
-            continue
-        except OSError:
-            return time.monotonic() - started
-    return None
-
-
-def test_slow_and_idle_clients_hold_no_thread(server, seven):
+def test_slow_and_idle_clients_hold_no_thread(server, sketch_body):
     # Far more slow connections than the worker has threads: the app must not notice them.
     with Trickle(server) as trickle:
         trickle.open("header", 24)
         trickle.open("body", 8)
         trickle.open("never-reading", 8)
         time.sleep(1)
-        answers = [get(server + "/predict", seven, timeout=5)[0] for _ in range(20)]
-        health = get(server + "/healthz", timeout=5)[0]
+        answers = [fetch(server + "/predict", sketch_body, timeout=5)[0] for _ in range(20)]
+        health = fetch(server + "/healthz", timeout=5)[0]
     assert answers == [200] * 20 and health == 200
 
 
@@ -247,21 +169,6 @@ def server_end_state(server_port: int, client_port: int) -> str | None:
     return None
 
 
-def raw(url: str, data: bytes) -> tuple[int, dict, bytes]:
-    """Send raw bytes; parse the status, headers and body of the answer."""
-    with contextlib.closing(connect(url)) as s:
-        with contextlib.suppress(OSError):
-            s.sendall(data)
-        answer = b""
-        with contextlib.suppress(ConnectionResetError):  # closed with our excess unread
-            while chunk := s.recv(65536):
-                answer += chunk
-    head, _, body = answer.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = dict(line.split(": ", 1) for line in lines[1:])
-    return int(lines[0].split()[1]), headers, body
-
-
 @pytest.mark.parametrize(
     "data, status",
     [
@@ -294,7 +201,7 @@ def test_two_instances_share_no_control_socket(tmp_path, shipped_model):
     with gunicorn(tmp_path, **env) as (first, _), gunicorn(tmp_path, **env) as (second, process):
         process.terminate()
         process.wait(timeout=30)
-        assert get(first + "/healthz")[0] == 200
+        assert fetch(first + "/healthz")[0] == 200
     assert not list(home.rglob("*.ctl")), "a control socket was created"
 
 
@@ -302,20 +209,20 @@ def test_workers_restart_on_hup_and_stop_cleanly_on_term(tmp_path, shipped_model
     with gunicorn(tmp_path, WEB_CONCURRENCY="1") as (url, process):
         process.send_signal(signal.SIGHUP)  # new workers; the old one finishes and exits
         time.sleep(3)
-        assert get(url + "/healthz")[0] == 200
+        assert fetch(url + "/healthz")[0] == 200
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0
 
 
 def test_a_worker_whose_every_thread_is_stuck_in_the_app_is_restarted(tmp_path):
     env = {"WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "2"}
-    args = ["--timeout", "3", "--pythonpath", "FlaskApp,tests", "hanging_app:app"]
+    args = ["--timeout", "3", "--pythonpath", "FlaskApp,tests/programs", "hanging_app:app"]
     with gunicorn(tmp_path, args=args, **env) as (url, _):
-        first = get(url + "/pid")[2]
+        first = fetch(url + "/pid")[2]
 
         def hang():
             with contextlib.suppress(OSError):  # the worker is killed under it
-                get(url + "/hang", timeout=30)
+                fetch(url + "/hang", timeout=30)
 
         hanging = [threading.Thread(target=hang) for _ in range(2)]  # both threads
         for thread in hanging:
@@ -323,7 +230,7 @@ def test_a_worker_whose_every_thread_is_stuck_in_the_app_is_restarted(tmp_path):
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             with contextlib.suppress(OSError):
-                answer = get(url + "/pid", timeout=1)[2]
+                answer = fetch(url + "/pid", timeout=1)[2]
                 if answer != first:
                     break
             time.sleep(0.5)
@@ -331,62 +238,3 @@ def test_a_worker_whose_every_thread_is_stuck_in_the_app_is_restarted(tmp_path):
             pytest.fail("the stuck worker was not restarted within 30 s")
         for thread in hanging:
             thread.join()
-
-
-# --- nginx in front (deploy/nginx.conf) ------------------------------------------------------
-
-NGINX = Path("/usr/sbin/nginx")
-
-
-@pytest.fixture(scope="module")
-def nginx(server, tmp_path_factory):
-    """deploy/nginx.conf in front of `server`, on a free port, its header timeout 2 s."""
-    if not NGINX.exists():
-        pytest.fail("nginx is missing: `make system-packages` installs Debian's nginx")
-    prefix = tmp_path_factory.mktemp("nginx")
-    port = free_port()
-    config = (ROOT / "deploy" / "nginx.conf").read_text()
-    upstreams = [line for line in config.splitlines() if line.strip().startswith("server 127.")]
-    config = config.replace(upstreams[0], f"        server {server.removeprefix('http://')};")
-    config = config.replace(upstreams[1] + "\n", "")
-    config = config.replace("listen 127.0.0.1:8080;", f"listen 127.0.0.1:{port};")
-    config = config.replace("client_header_timeout 10s;", "client_header_timeout 2s;")
-    if os.geteuid() == 0:  # as root, nginx's workers would run as nobody, outside the prefix
-        config = "user root;\n" + config
-    (prefix / "nginx.conf").write_text(config)
-    command = [str(NGINX), "-p", str(prefix), "-c", "nginx.conf", "-g", "daemon off;"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"nginx exited with {process.returncode}: {process.stdout.read()}")
-            assert time.monotonic() < deadline, "nginx did not answer within 10 s"
-            with contextlib.suppress(OSError):
-                get(url + "/healthz", timeout=2)
-                break
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)
-
-
-def test_nginx_passes_drawings_to_the_app(nginx, server, seven):
-    status, headers, body = get(nginx + "/predict", seven)
-    assert status == 200 and "digit" in json.loads(body)
-    assert headers["X-Upstream"] == server.removeprefix("http://")
-
-
-def test_nginx_cuts_slow_headers_and_answers_its_own_errors_as_json(nginx):
-    slow = connect(nginx)
-    slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
-    try:
-        assert closed_within(slow, 10) is not None
-    finally:
-        slow.close()
-    big = b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-    code, headers, body = raw(nginx, big + b"Content-Length: 5000000\r\n\r\n")
-    assert code == 413 and headers["Content-Type"] == "application/json"
-    assert "X-Content-Type-Options" in headers and "4 MB" in json.loads(body)["error"]

@@ -15,7 +15,15 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from support import ROOT, SEVEN_URL, free_port, request, running_server
+from support import (
+    ROOT,
+    SEVEN_URL,
+    free_port,
+    healthy,
+    request,
+    running_server,
+    started_gunicorn,
+)
 
 
 @pytest.fixture
@@ -86,52 +94,24 @@ def test_gunicorn_keeps_serving_when_the_model_file_breaks_and_a_worker_dies(
 ):
     model_path = tmp_path / "model.h5"
     shutil.copy(tiny_model_path, model_path)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     env = {
-        **os.environ,
         "MODEL_PATH": str(model_path),
         "FLASK_MODEL_CACHE_DIR": str(tmp_path / "cache"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'feedback.sqlite3'}",
     }
-    command = [sys.executable, "-m", "gunicorn", "--pythonpath", "FlaskApp", "--workers", "2"]
-    process = subprocess.Popen(
-        [*command, "--bind", f"127.0.0.1:{port}", "flaskapp:create_app()"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-    def health_until(condition, seconds: float) -> dict:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            assert process.poll() is None, f"gunicorn exited: {process.stdout.read()[-3000:]}"
-            try:
-                status, body = request(url + "/healthz")
-                if status == 200 and condition(body):
-                    return body
-            except OSError:
-                pass
-            time.sleep(0.2)
-        pytest.fail(f"no such /healthz answer within {seconds} s")
-
-    try:
-        validated = health_until(lambda body: True, 90)["sha256"]
+    args = ["--pythonpath", "FlaskApp", "--workers", "2", "flaskapp:create_app()"]
+    with started_gunicorn(tmp_path, args, env) as (url, process, log):
+        validated = request(url + "/healthz")[1]["sha256"]
         while len(worker_pids(process.pid)) < 2:
             time.sleep(0.2)
         with open(model_path, "r+b") as f:  # the file breaks under the running server ...
             f.truncate(1000)
         os.kill(min(worker_pids(process.pid)), signal.SIGKILL)  # ... and then a worker dies
         # The new worker comes up on the last validated model and says why.
-        body = health_until(lambda body: "model_file_error" in body, 90)
+        body = healthy(url, process, 90, lambda body: "model_file_error" in body, log.read_text)
         assert body["sha256"] == validated and "did not pass" in body["model_file_error"]
         for _ in range(6):  # both workers answer
             status, answer = request(url + "/predict", {"image": SEVEN_URL})
             assert status == 200 and 0 <= answer["digit"] <= 9
         assert process.poll() is None
-    finally:
-        process.terminate()
-        output = process.communicate(timeout=30)[0]
-    assert "did not pass the start-up checks" in output
+    assert "did not pass the start-up checks" in log.read_text()

@@ -1,0 +1,79 @@
+"""The page, the prediction API, the model card and the health check: a blueprint each.
+
+Each view is thin: parse the request (`api`), ask the model (`answers`, `serving`), answer JSON.
+The corrections and their review are `feedback_views`'.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import answers
+from api import image_bytes, model_service
+from flask import Blueprint, Flask, jsonify, render_template, url_for
+from werkzeug.routing import BuildError
+
+logger = logging.getLogger(__name__)
+
+page = Blueprint("page", __name__)
+predictions = Blueprint("predict", __name__)
+model = Blueprint("model", __name__)
+health = Blueprint("health", __name__)
+
+
+@page.get("/")
+def index():
+    """The page to draw on."""
+    return render_template("index.html")
+
+
+@predictions.post("/predict")
+def predict():
+    """What the drawing sent is: `answers.answer` as JSON."""
+    started = time.perf_counter()
+    data = image_bytes()
+    answer = answers.answer(data, model_service())
+    logger.debug(
+        "predict: %d bytes -> %s %r in %.1f ms",
+        len(data),
+        answer.reading.reading,
+        answer.reading.number,
+        (time.perf_counter() - started) * 1000,
+    )
+    return jsonify(answer.as_dict())
+
+
+@model.get("/api/model")
+def card():
+    """The serving model's card."""
+    return jsonify(model_service().describe())
+
+
+@health.get("/healthz")
+def healthz():
+    """200 once a model serves, else 503; the state either way."""
+    status = model_service().status()
+    return jsonify(status), 200 if status["state"] == "ready" else 503
+
+
+# The endpoints the templates name, as they were called before the views were blueprints.
+TEMPLATE_ENDPOINTS = {
+    "index": "page.index",
+    "predict": "predict.predict",
+    "model_card": "model.card",
+}
+
+
+def template_endpoint(error: BuildError, endpoint: str, values: dict) -> str | None:
+    """A URL for an endpoint named as the templates name it; None for any other."""
+    if endpoint not in TEMPLATE_ENDPOINTS:
+        return None
+    return url_for(TEMPLATE_ENDPOINTS[endpoint], **values)
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprints."""
+    for blueprint in (page, predictions, model, health):
+        app.register_blueprint(blueprint)
+    app.url_build_error_handlers.append(template_endpoint)

@@ -1,0 +1,23 @@
+"""Save the model at argv[1] over itself, so slowly that the test can kill the save half-way.
+
+Run with FlaskApp on PYTHONPATH; prints "saving" once half a model is written.
+"""
+
+import sys
+import time
+
+import kerasModel
+
+
+def slow_save(self, path, *args, **kwargs):
+    """Write half a model, then hang."""
+    with open(path, "wb") as f:
+        f.write(b"half a model")
+        f.flush()
+    print("saving", flush=True)
+    time.sleep(60)
+
+
+model = kerasModel.load(sys.argv[1])
+type(model).save = slow_save
+kerasModel.save_atomic(model, sys.argv[1])
