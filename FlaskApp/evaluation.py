@@ -38,10 +38,12 @@ import evaluation_scores as scores
 import evaluation_text as text
 import mnist
 import modelfile
+import settings as app_settings
 import sketches
 import tf_runtime
 from evaluation_figures import confusion_figure, worst_figure
 from evaluation_scores import predict
+from settings import Settings
 
 # The figures and `predict` are the notebook's too.
 __all__ = [
@@ -54,7 +56,7 @@ __all__ = [
     "worst_figure",
 ]
 
-DEFAULT_OUT = modelfile.ROOT / "docs" / "evaluation"
+DEFAULT_OUT = app_settings.ROOT / "docs" / "evaluation"
 CANVAS_N = 2000
 SKETCHES_PER_VARIANT = 20
 NEGATIVES_PER_KIND = 300
@@ -145,13 +147,14 @@ def store_in_card(model_path: str | os.PathLike, result: dict) -> bool:
 
 
 def settings_from_environment(environ: Mapping[str, str] | None = None) -> dict:
-    """What the command line takes from the environment: $MNIST_DIR and $BENCH_DIR (the defaults
-    of --mnist-dir and --bench-dir) and $MNIST_MIRRORS."""
-    env = os.environ if environ is None else environ
+    """What the command line takes from the app's settings (`settings`): the defaults of --model,
+    --mnist-dir and --bench-dir (MODEL_PATH, MNIST_DIR, BENCH_DIR), and MNIST_MIRRORS."""
+    given = Settings.from_environ(os.environ if environ is None else environ)
     return {
-        "mnist_dir": env.get("MNIST_DIR") or modelfile.DEFAULT_MNIST_DIR,
-        "bench_dir": env.get("BENCH_DIR"),
-        "mirrors": mnist.mirrors_from_environment(env),
+        "model_path": given.model_path,
+        "mnist_dir": given.mnist_dir,
+        "bench_dir": given.bench_dir,
+        "mirrors": given.mnist_mirrors,
     }
 
 
@@ -160,7 +163,7 @@ def _parser(settings: dict) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--model", default=modelfile.DEFAULT_MODEL_PATH)
+    parser.add_argument("--model", default=settings["model_path"])
     parser.add_argument("--mnist-dir", default=settings["mnist_dir"])
     parser.add_argument(
         "--bench-dir",

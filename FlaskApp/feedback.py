@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import sys
 import threading
 import time
@@ -69,7 +68,6 @@ __all__ = [
     "_create_v1",  # for tests that build a version 1 database to migrate
     "corrections",
     "database_url",
-    "default_url",
     "drawing_png",
     "export",
     "field_bytes",
@@ -327,11 +325,6 @@ class FeedbackStore:
             if self._engine is not None:
                 self._engine.dispose()
                 self._engine = None
-
-
-def default_url(instance_path: str | os.PathLike) -> str:
-    """SQLite in the app's instance folder: where the corrections go without DATABASE_URL."""
-    return f"sqlite:///{Path(instance_path).resolve() / 'feedback.sqlite3'}"
 
 
 def url_from_environment() -> str:

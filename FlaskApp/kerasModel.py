@@ -22,51 +22,32 @@ exporting and converting model files, with the model contract).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import mnist
-import modelfile
 import networks
+import settings
 import tf_runtime
 import training
-import training_data
-from modelfile import DEFAULT_MNIST_DIR, DEFAULT_MODEL_PATH, ModelFileError, card_path
-
-# Transitional (issue 17): where the names that callers outside this change still reach through
-# this module live now (tests/conftest.py, test_robustness, test_feedback, test_evaluation,
-# test_reading, test_preprocessing, test_api, benchmarks/baseline.py). Drop it, with
-# `__getattr__` and `train_and_save` below, once they are re-pointed.
-MOVED = {
-    **dict.fromkeys(["PIXELS", "file_sha256", "load_card", "save_card"], modelfile),
-    **dict.fromkeys(["build_dense", "model_card"], networks),
-    **dict.fromkeys(
-        ["as_model_input", "compiled", "load", "probabilities", "save_atomic"], tf_runtime
-    ),
-    "accuracy": training,
-    **dict.fromkeys(["FEEDBACK_REPEAT", "as_drawn"], training_data),
-}
-INSTANCE = Path(__file__).resolve().parent / "instance"  # the app's: corrections' SQLite file
+from modelfile import ModelFileError, card_path
 
 
 @dataclass(frozen=True)
 class Defaults:
     """The command line's defaults that the environment sets."""
 
-    mnist_dir: str | os.PathLike
+    model_path: Path
+    mnist_dir: Path
     mirrors: tuple[str, ...]
-    database_url: str | None
+    database_url: str
 
 
 def defaults_from_environment() -> Defaults:
-    """MNIST_DIR, MNIST_MIRRORS and DATABASE_URL: the one place the command line reads them."""
-    return Defaults(
-        mnist_dir=os.environ.get("MNIST_DIR") or DEFAULT_MNIST_DIR,
-        mirrors=mnist.mirrors_from_environment(),
-        database_url=os.environ.get("DATABASE_URL") or None,
-    )
+    """The model file, MNIST folder and mirrors and the corrections' database, as the app's
+    settings have them (`settings`: MODEL_PATH, MNIST_DIR, MNIST_MIRRORS, DATABASE_URL)."""
+    given = settings.load()
+    return Defaults(given.model_path, given.mnist_dir, given.mnist_mirrors, given.database_url)
 
 
 def parser(defaults: Defaults) -> argparse.ArgumentParser:
@@ -80,7 +61,7 @@ def parser(defaults: Defaults) -> argparse.ArgumentParser:
         default=defaults.mnist_dir,
         help="folder of the four gz IDX files (default: $MNIST_DIR, else FlaskApp/mnist_data)",
     )
-    parser.add_argument("--model", "--out", dest="model", default=DEFAULT_MODEL_PATH)
+    parser.add_argument("--model", "--out", dest="model", default=defaults.model_path)
     parser.add_argument(
         "--arch", choices=sorted(networks.ARCHITECTURES), default=networks.DEFAULT_ARCH
     )
@@ -105,9 +86,7 @@ def parser(defaults: Defaults) -> argparse.ArgumentParser:
 
 def feedback_url(args: argparse.Namespace, defaults: Defaults) -> str:
     """The corrections' database for --with-feedback."""
-    import feedback  # SQLAlchemy, only when training with corrections
-
-    return args.database_url or defaults.database_url or feedback.default_url(INSTANCE)
+    return args.database_url or defaults.database_url
 
 
 def print_stage(progress: dict) -> None:
@@ -146,24 +125,6 @@ def convert(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
-
-
-def train_and_save(path, mnist_dir, **options) -> tuple:
-    """Transitional (issue 17): the old call, `training.train_and_save` with keywords for
-    `training.Data` and `training.Settings`, for test_feedback until it is re-pointed."""
-    data_fields = ("mirrors", "limit", "feedback_url")
-    data = training.Data(mnist_dir, **{k: v for k, v in options.items() if k in data_fields})
-    progress = options.pop("progress", None)
-    settings = {k: v for k, v in options.items() if k not in data_fields}
-    saved = training.train_and_save(path, data, training.Settings(**settings), progress)
-    return saved.model, saved.summary
-
-
-def __getattr__(name: str):
-    """A name that moved, from its new module (transitional: see `MOVED`)."""
-    if name in MOVED:
-        return getattr(MOVED[name], name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import settings
 from mnist_files import (
     DEFAULT_MIRRORS,
     FILES,
@@ -27,7 +28,6 @@ from mnist_files import (
     ensure_files,
     gz_path,
     how_to_get,
-    parse_mirrors,
     read_verified,
 )
 from preprocessing import SIZE
@@ -45,7 +45,6 @@ __all__ = [
     "main",
     "write_idx",
     "mirrors_from_environment",
-    "parse_mirrors",
 ]
 
 SPLITS: dict[str, str] = {"train": "train", "test": "t10k"}
@@ -53,13 +52,10 @@ SPLITS: dict[str, str] = {"train": "train", "test": "t10k"}
 IMAGES_MAGIC = 2051
 LABELS_MAGIC = 2049
 
-_DEFAULT_DIR = Path(__file__).resolve().parent / "mnist_data"
-
 
 def mirrors_from_environment(environ: dict | None = None) -> tuple[str, ...]:
-    """$MNIST_MIRRORS when it is set (and not empty), else `DEFAULT_MIRRORS`."""
-    text = (os.environ if environ is None else environ).get("MNIST_MIRRORS", "")
-    return parse_mirrors(text) or DEFAULT_MIRRORS
+    """$MNIST_MIRRORS when it is set (and not empty), else `DEFAULT_MIRRORS` (`settings`)."""
+    return settings.Settings.from_environ(os.environ if environ is None else environ).mnist_mirrors
 
 
 def _parse_header(content: bytes, path: Path, magic: int, ndim: int) -> tuple[int, ...]:
@@ -150,15 +146,16 @@ def load_mnist(
 
 
 def _parser() -> argparse.ArgumentParser:
-    """The command line's options."""
+    """The command line's options; the folder's default is the app's (MNIST_DIR, `settings`)."""
+    default_dir = settings.load().mnist_dir
     parser = argparse.ArgumentParser(
         description="Download (if needed) and verify the four gzipped MNIST IDX files."
     )
     parser.add_argument(
         "--dir",
         type=Path,
-        default=_DEFAULT_DIR,
-        help=f"folder holding the .gz files (default: {_DEFAULT_DIR})",
+        default=default_dir,
+        help=f"folder holding the .gz files (default: {default_dir})",
     )
     parser.add_argument(
         "--mirror",

@@ -70,11 +70,6 @@ class _Rejected(Exception):
     """A download that failed or did not verify; the message says why."""
 
 
-def parse_mirrors(text: str) -> tuple[str, ...]:
-    """Mirror base URLs from a setting: separated by spaces or commas."""
-    return tuple(url for url in text.replace(",", " ").split() if url)
-
-
 def how_to_get(data_dir: Path) -> str:
     """Return the hint telling the user how to put the files into data_dir."""
     return (

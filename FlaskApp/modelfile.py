@@ -26,10 +26,6 @@ DIGITS = 10
 NUM_CLASSES = DIGITS + 1  # the digits, then 10 = "not a digit" (negatives.NOT_A_DIGIT)
 PIXELS = preprocessing.SIZE * preprocessing.SIZE
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL_PATH = ROOT / "model.h5"
-DEFAULT_MNIST_DIR = Path(__file__).resolve().parent / "mnist_data"
-
 
 class ModelFileError(RuntimeError):
     """A model file exists but cannot be used."""

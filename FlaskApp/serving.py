@@ -120,7 +120,7 @@ class ModelService:
         training: TrainingSettings | None,
         *,
         runtime: str = "auto",
-        cache_dir: str | Path | None = None,
+        cache_dir: str | Path,
     ) -> None:
         if runtime not in RUNTIMES:
             raise ValueError(f"Unknown runtime {runtime!r}: choose one of {', '.join(RUNTIMES)}.")
@@ -131,7 +131,7 @@ class ModelService:
         self.model_path = Path(model_path)
         self.training = training
         self.runtime = runtime
-        self.cache_dir = Path(cache_dir) if cache_dir else self.model_path.parent / ".model-cache"
+        self.cache_dir = Path(cache_dir)
         self.state = "starting"
         self.progress: dict = {}
         self.error: str | None = None

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-import mnist
+import mnist_files
 
 __all__ = ["INSTANCE_DIR", "ROOT", "Settings", "SettingsError", "load", "variables"]
 
@@ -49,7 +49,7 @@ class Settings:
     # The model, and training one on first run when there is none.
     model_path: Path = _setting(ROOT / "model.h5", BOTH)
     mnist_dir: Path = _setting(PACKAGE / "mnist_data", BOTH)
-    mnist_mirrors: tuple[str, ...] = _setting(mnist.DEFAULT_MIRRORS, BOTH)
+    mnist_mirrors: tuple[str, ...] = _setting(mnist_files.DEFAULT_MIRRORS, BOTH)
     train_if_missing: bool = _setting(True)
     train_epochs: int | None = _setting(None)  # None: the architecture's own recipe
     train_limit: int | None = _setting(None)  # None: every training digit

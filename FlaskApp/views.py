@@ -11,8 +11,7 @@ import time
 
 import answers
 from api import image_bytes, model_service
-from flask import Blueprint, Flask, jsonify, render_template, url_for
-from werkzeug.routing import BuildError
+from flask import Blueprint, Flask, jsonify, render_template
 
 logger = logging.getLogger(__name__)
 
@@ -57,23 +56,7 @@ def healthz():
     return jsonify(status), 200 if status["state"] == "ready" else 503
 
 
-# The endpoints the templates name, as they were called before the views were blueprints.
-TEMPLATE_ENDPOINTS = {
-    "index": "page.index",
-    "predict": "predict.predict",
-    "model_card": "model.card",
-}
-
-
-def template_endpoint(error: BuildError, endpoint: str, values: dict) -> str | None:
-    """A URL for an endpoint named as the templates name it; None for any other."""
-    if endpoint not in TEMPLATE_ENDPOINTS:
-        return None
-    return url_for(TEMPLATE_ENDPOINTS[endpoint], **values)
-
-
 def init_app(app: Flask) -> None:
     """Register the blueprints."""
     for blueprint in (page, predictions, model, health):
         app.register_blueprint(blueprint)
-    app.url_build_error_handlers.append(template_endpoint)

@@ -27,6 +27,7 @@ import modelfile
 import numpy as np
 import preprocessing
 import reading
+import settings
 import sketches
 import tf_runtime
 
@@ -47,7 +48,7 @@ def timed(call, n: int) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     """Measure and print."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--model", default=modelfile.DEFAULT_MODEL_PATH)
+    parser.add_argument("--model", default=settings.load().model_path)
     parser.add_argument("--n", type=int, default=2000)
     args = parser.parse_args(argv)
     model = tf_runtime.load(args.model)

@@ -23,14 +23,14 @@ import numpy as np
 import preprocessing
 import psycopg
 import pytest
+import sketches
 import support
 import tf_runtime
-import sketches
 import throwaway_postgres
 from feedback import FeedbackStore
 from playwright.sync_api import sync_playwright
-from support import SHIPPED_MODEL, feedback_config, free_port, sqlite_url
-from support import DiskWrites
+from settings import Settings
+from support import SHIPPED_MODEL, DiskWrites, feedback_config, free_port, sqlite_url
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +40,7 @@ def mnist_dir() -> Path:
     A test that needs them fails loudly without them, saying where it looked and what it lacked.
     """
     looked = []
-    for candidate in filter(None, [os.environ.get("MNIST_DIR"), modelfile.DEFAULT_MNIST_DIR]):
+    for candidate in filter(None, [os.environ.get("MNIST_DIR"), Settings().mnist_dir]):
         folder = Path(candidate)
         missing = [f"{name}.gz" for name in mnist.FILES if not (folder / f"{name}.gz").is_file()]
         if not missing:

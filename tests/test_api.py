@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import io
 
-import modelfile
 import answers
+import modelfile
 import numpy as np
 import preprocessing
 import pytest

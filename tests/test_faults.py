@@ -11,15 +11,16 @@ import subprocess
 import sys
 import time
 
-import kerasModel
 import mnist
+import networks
 import pytest
+import tf_runtime
 from support import PROGRAMS, ROOT
 
 
 def test_training_killed_with_sigkill_leaves_the_previous_model_intact(tmp_path, mnist_dir):
     model_path = tmp_path / "model.h5"
-    previous = kerasModel.save_atomic(kerasModel.build_dense(), model_path).read_bytes()
+    previous = tf_runtime.save_atomic(networks.build_dense(), model_path).read_bytes()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -52,12 +53,12 @@ def test_training_killed_with_sigkill_leaves_the_previous_model_intact(tmp_path,
         process.stdout.close()
     assert process.returncode == -signal.SIGKILL
     assert model_path.read_bytes() == previous
-    kerasModel.load(model_path)  # and still loads
+    tf_runtime.load(model_path)  # and still loads
 
 
 def test_a_save_killed_with_sigkill_leaves_the_previous_model_intact(tmp_path):
     model_path = tmp_path / "model.h5"
-    previous = kerasModel.save_atomic(kerasModel.build_dense(), model_path).read_bytes()
+    previous = tf_runtime.save_atomic(networks.build_dense(), model_path).read_bytes()
     process = subprocess.Popen(
         [sys.executable, PROGRAMS / "kill_mid_save.py", str(model_path)],
         cwd=ROOT,

@@ -7,10 +7,10 @@ import struct
 import zlib
 
 import feedback
-import feedback_views
 import numpy as np
 import pytest
 from PIL import Image
+from settings import Settings
 from support import (
     CORRECTION,
     SEVEN,
@@ -130,8 +130,8 @@ def test_a_thousand_rapid_corrections_from_one_client_get_429s(make_app, tmp_pat
 
 def test_the_default_configuration_limits_corrections(make_app, tmp_path):
     app = limited_app(make_app, sqlite_url(tmp_path), None)
-    assert app.config["FEEDBACK_RATE_LIMIT"] == "20 per minute;500 per day"
-    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert app.extensions["settings"].feedback_rate_limit == "20 per minute;500 per day"
+    assert app.extensions["settings"].ratelimit_storage_uri == "memory://"
     client = app.test_client()
     statuses = [client.post("/api/feedback", json=CORRECTION).status_code for _ in range(30)]
     assert statuses == [201] * 20 + [429] * 10
@@ -194,5 +194,5 @@ def test_a_full_store_answers_507_until_records_are_deleted(make_app, database_u
 
 
 def test_the_default_cap_is_set(app):
-    assert app.config["FEEDBACK_MAX_RECORDS"] == feedback_views.DEFAULTS["FEEDBACK_MAX_RECORDS"]
+    assert app.extensions["settings"].feedback_max_records == Settings().feedback_max_records
     assert app.extensions["feedback_store"].max_records == 50_000

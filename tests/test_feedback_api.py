@@ -7,8 +7,8 @@ import base64
 import io
 import json
 
+import corrections
 import feedback
-import feedback_views
 import numpy as np
 import preprocessing
 import pytest
@@ -92,7 +92,6 @@ def test_other_formats_are_stored_as_a_bounded_greyscale_png(sqlite_app):
         ({"image": 42, "label": 7, "predicted": 1}, "received a JSON number"),
         ({"image": "not base64!", "label": 7, "predicted": 1}, "base64"),
         ({"image": data_url(b"GIF89a nonsense"), "label": 7, "predicted": 1}, "image"),
-        ({"image": BLANK_URL, "label": 7, "predicted": 1}, "nothing to learn from a blank"),
         ([1, 2], "received a JSON array"),
     ],
 )
@@ -101,6 +100,15 @@ def test_bad_corrections_get_400_and_nothing_is_stored(sqlite_app, body, message
     response = client.post("/api/feedback", json=body)
     assert response.status_code == 400 and response.is_json
     assert message in response.get_json()["error"]
+    assert stored_total(sqlite_app) == 0
+
+
+def test_a_blank_correction_gets_422_as_on_predict_and_nothing_is_stored(sqlite_app):
+    client = sqlite_app.test_client()
+    response = client.post("/api/feedback", json={"image": BLANK_URL, "label": 7})
+    assert response.status_code == 422 and response.is_json
+    assert "nothing to learn from a blank" in response.get_json()["error"]
+    assert client.post("/predict", json={"image": BLANK_URL}).status_code == 422
     assert stored_total(sqlite_app) == 0
 
 
@@ -114,7 +122,7 @@ def test_the_clients_predicted_is_optional_and_ignored(sqlite_app, predicted):
     assert response.status_code == 201
     assert response.get_json()["predicted"] == model_reading(client)
     (record,) = sqlite_app.extensions["feedback_store"].recent()
-    assert feedback_views.label_name(record["predicted"]) == model_reading(client)
+    assert corrections.label_name(record["predicted"]) == model_reading(client)
 
 
 feedback_bodies = (
@@ -138,7 +146,7 @@ def test_random_corrections_always_get_a_json_answer_and_only_valid_ones_are_kep
     before = stored_total(sqlite_app)
     body = json.dumps(payload)  # `json=None` would send no body at all
     response = client.post("/api/feedback", data=body, content_type="application/json")
-    assert response.status_code in (201, 400) and response.is_json, response.data[:200]
+    assert response.status_code in (201, 400, 422) and response.is_json, response.data[:200]
     label = payload.get("label") if isinstance(payload, dict) else None
     valid = (
         isinstance(payload, dict)

@@ -149,7 +149,9 @@ def test_corrections_waiting_on_a_lock_hold_few_threads_and_predictions_flow(mak
 
 def test_a_burst_of_corrections_on_a_healthy_database_is_served(make_app, database_url):
     app = bounded_app(make_app, database_url)
-    assert app.config["FEEDBACK_THREADS"] == 1  # the default: one waits, the others queue briefly
+    assert (
+        app.extensions["settings"].feedback_threads == 1
+    )  # the default: one waits, the others queue briefly
     results = corrections_in_threads(app, 6)
     assert [status for status, _ in results] == [201] * 6
     assert app.extensions["feedback_store"].count() == 6

@@ -10,9 +10,9 @@ import logging
 import re
 
 import feedback
-import feedback_views
 import numpy as np
 import pytest
+import review_access
 from support import BASIC, BEARER, correction, form_token, post_correction
 
 
@@ -28,7 +28,7 @@ def test_the_review_page_hides_shows_and_deletes_records(feedback_app, caplog):
     page = client.get("/feedback", headers=BASIC).get_data(as_text=True)
     token = form_token(page)
     assert page.count('value="hide"') == 3 and page.count('value="delete"') == 3
-    with caplog.at_level(logging.INFO, logger="feedback_views"):
+    with caplog.at_level(logging.INFO, logger="review"):
         response = moderate(client, hidden, "hide", token)
         assert response.status_code == 303 and response.headers["Location"] == "/feedback"
         assert moderate(client, deleted, "delete", token).status_code == 303
@@ -50,7 +50,7 @@ def test_the_review_page_hides_shows_and_deletes_records(feedback_app, caplog):
 
 
 @pytest.mark.parametrize(
-    "token", [None, "", "0" * 64, feedback_views.form_token("another token")], ids=str
+    "token", [None, "", "0" * 64, review_access.form_token("another token")], ids=str
 )
 def test_a_form_without_the_pages_token_changes_nothing(feedback_app, token):
     public_id = post_correction(feedback_app)

@@ -11,8 +11,9 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import feedback
-import feedback_views
 import pytest
+import review
+import review_paging
 from feedback import FeedbackStore
 from support import (
     BASIC,
@@ -147,12 +148,12 @@ def test_the_paging_cursor_is_opaque_and_checked(feedback_app):
     older = page_link(review_page(client, "/feedback?limit=1"), "next")
     cursor = re.fullmatch(r"/feedback\?limit=1&before=([A-Za-z0-9_-]{22})", older).group(1)
     oldest_shown = store.page(1).records[0]["id"]
-    key = feedback_views.cursor_key(TOKEN)
-    assert feedback_views.decode_cursor(cursor, key) == oldest_shown
-    neighbours = {feedback_views.encode_cursor(i, key) for i in range(1, 50)}
+    key = review_paging.cursor_key(TOKEN)
+    assert review_paging.decode_cursor(cursor, key) == oldest_shown
+    neighbours = {review_paging.encode_cursor(i, key) for i in range(1, 50)}
     assert len({c[:4] for c in neighbours}) > 40  # neighbouring ids share no visible prefix
-    other = feedback_views.cursor_key("another token")
-    assert feedback_views.decode_cursor(cursor, other) is None
+    other = review_paging.cursor_key("another token")
+    assert review_paging.decode_cursor(cursor, other) is None
 
 
 @pytest.mark.parametrize(
@@ -161,7 +162,7 @@ def test_the_paging_cursor_is_opaque_and_checked(feedback_app):
         ("before=3", "Expected ?before= to be a cursor from the review page's own links"),
         ("after=" + "A" * 22, "Expected ?after= to be a cursor"),
         ("before=%E2%9C%93", "Expected ?before= to be a cursor"),
-        ("before=" + feedback_views.encode_cursor(1, b"another key"), "another REVIEW_TOKEN"),
+        ("before=" + review_paging.encode_cursor(1, b"another key"), "another REVIEW_TOKEN"),
         ("before={c}&after={c}", "Expected ?before= or ?after=, not both"),
         ("limit=ten", "Expected ?limit= to be a whole number 1-500; received 'ten'"),
         ("limit=-5", "Expected ?limit= to be a whole number"),
@@ -173,7 +174,7 @@ def test_the_paging_cursor_is_opaque_and_checked(feedback_app):
 def test_review_query_parameters_that_cannot_be_used_get_400(feedback_app, query, message):
     store = feedback_app.extensions["feedback_store"]
     store.add(correction())
-    cursor = feedback_views.encode_cursor(1, feedback_views.cursor_key(TOKEN))
+    cursor = review_paging.encode_cursor(1, review_paging.cursor_key(TOKEN))
     client = feedback_app.test_client()
     url = "/feedback?" + query.format(c=cursor)
     response = client.get(url, headers=BASIC)
@@ -250,8 +251,8 @@ def test_times_are_shown_in_utc_and_say_so(feedback_app):
     assert '<time datetime="2026-12-01T10:31:05Z">2026-12-01 10:31 UTC</time>' in page
     # An aware time in another zone is shown as the same moment in UTC.
     in_tokyo = moment.astimezone(timezone(timedelta(hours=9)))
-    assert feedback_views.utc_text(in_tokyo) == "2026-12-01 10:31 UTC"
-    assert feedback_views.utc_iso(in_tokyo) == "2026-12-01T10:31:05Z"
+    assert review.utc_text(in_tokyo) == "2026-12-01 10:31 UTC"
+    assert review.utc_iso(in_tokyo) == "2026-12-01T10:31:05Z"
 
 
 def test_a_moderation_button_returns_to_the_page_it_was_on(feedback_app):

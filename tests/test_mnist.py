@@ -411,7 +411,9 @@ def test_mnist_mirrors_setting_replaces_the_default_mirrors(
 
 
 def test_mirror_settings_parse_spaces_and_commas_and_default_when_empty() -> None:
-    assert mnist.parse_mirrors(" http://a/ ,http://b/\nhttp://c/ ") == (
+    assert mnist.mirrors_from_environment(
+        {"MNIST_MIRRORS": " http://a/ ,http://b/\nhttp://c/ "}
+    ) == (
         "http://a/",
         "http://b/",
         "http://c/",
@@ -430,5 +432,10 @@ def test_the_app_reads_mnist_mirrors_from_the_environment(
     monkeypatch.setenv("FLASK_MODEL_CACHE_DIR", str(tmp_path / "models"))
     monkeypatch.setenv("MNIST_MIRRORS", "http://mirror.example/a/ http://mirror.example/b/")
     app = flaskapp.create_app()
-    assert app.config["MNIST_MIRRORS"] == ("http://mirror.example/a/", "http://mirror.example/b/")
-    assert app.extensions["digit_model"].training.mirrors == app.config["MNIST_MIRRORS"]
+    assert app.extensions["settings"].mnist_mirrors == (
+        "http://mirror.example/a/",
+        "http://mirror.example/b/",
+    )
+    assert (
+        app.extensions["digit_model"].training.mirrors == app.extensions["settings"].mnist_mirrors
+    )

@@ -14,6 +14,7 @@ import modelfile
 import numpy as np
 import programs
 import pytest
+import security
 import serving
 import tf_runtime
 from support import SEVEN_URL
@@ -92,7 +93,7 @@ def test_nan_at_run_time_gives_a_json_500_and_is_logged(app, monkeypatch, caplog
     body = strict_json(response)
     assert set(body) == {"error"} and "no usable answer" in body["error"]
     assert any("non-finite" in r.getMessage() for r in caplog.records)
-    for name, value in flaskapp.SECURITY_HEADERS.items():
+    for name, value in security.SECURITY_HEADERS.items():
         assert response.headers[name] == value
 
 

@@ -6,7 +6,7 @@ Run with FlaskApp on PYTHONPATH; prints "saving" once half a model is written.
 import sys
 import time
 
-import kerasModel
+import tf_runtime
 
 
 def slow_save(self, path, *args, **kwargs):
@@ -18,6 +18,6 @@ def slow_save(self, path, *args, **kwargs):
     time.sleep(60)
 
 
-model = kerasModel.load(sys.argv[1])
+model = tf_runtime.load(sys.argv[1])
 type(model).save = slow_save
-kerasModel.save_atomic(model, sys.argv[1])
+tf_runtime.save_atomic(model, sys.argv[1])
