@@ -40,9 +40,9 @@ from PIL import Image, ImageDraw
 sys.path.insert(0, str(ROOT / "FlaskApp"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import preprocessing  # noqa: E402
-import sketches  # noqa: E402
-import throwaway_postgres  # noqa: E402
+import preprocessing
+import sketches
+import throwaway_postgres
 
 LOCKER = ROOT / "scripts" / "sqlite_locker.py"
 PREDICT_BUDGET_MS = 100  # a normal /predict must answer within this, 99 % of the time

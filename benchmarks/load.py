@@ -23,11 +23,12 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "FlaskApp"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "FlaskApp"))
 
-import preprocessing  # noqa: E402
-import sketches  # noqa: E402
+import preprocessing
+import sketches
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
