@@ -3,17 +3,13 @@ one database lose none. Real servers on each kind of database (conftest's `datab
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import feedback
 from feedback import FeedbackStore
-from support import OPEN_LIMIT, ROOT, SEVEN_URL, free_port, request, started_server
+from support import OPEN_LIMIT, SEVEN_URL, request, started_gunicorn, started_server
 
 
 def test_an_acknowledged_correction_survives_sigkill_right_after_the_answer(
@@ -34,46 +30,12 @@ def test_an_acknowledged_correction_survives_sigkill_right_after_the_answer(
     assert fields[0].max() == 255
 
 
-def wait_healthy(url: str, server: subprocess.Popen, within: float = 60.0) -> None:
-    """Return once `url` answers /healthz; fail with the server's errors if it exits first."""
-    deadline = time.monotonic() + within
-    while True:
-        assert server.poll() is None, server.stderr.read()
-        assert time.monotonic() < deadline, f"gunicorn did not become healthy within {within:g} s"
-        try:
-            if request(url + "/healthz")[0] == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-
-
-@contextlib.contextmanager
-def gunicorn_serving(env: dict):
-    """The app behind gunicorn.conf.py on a free port, `env` added: its URL once healthy."""
-    port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
-    server = subprocess.Popen(
-        [*command, "--bind", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, server)
-        yield url
-    finally:
-        server.terminate()
-        server.communicate(timeout=30)
-
-
 def test_two_gunicorn_workers_share_one_database_without_losing_a_correction(
-    database_url, shipped_model
+    database_url, shipped_model, tmp_path
 ):
     env = {"DATABASE_URL": database_url, "WEB_CONCURRENCY": "2"}
-    with gunicorn_serving({**env, "FLASK_FEEDBACK_RATE_LIMIT": OPEN_LIMIT}) as url:
+    with started_gunicorn(tmp_path, env={**env, "FLASK_FEEDBACK_RATE_LIMIT": OPEN_LIMIT}) as run:
+        url = run[0]
         # Both workers open the database on their first correction, at the same moment.
         bodies = [{"image": SEVEN_URL, "label": i % 10, "predicted": 7} for i in range(80)]
         with ThreadPoolExecutor(8) as pool:
