@@ -40,6 +40,8 @@ from .drawings import (
     SEVEN_IMAGE,
     SEVEN_URL,
     STROKES,
+    STYLES,
+    Drawing,
     Row,
     canvas_set,
     data_url,
@@ -47,6 +49,7 @@ from .drawings import (
     number_drawing,
     png_bytes,
     seven_in_mode,
+    stroke_drawing,
 )
 from .page import (
     DESKTOP,
@@ -90,6 +93,9 @@ from .servers import (
 )
 
 __all__ = [
+    "STYLES",
+    "Drawing",
+    "stroke_drawing",
     "BASIC",
     "BEARER",
     "CORRECTION",

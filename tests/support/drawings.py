@@ -27,6 +27,9 @@ from sketches import (
 )
 
 __all__ = [
+    "STYLES",
+    "Drawing",
+    "stroke_drawing",
     "PENS",
     "Row",
     "SEVEN",
