@@ -121,6 +121,29 @@ def accepted(data: bytes) -> bool:
     return True
 
 
+def measured(megapixels: float, rng: np.random.Generator, args) -> list[tuple]:
+    """Print a line per image of this size; (read ms, decode ms, image, size) of each that fits
+    in a request and is accepted."""
+    worst = []
+    for kind, fmt, image in images(megapixels, rng):
+        data = encode(image, fmt)
+        fits = len(data) * 4 / 3 + DATA_URL_OVERHEAD <= MAX_CONTENT_LENGTH
+        ok = accepted(data)
+        decode_ms = median_ms(lambda data=data: decode_unlimited(data), args.repeat)
+        read_ms = median_ms(lambda data=data: read(data), args.repeat)
+        name = f"{kind} {fmt}"
+        size = f"{image.width}x{image.height}"
+        print(
+            f"{name:<16} {size:>11} {image.width * image.height / 1e6:>5.1f} "
+            f"{len(data):>11,} {'yes' if fits else 'no':>5} {'yes' if ok else 'no':>8} "
+            f"{decode_ms:>9.1f} {read_ms:>8.1f}",
+            flush=True,
+        )
+        if fits and ok:
+            worst.append((read_ms, decode_ms, name, size))
+    return worst
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--megapixels", type=float, nargs="+", default=[1, 2, 4, 8, 16])
@@ -134,24 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     header = f"{'image':<16} {'size':>11} {'MP':>5} {'bytes':>11} {'fits':>5} {'accepted':>8}"
     print(f"{header} {'decode ms':>9} {'read ms':>8}")
-    worst = []  # (read ms, decode ms, image, size) of what fits and is accepted
-    for megapixels in args.megapixels:
-        for kind, fmt, image in images(megapixels, rng):
-            data = encode(image, fmt)
-            fits = len(data) * 4 / 3 + DATA_URL_OVERHEAD <= MAX_CONTENT_LENGTH
-            ok = accepted(data)
-            decode_ms = median_ms(lambda data=data: decode_unlimited(data), args.repeat)
-            read_ms = median_ms(lambda data=data: read(data), args.repeat)
-            name = f"{kind} {fmt}"
-            size = f"{image.width}x{image.height}"
-            print(
-                f"{name:<16} {size:>11} {image.width * image.height / 1e6:>5.1f} "
-                f"{len(data):>11,} {'yes' if fits else 'no':>5} {'yes' if ok else 'no':>8} "
-                f"{decode_ms:>9.1f} {read_ms:>8.1f}",
-                flush=True,
-            )
-            if fits and ok:
-                worst.append((read_ms, decode_ms, name, size))
+    worst = [row for megapixels in args.megapixels for row in measured(megapixels, rng, args)]
     if not worst:
         print("no image both fits in a request and is accepted")
         return 1

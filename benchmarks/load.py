@@ -67,15 +67,54 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 120) -> f
     raise SystemExit(f"{url} did not become healthy in {timeout:.0f} s")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the load and print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=5000)
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--checkpoint", type=int, default=1000)
-    args = parser.parse_args(argv)
+class Load:
+    """Requests from many threads, each on a keep-alive connection of its own, and what came
+    back: statuses, errors, and the workers' memory after `checkpoint` requests."""
 
+    def __init__(self, port: int, bodies: list[bytes], checkpoint: int, master: int) -> None:
+        self.port, self.bodies, self.checkpoint, self.master = port, bodies, checkpoint, master
+        self.local, self.lock = threading.local(), threading.Lock()
+        self.done = self.errors = 0
+        self.statuses: dict[int, int] = {}
+        self.memory: dict[str, dict[int, float]] = {}
+
+    def connection(self, fresh: bool = False) -> http.client.HTTPConnection:
+        """This thread's connection (a new one after an error)."""
+        if fresh or not hasattr(self.local, "conn"):
+            self.local.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        return self.local.conn
+
+    def one(self, i: int) -> None:
+        """Send the i-th request and count its answer."""
+        conn = self.connection()
+        try:
+            conn.request("POST", "/predict", self.bodies[i % len(self.bodies)], JSON)
+            response = conn.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            self.connection(fresh=True)
+            status = 0
+        with self.lock:
+            self.count(status)
+
+    def count(self, status: int) -> None:
+        self.done += 1
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        self.errors += status != 200
+        if self.done == self.checkpoint:
+            self.memory["after_checkpoint"] = self.workers_memory()
+
+    def workers_memory(self) -> dict[int, float]:
+        return {pid: rss_mb(pid) for pid in workers_of(self.master)}
+
+
+JSON = {"Content-Type": "application/json"}
+
+
+def run(args: argparse.Namespace) -> tuple[Load, float, float]:
+    """Start gunicorn, send the requests; the load, seconds to healthy, seconds of sending."""
     bodies = [
         json.dumps({"image": preprocessing.to_data_url(d.png)}).encode()
         for d in sketches.sketch_set(10, seed=2)
@@ -91,58 +130,44 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         startup = wait_healthy(f"http://127.0.0.1:{port}", process)
-        local = threading.local()
-        lock = threading.Lock()
-        counts = {"done": 0, "errors": 0}
-        statuses: dict[int, int] = {}
-        memory: dict[str, dict[int, float]] = {}
-
-        def one(i: int) -> None:
-            if not hasattr(local, "conn"):
-                local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            try:
-                local.conn.request(
-                    "POST",
-                    "/predict",
-                    bodies[i % len(bodies)],
-                    {"Content-Type": "application/json"},
-                )
-                response = local.conn.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                local.conn.close()
-                local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                status = 0
-            with lock:
-                counts["done"] += 1
-                statuses[status] = statuses.get(status, 0) + 1
-                if status != 200:
-                    counts["errors"] += 1
-                if counts["done"] == args.checkpoint:
-                    memory["after_checkpoint"] = {p: rss_mb(p) for p in workers_of(process.pid)}
-
+        load = Load(port, bodies, args.checkpoint, process.pid)
         started = time.perf_counter()
         with ThreadPoolExecutor(args.concurrency) as pool:
-            list(pool.map(one, range(args.requests)))
+            list(pool.map(load.one, range(args.requests)))
         seconds = time.perf_counter() - started
-        memory["at_end"] = {p: rss_mb(p) for p in workers_of(process.pid)}
+        load.memory["at_end"] = load.workers_memory()
     finally:
         process.terminate()
         process.wait(30)
+    return load, startup, seconds
 
+
+def report(args: argparse.Namespace, load: Load, startup: float, seconds: float) -> None:
+    """Print the figures."""
     print(f"{args.requests:,} requests at concurrency {args.concurrency}, {args.workers} workers")
     print(f"  start to healthy: {startup:.1f} s")
-    print(f"  errors: {counts['errors']} (statuses {statuses})")
+    print(f"  errors: {load.errors} (statuses {load.statuses})")
     print(f"  {args.requests / seconds:.0f} requests/s over {seconds:.1f} s")
-    for pid, end in memory["at_end"].items():
-        first = memory.get("after_checkpoint", {}).get(pid, float("nan"))
+    for pid, end in load.memory["at_end"].items():
+        first = load.memory.get("after_checkpoint", {}).get(pid, float("nan"))
         growth = (end - first) / first * 100
         print(
             f"  worker {pid}: {first:.0f} MB after {args.checkpoint:,}, "
             f"{end:.0f} MB after {args.requests:,} ({growth:+.1f} %)"
         )
-    return 1 if counts["errors"] else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the load and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--checkpoint", type=int, default=1000)
+    args = parser.parse_args(argv)
+    load, startup, seconds = run(args)
+    report(args, load, startup, seconds)
+    return 1 if load.errors else 0
 
 
 if __name__ == "__main__":

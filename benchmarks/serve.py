@@ -21,6 +21,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "FlaskApp"))
+
+import settings
 from load import ROOT, free_port, rss_mb, wait_healthy, workers_of
 
 
@@ -46,75 +49,46 @@ def start_server(app: str, args, env: dict) -> tuple[subprocess.Popen, str, floa
         raise
 
 
+def predict_bench(bench: Path, url: str, *options: str) -> str:
+    """Run the workplace's predict_bench.py against `url`; its standard output."""
+    command = [sys.executable, str(bench / "predict_bench.py"), "--url", url, *options]
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+
 def serve_and_measure(name: str, app: str, args, bench: Path, env: dict) -> list[dict]:
     """Start one server, measure it, stop it; one row per concurrency."""
     process, url, startup = start_server(app, args, env)
     try:
         # Every worker answers once before the clock starts (each loads its own model).
-        subprocess.run(
-            [
-                sys.executable,
-                str(bench / "predict_bench.py"),
-                "--url",
-                url,
-                "--n",
-                "64",
-                "--concurrency",
-                str(args.workers * 4),
-            ],
-            check=True,
-            capture_output=True,
-        )
-        result = subprocess.run(
-            [
-                sys.executable,
-                str(bench / "predict_bench.py"),
-                "--url",
-                url,
-                "--n",
-                str(args.n),
-                "--concurrency",
-                "1,16",
-                "--json",
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
+        predict_bench(bench, url, "--n", "64", "--concurrency", str(args.workers * 4))
+        report = json.loads(
+            predict_bench(bench, url, "--n", str(args.n), "--concurrency", "1,16", "--json")
         )
         memory = [rss_mb(pid) for pid in workers_of(process.pid)]
     finally:
         process.terminate()
         process.wait(30)
-    report = json.loads(result.stdout)
-    return [
-        {
-            "server": name,
-            "concurrency": run["concurrency"],
-            "accuracy": run["accuracy"],
-            "errors": sum(run["errors"].values()),
-            "p50": run["p50_ms"],
-            "p90": run["p90_ms"],
-            "p99": run["p99_ms"],
-            "req_s": run["req_per_s"],
-            "rss_mb": max(memory),
-            "startup_s": startup,
-        }
-        for run in report["runs"]
-    ]
+    return [row(name, run, max(memory), startup) for run in report["runs"]]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Measure both servers and print the table."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--bench-dir", default=os.environ.get("BENCH_DIR"))
-    parser.add_argument("--n", type=int, default=2000)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--no-baseline", action="store_true")
-    args = parser.parse_args(argv)
-    if not args.bench_dir:
-        parser.error("needs the folder of predict_bench.py: --bench-dir or BENCH_DIR")
-    bench = Path(args.bench_dir)
+def row(name: str, run: dict, rss: float, startup: float) -> dict:
+    """One line of the table, from one run of predict_bench.py."""
+    return {
+        "server": name,
+        "concurrency": run["concurrency"],
+        "accuracy": run["accuracy"],
+        "errors": sum(run["errors"].values()),
+        "p50": run["p50_ms"],
+        "p90": run["p90_ms"],
+        "p99": run["p99_ms"],
+        "req_s": run["req_per_s"],
+        "rss_mb": rss,
+        "startup_s": startup,
+    }
+
+
+def measure_all(args, bench: Path) -> tuple[list[dict], float]:
+    """Every server's rows, and how long the production server takes to start once converted."""
     production = "flaskapp:create_app()"
     with tempfile.TemporaryDirectory() as cache:
         # An empty cache: the first start includes converting model.h5 for LiteRT.
@@ -127,6 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     rows += serve_and_measure("production (TensorFlow)", production, args, bench, tensorflow)
     if not args.no_baseline:
         rows += serve_and_measure("baseline", "baseline:create_app()", args, bench, tensorflow)
+    return rows, warm_start
+
+
+def print_table(rows: list[dict], args, warm_start: float) -> None:
+    """The rows as a Markdown table, and LiteRT against the baseline."""
     print(
         f"{args.n:,} drawings, {args.workers} workers x {args.threads} threads, "
         f"load generator on the same {os.cpu_count()}-core machine"
@@ -151,6 +130,21 @@ def main(argv: list[str] | None = None) -> int:
                 f"clients {r['concurrency']}: {r['req_s'] / b['req_s']:.1f}x the baseline's "
                 f"req/s, p50 {b['p50'] / r['p50']:.1f}x lower"
             )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure both servers and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bench-dir", default=settings.load().bench_dir)
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--no-baseline", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.bench_dir:
+        parser.error("needs the folder of predict_bench.py: --bench-dir or BENCH_DIR")
+    rows, warm_start = measure_all(args, Path(args.bench_dir))
+    print_table(rows, args, warm_start)
     return 0
 
 
