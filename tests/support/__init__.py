@@ -2,14 +2,15 @@
 
 - `support.servers`: where things are, free ports, real servers started and polled.
 - `support.drawings`: canvas-style drawings (MNIST digits, pen strokes) and the seven.
+- `support.datasets`: MNIST files: the test split's names, an unreachable mirror, hashes.
 - `support.answers`: what every answer must be, property-test inputs, disk writes.
 - `support.corrections`: corrections, the review token, the review page read back.
 - `support.page`: the page in Chromium.
 """
 
-from . import answers, corrections, drawings, page, servers
+from . import answers, corrections, datasets, drawings, page, servers
 
-MODULES = (servers, drawings, answers, corrections, page)
+MODULES = (servers, drawings, datasets, answers, corrections, page)
 
 # `from support import X` for every public name of the modules above.
 __all__ = [name for module in MODULES for name in module.__all__]
