@@ -3,15 +3,12 @@ answers or raises like the function, is abandoned at its timeout, and the thread
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
 
 import bounded
 import pytest
-from support import PROGRAMS, ROOT
+from support import run_program
 
 
 def test_bounded_calls_answer_and_raise_like_the_function():
@@ -70,12 +67,5 @@ def test_after_a_slow_call_a_call_finding_no_thread_is_refused_at_once():
 
 
 def test_hung_calls_never_keep_the_process_from_exiting():
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "FlaskApp")}
-    done = subprocess.run(
-        [sys.executable, PROGRAMS / "hung_call.py"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=20,
-    )
+    done = run_program("hung_call.py", timeout=20)
     assert done.returncode == 0 and done.stdout == "ok\n", done.stderr

@@ -13,10 +13,9 @@ import lite
 import modelfile
 import numpy as np
 import preprocessing
-import programs
 import pytest
 import tf_runtime
-from support import ROOT, SEVEN_URL, SHIPPED_MODEL, canvas_set
+from support import ROOT, SEVEN_URL, SHIPPED_MODEL, canvas_set, run_program
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +97,7 @@ def test_workers_starting_together_convert_once(tmp_path, tiny_model_path, monke
 
 
 def test_server_process_converts_in_a_subprocess_and_never_imports_tensorflow(tmp_path):
-    done = programs.run("serve_once.py", str(SHIPPED_MODEL), str(tmp_path), SEVEN_URL)
+    done = run_program("serve_once.py", str(SHIPPED_MODEL), str(tmp_path), SEVEN_URL)
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout.strip().splitlines()[-1])
     assert answer == {
@@ -114,7 +113,7 @@ def test_server_process_converts_in_a_subprocess_and_never_imports_tensorflow(tm
 def test_unreadable_model_file_is_refused_by_the_conversion_subprocess(tmp_path):
     broken = tmp_path / "broken.h5"
     broken.write_bytes(b"not an HDF5 file")
-    done = programs.run("convert_as_server.py", str(broken), str(tmp_path / "cache"))
+    done = run_program("convert_as_server.py", str(broken), str(tmp_path / "cache"))
     assert done.returncode == 3, done.stderr
     outcome = json.loads(done.stdout)
     assert "Cannot read the model file" in outcome["refused"] and "broken.h5" in outcome["refused"]
@@ -127,7 +126,7 @@ def test_a_conversion_that_fails_otherwise_is_a_runtime_error_with_its_reason(
 ):
     cache = tmp_path / "cache"
     lite.cached_path(tiny_model_path, cache).mkdir(parents=True)  # no file can be written there
-    done = programs.run("convert_as_server.py", str(tiny_model_path), str(cache))
+    done = run_program("convert_as_server.py", str(tiny_model_path), str(cache))
     assert done.returncode == 4, done.stderr
     failed = json.loads(done.stdout)["failed"]
     assert f"Converting {tiny_model_path} for LiteRT failed (exit 1): " in failed

@@ -12,12 +12,11 @@ import flaskapp
 import lite
 import modelfile
 import numpy as np
-import programs
 import pytest
 import security
 import serving
 import tf_runtime
-from support import SEVEN_URL
+from support import SEVEN_URL, run_program
 
 
 def strict_json(response) -> dict:
@@ -222,6 +221,6 @@ def test_the_card_of_a_validated_model_is_kept_with_its_snapshot(tmp_path, tiny_
 def test_a_running_litert_interpreter_survives_its_file_being_truncated(tmp_path, tiny_model_path):
     path, _ = lite.converted(tiny_model_path, tmp_path)
     copy = shutil.copy(path, tmp_path / "copy.tflite")
-    done = programs.run("lite_truncated.py", str(copy), timeout=60)
+    done = run_program("lite_truncated.py", str(copy), timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "same"

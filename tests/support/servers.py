@@ -28,6 +28,7 @@ __all__ = [
     "healthy",
     "raw",
     "request",
+    "run_program",
     "running_server",
     "started_gunicorn",
     "started_server",
@@ -37,7 +38,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 SHIPPED_MODEL = ROOT / "model.h5"
 
-PROGRAMS = ROOT / "tests" / "programs"  # programs the tests run
+PROGRAMS = ROOT / "tests" / "programs"  # programs the tests run in processes of their own
+
+
+def run_program(program: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run `program`, a file in PROGRAMS, with the app's modules importable (and nothing else
+    imported: TensorFlow only if the program imports it); its output captured."""
+    return subprocess.run(
+        [sys.executable, str(PROGRAMS / program), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "FlaskApp")},
+    )
 
 
 def free_port() -> int:
