@@ -7,15 +7,13 @@ and filter links lead where they say; it asks no other host for anything and log
 from __future__ import annotations
 
 import re
-import threading
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
-from feedback import Correction
+from feedback import Correction, FeedbackStore
 from playwright.sync_api import expect
-from support import TOKEN, feedback_config, sqlite_url
-from werkzeug.serving import make_server
+from support import TOKEN, sqlite_url, started_gunicorn
 
 RECORDS = 130  # three pages of the default 60
 WRONG = 45  # of them, the model read wrong
@@ -34,25 +32,27 @@ def bar_correction(label: int, predicted: int) -> Correction:
     return Correction(label, predicted, [0.1] * 10, "cnn-0123456789abcdef", drawing, field)
 
 
-@pytest.fixture
-def review_url(make_app, tmp_path):
-    """The app on a local port, its store holding RECORDS corrections, WRONG of them wrong."""
-    app = make_app(**feedback_config(sqlite_url(tmp_path)))
-    store = app.extensions["feedback_store"]
+@pytest.fixture(scope="module")
+def review_url(tiny_model_path, tmp_path_factory):
+    """`make run`'s server (one worker) around the tiny model, its store holding RECORDS
+    corrections, WRONG of them wrong, the newest hidden, and the review open to TOKEN."""
+    folder = tmp_path_factory.mktemp("review")
+    database = sqlite_url(folder)
+    store = FeedbackStore(database)
     for n in range(RECORDS):
         label = n % 10
         store.add(bar_correction(label, (label + 1) % 10 if n < WRONG else label))
     store.set_hidden(store.recent(1)[0]["public_id"], True)
-    # One request at a time, as the production worker's few threads take them: the page's
-    # thumbnails queue for the one storage thread (FEEDBACK_THREADS) rather than all racing it.
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(10)
+    store.close()
+    env = {
+        "MODEL_PATH": str(tiny_model_path),
+        "DATABASE_URL": database,
+        "FLASK_REVIEW_TOKEN": TOKEN,
+        "FLASK_MODEL_CACHE_DIR": str(folder / "models"),
+        "WEB_CONCURRENCY": "1",
+    }
+    with started_gunicorn(folder, env=env) as (url, _, _):
+        yield url
 
 
 @pytest.fixture(params=list(PHONES), ids=list(PHONES))
