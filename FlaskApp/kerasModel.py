@@ -2,10 +2,12 @@
 
     python FlaskApp/kerasModel.py train [--arch cnn|dense] [--epochs N] [--seed 0]
                                         [--out model.h5] [--mnist-dir DIR] [--limit N]
+                                        [--unipen-dir DIR]
 
 writes the model and its card (model.json). `python FlaskApp/evaluation.py` evaluates it.
 `--with-feedback [--database-url URL]` adds people's corrections (see feedback.py) and reports
-accuracy on a held-out share of them before and after.
+accuracy on a held-out share of them before and after. `--unipen-dir` (default $UNIPEN_DIR) adds
+real pen writing from the UNIPEN share, its held-out writers left out (`pen_writing`).
 
     python FlaskApp/kerasModel.py export [--model model.h5] [--to exported/digits/1]
 
@@ -41,13 +43,16 @@ class Defaults:
     mnist_dir: Path
     mirrors: tuple[str, ...]
     database_url: str
+    unipen_dir: Path | None
 
 
 def defaults_from_environment() -> Defaults:
     """The model file, MNIST folder and mirrors and the corrections' database, as the app's
     settings have them (`settings`: MODEL_PATH, MNIST_DIR, MNIST_MIRRORS, DATABASE_URL)."""
     given = settings.load()
-    return Defaults(given.model_path, given.mnist_dir, given.mnist_mirrors, given.database_url)
+    return Defaults(
+        given.model_path, given.mnist_dir, given.mnist_mirrors, given.database_url, given.unipen_dir
+    )
 
 
 def parser(defaults: Defaults) -> argparse.ArgumentParser:
@@ -60,6 +65,11 @@ def parser(defaults: Defaults) -> argparse.ArgumentParser:
         "--mnist-dir",
         default=defaults.mnist_dir,
         help="folder of the four gz IDX files (default: $MNIST_DIR, else FlaskApp/mnist_data)",
+    )
+    parser.add_argument(
+        "--unipen-dir",
+        default=defaults.unipen_dir,
+        help="add real pen writing from this UNIPEN share (default: $UNIPEN_DIR, else none)",
     )
     parser.add_argument("--model", "--out", dest="model", default=defaults.model_path)
     parser.add_argument(
@@ -102,6 +112,7 @@ def train(args: argparse.Namespace, defaults: Defaults) -> int:
         mirrors=defaults.mirrors,
         limit=args.limit,
         feedback_url=feedback_url(args, defaults) if args.with_feedback else None,
+        unipen_dir=args.unipen_dir,
     )
     settings = training.Settings(args.arch, args.epochs, args.seed, verbose=2)  # Keras: per epoch
     metrics = training.train_and_save(args.model, data, settings, print_stage).summary

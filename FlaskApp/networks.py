@@ -127,6 +127,10 @@ NEGATIVES_SUMMARY = (
     "plus negatives (letters, shapes, scribbles, hatching, marks, run-together pairs; "
     "negatives.py) as class 10, augmented like the digits"
 )
+PEN_SUMMARY = (
+    "plus real pen writing of the UNIPEN share's training writers (pen_writing.py): digits drawn "
+    "twice as digits (with MNIST's augmented copies), letters, symbols and words as class 10"
+)
 ARCHITECTURES = {name: recipe.build for name, recipe in RECIPES.items()}
 DEFAULT_ARCH = "cnn"
 

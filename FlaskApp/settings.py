@@ -8,7 +8,7 @@ The setting `model_path` is the config key MODEL_PATH and the environment variab
 FLASK_MODEL_PATH. Four are read without the prefix too, as the README has always documented
 them (MODEL_PATH, MNIST_DIR, MNIST_MIRRORS, DATABASE_URL): the bare name wins over FLASK_*. The
 server's own (BIND, WEB_CONCURRENCY, GUNICORN_THREADS, WORKER_CONNECTIONS, REQUEST_TIMEOUT) and
-BENCH_DIR have no prefix. An empty variable counts as unset; a value that cannot be used raises
+BENCH_DIR and UNIPEN_DIR have no prefix. An empty variable counts as unset; a value that cannot be used raises
 `SettingsError`, naming the variable and what it expected. Nothing here imports Flask.
 """
 
@@ -82,6 +82,9 @@ class Settings:
     request_timeout: float = _setting(20.0, BARE)  # seconds for a request to arrive whole
     # The shared benchmark's folder (canvas.py), for the evaluation and the benchmarks.
     bench_dir: Path | None = _setting(None, BARE)
+    # The UNIPEN share of real pen writing (`unipen`), for training and the evaluation; none in a
+    # user's clone, and nothing needs it.
+    unipen_dir: Path | None = _setting(None, BARE)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> Settings:

@@ -66,6 +66,7 @@ class Data:
     mirrors: tuple[str, ...] = mnist.DEFAULT_MIRRORS
     limit: int | None = None  # the first N training digits only
     feedback_url: str | None = None  # add people's corrections from this database
+    unipen_dir: str | os.PathLike | None = None  # add real pen writing from the UNIPEN share
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,7 @@ def train(
     y_train: np.ndarray,
     settings: Settings | None = None,
     progress: Progress | None = None,
+    pen: tuple[Labelled, Labelled] | None = None,
 ) -> Trained:
     """Train a network (`settings.arch`) on MNIST fields; keep the best epoch on a validation set.
 
@@ -171,12 +173,13 @@ def train(
     validation, with negatives of its own (`training_data.assemble`); the weights of the epoch
     that scores best on it are kept (a checkpoint file) and training stops early when it no
     longer improves. Then the validation set calibrates the probabilities (`calibrate`). The
-    MNIST test set is never used.
+    MNIST test set is never used. `pen`, real pen writing split by writer (`pen_writing`),
+    joins the training and the validation set.
     """
     settings, report = settings or Settings(), progress or ignore
     tf_runtime.keras().utils.set_random_seed(settings.seed)
     fit_set, val_set = training_data.assemble(
-        x_train, y_train, settings.recipe, settings.seed, report
+        x_train, y_train, settings.recipe, settings.seed, report, pen
     )
     model = settings.recipe.build()
     fit_set = Labelled(tf_runtime.as_model_input(model, fit_set.x), fit_set.y)
@@ -247,9 +250,23 @@ def train_and_save(
     report({"stage": f"preparing {len(digits.y):,} training digits, then training"})
     tf_runtime.keras()  # imported before the clock starts: the card times the training alone
     started = time.perf_counter()
+    pen = None
+    if data.unipen_dir:
+        import pen_writing  # the share is read only when training is given it
+
+        pen = pen_writing.load(data.unipen_dir, settings.seed, report)
     fields = preprocessing.scale_mnist(digits.x)
-    trained = train(fields, digits.y, settings, lambda p: report({"stage": "training", **p}))
+    trained = train(
+        fields,
+        digits.y,
+        settings,
+        lambda p: report({"stage": "training", **p}),
+        (pen.train, pen.validation) if pen else None,
+    )
     record = _training_record(trained, settings, len(digits.y), time.perf_counter() - started)
+    if pen is not None:
+        record["pen_writing"] = pen.record
+        record["recipe"] += f"; {networks.PEN_SUMMARY}"
     metrics = _metrics(trained, test)
     if corrections is not None:
         record["feedback"] = corrections.record(before)

@@ -45,13 +45,20 @@ def _copies(fields: np.ndarray, y: np.ndarray, recipe, seed: int, report: Progre
 
 
 def assemble(
-    fields: np.ndarray, labels: np.ndarray, recipe, seed: int, report: Progress
+    fields: np.ndarray,
+    labels: np.ndarray,
+    recipe,
+    seed: int,
+    report: Progress,
+    pen: tuple[Labelled, Labelled] | None = None,
 ) -> tuple[Labelled, Labelled]:
     """The training and validation sets of a `networks.Recipe`.
 
     A seeded tenth of the digits is held out for validation. Each set holds its digits as MNIST
     has them and in the recipe's copies (the validation set: the drawn and the first augmented
-    copy only), then `NEGATIVE_SHARE` negatives per digit of its own as class 10.
+    copy only), then `NEGATIVE_SHARE` negatives per digit of its own as class 10. `pen`, real
+    pen writing already split by writer (`pen_writing`), joins the training set (its digits with
+    as many augmented copies as MNIST's) and the validation set, as it is.
     """
     fields, y = np.asarray(fields, np.float32), np.asarray(labels, np.int64)
     # A seeded shuffle before the split, so the validation digits are a fair sample.
@@ -69,6 +76,15 @@ def assemble(
         digits = fields[where[y[where] < DIGITS]]  # "not a digit" corrections are no digits
         made, _ = negatives.negatives(count, seed * 1000 + 100 + part, digits=digits)
         parts[name].append(Labelled(made, np.full(count, negatives.NOT_A_DIGIT, np.int64)))
+    if pen is not None:
+        written, validation = pen
+        parts["training"].append(written)
+        digits = Labelled(written.x[written.y < DIGITS], written.y[written.y < DIGITS])
+        for copy in range(recipe.augmented_copies):
+            report({"stage": f"augmenting {len(digits.y):,} digits of real pen writing"})
+            made = augment.augment_many(digits.x, digits.y, seed=seed * 1000 + 500 + copy)
+            parts["training"].append(Labelled(made, digits.y))
+        parts["validation"].append(validation)
     return _joined(parts["training"]), _joined(parts["validation"])
 
 
