@@ -19,6 +19,10 @@ Prints, and writes to `--out`:
     our sketches (`sketches.number_set`); the calibration error before and after the
     temperature, on MNIST test digits and held-out negatives; worst_refusals.png and
     worst_numbers.png;
+  * real pen writing (`--unipen-dir`, default $UNIPEN_DIR; skipped without it): the UNIPEN
+    share's held-out writers' digits read right and wrongly refused, their letters, symbols
+    (at real size beside a digit) and words refused, writers weighing evenly
+    (`evaluation_pen`), and worst_pen_writing.png; `--pen-only` evaluates that part alone;
   * report.json with all of it, also stored as the "evaluation" of the model card (model.json).
 """
 
@@ -34,6 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import evaluation_figures as figures
+import evaluation_pen
 import evaluation_scores as scores
 import evaluation_text as text
 import mnist
@@ -48,8 +53,10 @@ from settings import Settings
 # The figures and `predict` are the notebook's too.
 __all__ = [
     "Sizes",
+    "Sources",
     "confusion_figure",
     "evaluate",
+    "evaluate_pen",
     "main",
     "predict",
     "store_in_card",
@@ -62,6 +69,16 @@ SKETCHES_PER_VARIANT = 20
 NEGATIVES_PER_KIND = 300
 NUMBERS_PER_SOURCE = 210  # numbers of 2-8 digits, 30 of each length
 CALIBRATION_NEGATIVES = 2000
+PEN_N = 1000  # drawings of each kind of real pen writing, at most
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The folders beside MNIST that the evaluation reads, when given: the shared benchmark's
+    (`canvas.py`) and the UNIPEN share of real pen writing."""
+
+    bench_dir: str | os.PathLike | None = None
+    unipen_dir: str | os.PathLike | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,7 @@ class Sizes:
     sketches_per_variant: int = SKETCHES_PER_VARIANT
     negatives_per_kind: int = NEGATIVES_PER_KIND
     numbers_per_source: int = NUMBERS_PER_SOURCE
+    pen_n: int = PEN_N
 
 
 def evaluate(
@@ -79,7 +97,7 @@ def evaluate(
     mnist_dir: str | os.PathLike,
     out: str | os.PathLike,
     *,
-    bench_dir: str | os.PathLike | None = None,
+    sources: Sources = Sources(),
     sizes: Sizes = Sizes(),
     report: text.Report = print,
 ) -> dict:
@@ -92,11 +110,11 @@ def evaluate(
     text.report_mnist(report, mnist_part, y_test)
     result = {
         "model": str(Path(model_path).name),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "date": _now(),
         **mnist_part.summary(figures.draw_mnist(out, mnist_part, y_test)),
     }
     read = scores.reader(model, model_path)
-    drawn, refusals = _drawings(read, mnist_dir, bench_dir, sizes, report)
+    drawn, refusals = _drawings(read, mnist_dir, sources.bench_dir, sizes, report)
     result.update(drawn)
     kinds, accepted = scores.refusal_scores(read, sizes.negatives_per_kind)
     calibration = scores.calibration_scores(
@@ -108,9 +126,43 @@ def evaluate(
     figures.draw_reading(out, refusals, accepted, wrong)
     result["refusal"] = {"per_kind": kinds, **calibration}
     result["numbers"] = numbers
+    result["pen_writing"] = _pen(read, sources.unipen_dir, sizes, out, report)
     (out / "report.json").write_text(json.dumps(result, indent=2) + "\n")
     text.report_written(report, out)
     return result
+
+
+def evaluate_pen(
+    model_path: str | os.PathLike,
+    unipen_dir: str | os.PathLike,
+    out: str | os.PathLike,
+    sizes: Sizes = Sizes(),
+    report: text.Report = print,
+) -> dict:
+    """Real pen writing alone (`--pen-only`): the report, also written to `out`/report.json."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    model = tf_runtime.load(model_path)
+    result = {"model": str(Path(model_path).name), "date": _now()}
+    result["pen_writing"] = _pen(scores.reader(model, model_path), unipen_dir, sizes, out, report)
+    (out / "report.json").write_text(json.dumps(result, indent=2) + "\n")
+    report(f"Wrote {out}/worst_pen_writing.png and report.json")
+    return result
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _pen(read: scores.Reader, unipen_dir, sizes: Sizes, out: Path, report) -> dict | None:
+    """Real pen writing (`evaluation_pen`), when a share is given; worst_pen_writing.png."""
+    if not unipen_dir:
+        evaluation_pen.report_pen(report, None, unipen_dir)
+        return None
+    pen = evaluation_pen.pen_scores(read, unipen_dir, sizes.pen_n)
+    evaluation_pen.report_pen(report, pen, unipen_dir)
+    evaluation_pen.pen_figure(pen.pop("worst")).savefig(out / "worst_pen_writing.png")
+    return pen
 
 
 def _drawings(
@@ -141,7 +193,7 @@ def store_in_card(model_path: str | os.PathLike, result: dict) -> bool:
     for part in ("canvas", "sketches", "numbers"):
         if part in summary:
             summary[part] = {k: v for k, v in summary[part].items() if k != "misread"}
-    card["evaluation"] = summary
+    card["evaluation"] = {**card.get("evaluation", {}), **summary}  # --pen-only: that part
     modelfile.save_card(card, model_path)
     return True
 
@@ -154,6 +206,7 @@ def settings_from_environment(environ: Mapping[str, str] | None = None) -> dict:
         "model_path": given.model_path,
         "mnist_dir": given.mnist_dir,
         "bench_dir": given.bench_dir,
+        "unipen_dir": given.unipen_dir,
         "mirrors": given.mnist_mirrors,
     }
 
@@ -170,6 +223,13 @@ def _parser(settings: dict) -> argparse.ArgumentParser:
         default=settings["bench_dir"],
         help="folder holding canvas.py (default: $BENCH_DIR; without it the canvas set is skipped)",
     )
+    parser.add_argument(
+        "--unipen-dir",
+        default=settings["unipen_dir"],
+        help="the UNIPEN share (default: $UNIPEN_DIR; without it real pen writing is skipped)",
+    )
+    parser.add_argument("--pen-n", type=int, default=PEN_N, help="real pen drawings per kind")
+    parser.add_argument("--pen-only", action="store_true", help="evaluate real pen writing alone")
     parser.add_argument("--canvas-n", type=int, default=CANVAS_N)
     parser.add_argument("--sketches", type=int, default=SKETCHES_PER_VARIANT, help="per variant")
     parser.add_argument("--negatives", type=int, default=NEGATIVES_PER_KIND, help="per kind")
@@ -184,8 +244,23 @@ def main(argv: list[str] | None = None) -> int:
     settings = settings_from_environment()
     args = _parser(settings).parse_args(argv)
     mnist.ensure_files(args.mnist_dir, settings["mirrors"], progress=print)
-    sizes = Sizes(args.canvas_n, args.sketches, args.negatives, args.numbers)
-    result = evaluate(args.model, args.mnist_dir, args.out, bench_dir=args.bench_dir, sizes=sizes)
+    sizes = Sizes(args.canvas_n, args.sketches, args.negatives, args.numbers, args.pen_n)
+    if args.pen_only and not args.unipen_dir:
+        print(
+            "error: --pen-only needs the UNIPEN share: set UNIPEN_DIR or --unipen-dir",
+            file=sys.stderr,
+        )
+        return 2
+    if args.pen_only:
+        result = evaluate_pen(args.model, args.unipen_dir, args.out, sizes)
+    else:
+        result = evaluate(
+            args.model,
+            args.mnist_dir,
+            args.out,
+            sources=Sources(args.bench_dir, args.unipen_dir),
+            sizes=sizes,
+        )
     if not args.no_card and store_in_card(args.model, result):
         print(f"Stored the evaluation in {modelfile.card_path(args.model)}")
     return 0

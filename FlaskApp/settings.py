@@ -8,8 +8,9 @@ The setting `model_path` is the config key MODEL_PATH and the environment variab
 FLASK_MODEL_PATH. Four are read without the prefix too, as the README has always documented
 them (MODEL_PATH, MNIST_DIR, MNIST_MIRRORS, DATABASE_URL): the bare name wins over FLASK_*. The
 server's own (BIND, WEB_CONCURRENCY, GUNICORN_THREADS, WORKER_CONNECTIONS, REQUEST_TIMEOUT) and
-BENCH_DIR and UNIPEN_DIR have no prefix. An empty variable counts as unset; a value that cannot be used raises
-`SettingsError`, naming the variable and what it expected. Nothing here imports Flask.
+BENCH_DIR and UNIPEN_DIR have no prefix. An empty variable counts as unset; a value that cannot
+be used raises `SettingsError`, naming the variable and what it expected. Nothing here imports
+Flask.
 """
 
 from __future__ import annotations

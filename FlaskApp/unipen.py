@@ -143,7 +143,9 @@ def parse(text: str, path: Path, line: int) -> Sample:
         scale = (height / DIGIT_HEIGHT_MM,) * 2
     # Some tablets have another resolution in y than in x: millimetres make them agree.
     mm = tuple(s / np.array(scale) for s in strokes)
-    return Sample(row["label"], row["writer"], mm, _scale(row.get("units_per_mm"), path, line) is not None)
+    return Sample(
+        row["label"], row["writer"], mm, _scale(row.get("units_per_mm"), path, line) is not None
+    )
 
 
 def read(path: str | os.PathLike) -> Iterator[Sample]:
@@ -169,7 +171,7 @@ def load(folder: str | os.PathLike, kind: str) -> list[Sample]:
 
 
 def split_of(writer: str) -> str:
-    """"test", "validation" or "train": the writer's fixed share, from a hash of the id."""
+    """ "test", "validation" or "train": the writer's fixed share, from a hash of the id."""
     digest = hashlib.sha256(writer.encode("utf-8")).digest()
     share = int.from_bytes(digest[:8], "big") / 2**64
     if share < TEST_SHARE:

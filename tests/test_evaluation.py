@@ -57,7 +57,7 @@ def evaluated(tmp_path_factory, tiny_model_path, mnist_dir):
         model_path,
         mnist_dir,
         folder / "out",
-        bench_dir=bench,
+        sources=evaluation.Sources(bench_dir=bench),
         sizes=evaluation.Sizes(
             canvas_n=2, sketches_per_variant=1, negatives_per_kind=4, numbers_per_source=7
         ),

@@ -1,0 +1,226 @@
+"""The evaluation on real pen writing: the UNIPEN share's held-out writers, drawn as the page
+draws and read as the server reads, every figure weighting writers evenly.
+
+    scores = pen_scores(read, folder, n)     # n: at most this many drawings of each kind
+
+* digits: read right (one digit, the right one) and wrongly refused;
+* letters refused (all but the lookalikes training leaves out, `pen_writing.LOOKALIKES`; the
+  upper and lower case apart), and all letters;
+* symbols refused: each drawn at its real size beside a digit of a held-out writer
+  (`units_per_mm`), the symbols of issue 23's list and all symbols; and each symbol alone;
+* words refused.
+
+Only writers that no training run sees are read (`unipen.split_of(...) == "test"`), so the
+figures estimate how the app reads writers it has never seen. `pen_figure` draws the worst
+cases: digits misread or refused with most conviction, and negatives read as digits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+import numpy as np
+import pen_writing
+import preprocessing
+import unipen
+from matplotlib.figure import Figure
+
+Reader = Callable[[bytes], object]
+# The symbols the issue measured: none of them is ever part of a number.
+SYMBOLS = "#%&*+<=>@~^{}$?"
+GAP = (0.15, 0.6)  # a symbol's gap to the digit beside it, in digit heights
+SEED = 23
+
+
+def per_writer(hits: list[tuple[str, bool]]) -> float | None:
+    """The mean over writers of each writer's share of hits (writers weigh evenly)."""
+    by_writer: dict[str, list[bool]] = defaultdict(list)
+    for writer, hit in hits:
+        by_writer[writer].append(hit)
+    if not by_writer:
+        return None
+    return round(float(np.mean([np.mean(v) for v in by_writer.values()])), 4)
+
+
+def _sample(samples: list, n: int, rng: np.random.Generator) -> list:
+    """At most n of the samples, spread over the writers (each writer's in turn)."""
+    by_writer: dict[str, list] = defaultdict(list)
+    for i in rng.permutation(len(samples)):
+        by_writer[samples[i].writer].append(samples[i])
+    chosen, queues = [], list(by_writer.values())
+    while len(chosen) < n and queues:
+        queues = [q for q in queues if q]
+        for queue in queues:
+            if len(chosen) < n and queue:
+                chosen.append(queue.pop())
+    return chosen
+
+
+class Outcomes:
+    """Readings of one kind of drawing: per writer, what was hit, and the worst cases."""
+
+    def __init__(self) -> None:
+        self.hits: list[tuple[str, bool]] = []
+        self.worst: list[tuple[float, str, object, bytes]] = []  # (badness, caption, reading, png)
+
+    def add(self, writer: str, hit: bool, badness: float, caption: str, read, png: bytes) -> None:
+        """One drawing's outcome; a miss is kept among the worst cases by its badness."""
+        self.hits.append((writer, hit))
+        if not hit:
+            self.worst.append((badness, caption, read, png))
+
+    def rate(self) -> float | None:
+        """The share of hits, writers weighing evenly."""
+        return per_writer(self.hits)
+
+    def summary(self) -> dict:
+        """The figure, how many drawings and writers it stands on."""
+        return {
+            "rate": self.rate(),
+            "n": len(self.hits),
+            "writers": len({w for w, _ in self.hits}),
+            "plain_rate": round(float(np.mean([h for _, h in self.hits])), 4)
+            if self.hits
+            else None,
+        }
+
+
+def _refused(reading) -> bool:
+    return reading.reading == "not_a_digit"
+
+
+def _digits(read: Reader, digits: list, rng) -> tuple[Outcomes, Outcomes]:
+    """Held-out digits: read right, and wrongly refused."""
+    right, kept = Outcomes(), Outcomes()
+    for sample in digits:
+        d = unipen.drawing(sample, rng)
+        r = read(d.png)
+        ok = r.reading == "digit" and r.number == sample.label
+        told = r.number or r.reading
+        right.add(sample.writer, ok, r.whole.confidence, f"{sample.label} → {told}", r, d.png)
+        kept.add(sample.writer, not _refused(r), r.not_a_digit, f"{sample.label} refused", r, d.png)
+    return right, kept
+
+
+def _negatives(read: Reader, samples: list, rng, beside: list | None = None) -> Outcomes:
+    """Share refused; with `beside`, each sample is drawn at its real size next to a digit."""
+    out = Outcomes()
+    for sample in samples:
+        shown = sample
+        if beside:
+            digit = beside[int(rng.integers(len(beside)))]
+            gap = float(rng.uniform(*GAP))
+            pair = [digit, sample] if rng.random() < 0.5 else [sample, digit]
+            shown = unipen.beside(pair, [gap])
+            shown = unipen.Sample(shown.label, sample.writer, shown.strokes, shown.scaled)
+        d = unipen.drawing(shown, rng)
+        r = read(d.png)
+        told = r.number or r.reading
+        out.add(sample.writer, _refused(r), -r.not_a_digit, f"{shown.label} → {told}", r, d.png)
+    return out
+
+
+def pen_scores(read: Reader, folder, n: int, seed: int = SEED) -> dict:
+    """Every figure of the section (see the module's docstring), and the worst cases."""
+    rng = np.random.default_rng(seed)
+
+    def held_out(kind: str, keep=lambda s: True) -> list:
+        return [s for s in unipen.of_split(unipen.load(folder, kind), "test") if keep(s)]
+
+    digits = held_out("digits", lambda s: s.label.isdigit())
+    scaled_digits = [s for s in digits if s.scaled]
+    letters = held_out("letters")
+    symbols = held_out("symbols", lambda s: s.scaled)
+    words = held_out("words")
+    right, kept = _digits(read, _sample(digits, n, rng), rng)
+    plain = [s for s in letters if s.label not in pen_writing.LOOKALIKES]
+    parts = {
+        "letters": _negatives(read, _sample(plain, n, rng), rng),
+        "upper_case": _negatives(
+            read, _sample([s for s in plain if s.label.isupper()], n, rng), rng
+        ),
+        "lower_case": _negatives(
+            read, _sample([s for s in plain if s.label.islower()], n, rng), rng
+        ),
+        "all_letters": _negatives(read, _sample(letters, n, rng), rng),
+        "symbols": _negatives(
+            read, _sample([s for s in symbols if s.label in SYMBOLS], n, rng), rng, scaled_digits
+        ),
+        "all_symbols": _negatives(read, _sample(symbols, n, rng), rng, scaled_digits),
+        "symbols_alone": _negatives(
+            read, _sample([s for s in symbols if s.label in SYMBOLS], n, rng), rng
+        ),
+        "words": _negatives(read, _sample(words, n, rng), rng),
+    }
+    result = {
+        "source": unipen.SOURCE,
+        "held_out": f"writers of split 'test' ({unipen.TEST_SHARE:.0%} of writers, by hash)",
+        "digits_read_right": right.summary(),
+        "digits_wrongly_refused": {**kept.summary(), "rate": _complement(kept.rate())},
+        **{f"{name}_refused": part.summary() for name, part in parts.items()},
+    }
+    worst_digits = sorted(right.worst + kept.worst, key=lambda w: -w[0])
+    worst_negatives = sorted(
+        [w for name in ("letters", "symbols", "words") for w in parts[name].worst],
+        key=lambda w: w[0],
+    )
+    result["worst"] = {"digits": worst_digits, "negatives": worst_negatives}
+    return result
+
+
+def _complement(rate: float | None) -> float | None:
+    return None if rate is None else round(1 - rate, 4)
+
+
+LINES = {
+    "digits_read_right": "digits read right",
+    "digits_wrongly_refused": "digits wrongly refused",
+    "letters_refused": "letters refused (lookalikes aside)",
+    "upper_case_refused": "  upper case",
+    "lower_case_refused": "  lower case",
+    "all_letters_refused": "all letters refused",
+    "symbols_refused": f"symbols {SYMBOLS} beside a digit, refused",
+    "all_symbols_refused": "all symbols beside a digit, refused",
+    "symbols_alone_refused": "symbols alone, refused",
+    "words_refused": "words refused",
+}
+
+
+def report_pen(report, scores: dict | None, folder) -> None:
+    """The section's printout, or that it was skipped."""
+    if scores is None:
+        report("\nReal pen writing: skipped (set UNIPEN_DIR or --unipen-dir to the UNIPEN share)")
+        return
+    report(f"\nReal pen writing, held-out writers of {folder} (writers weigh evenly):")
+    for key, words in LINES.items():
+        part = scores[key]
+        report(
+            f"  {words:<44} {part['rate']:.4f}  ({part['n']} drawings, {part['writers']} writers)"
+        )
+
+
+def pen_figure(worst: dict, count: int = 16) -> Figure:
+    """The worst cases as the page drew them: digits misread or refused, negatives accepted."""
+    rows = [("digits", worst["digits"][:count]), ("negatives", worst["negatives"][:count])]
+    fig = Figure(figsize=(count * 1.1, 2 * 1.6), dpi=100)
+    axes = np.reshape(fig.subplots(2, count), (2, count))
+    for row, (what, items) in enumerate(rows):
+        for col in range(count):
+            ax = axes[row, col]
+            ax.axis("off")
+            if col < len(items):
+                _, caption, _, png = items[col]
+                ink = preprocessing.ink(preprocessing.decode(png))
+                ax.imshow(ink, cmap="gray_r", vmin=0, vmax=1)
+                ax.set_title(caption, fontsize=6)
+        axes[row, 0].text(
+            -0.1, 0.5, what, rotation=90, va="center", fontsize=7, transform=axes[row, 0].transAxes
+        )
+    fig.suptitle(
+        "Real pen writing, held-out writers: digits misread or refused (top), "
+        "letters, symbols and words read as digits (bottom)",
+        fontsize=9,
+    )
+    fig.subplots_adjust(left=0.02, right=0.99, bottom=0.02, top=0.8, hspace=0.8)
+    return fig
