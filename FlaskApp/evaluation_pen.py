@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
+import calibration
 import numpy as np
 import pen_writing
 import preprocessing
@@ -31,6 +32,10 @@ Reader = Callable[[bytes], object]
 SYMBOLS = "#%&*+<=>@~^{}$?"
 GAP = (0.15, 0.6)  # a symbol's gap to the digit beside it, in digit heights
 SEED = 23
+# The page's pad as uploaded (static/drawing.js: 200 px on its longer side), a digit written on it
+# half as tall as the pad: the scale at which a symbol's real size is judged "too small".
+PAD_PX = 200
+DIGIT_SHARE_OF_PAD = 0.5
 
 
 def per_writer(hits: list[tuple[str, bool]]) -> float | None:
@@ -121,6 +126,42 @@ def _negatives(read: Reader, samples: list, rng, beside: list | None = None) -> 
     return out
 
 
+def _probabilities(r) -> np.ndarray:
+    """The whole drawing's calibrated probabilities over the ten digits and "not a digit"."""
+    digits = np.asarray(r.whole.probabilities) * (1 - r.whole.not_a_digit)
+    return np.append(digits, r.whole.not_a_digit)
+
+
+def calibration_error(digits: list, negatives: list, read: Reader, rng) -> dict:
+    """ECE of the calibrated probabilities on held-out writers' digits and letters, each drawn
+    alone (the whole drawing read as one field)."""
+    probs, labels = [], []
+    for sample, label in [(s, int(s.label)) for s in digits] + [(s, 10) for s in negatives]:
+        probs.append(_probabilities(read(unipen.drawing(sample, rng).png)))
+        labels.append(label)
+    if not labels:
+        return {"ece": None, "n": 0}
+    error = calibration.expected_calibration_error(np.array(probs), np.array(labels))
+    return {"ece": round(float(error), 4), "n": len(labels)}
+
+
+def real_size_scores(read: Reader, symbols: list, rng) -> dict:
+    """Each symbol written alone at its real size on the page's pad (a digit half the pad tall):
+    the shares answered "too small", refused as no digit, and read as a digit, per symbol."""
+    px_per_mm = DIGIT_SHARE_OF_PAD * PAD_PX / unipen.DIGIT_HEIGHT_MM
+    per_symbol: dict[str, list[str]] = defaultdict(list)
+    for sample in symbols:
+        r = read(unipen.at_real_size(sample, rng, px_per_mm, PAD_PX))
+        per_symbol[sample.label].append(r.reason or "read")
+    result = {}
+    for label, outcomes in sorted(per_symbol.items()):
+        result[label] = {
+            kind: round(outcomes.count(kind) / len(outcomes), 3)
+            for kind in ("too_small", "not_a_digit", "read")
+        }
+    return result
+
+
 def pen_scores(read: Reader, folder, n: int, seed: int = SEED) -> dict:
     """Every figure of the section (see the module's docstring), and the worst cases."""
     rng = np.random.default_rng(seed)
@@ -165,6 +206,10 @@ def pen_scores(read: Reader, folder, n: int, seed: int = SEED) -> dict:
         [w for name in ("letters", "symbols", "words") for w in parts[name].worst],
         key=lambda w: w[0],
     )
+    result["calibration"] = calibration_error(
+        _sample(digits, n // 2, rng), _sample(plain, n // 2, rng), read, rng
+    )
+    result["symbols_at_real_size"] = real_size_scores(read, _sample(symbols, n, rng), rng)
     result["worst"] = {"digits": worst_digits, "negatives": worst_negatives}
     return result
 

@@ -252,6 +252,17 @@ def drawing(sample: Sample, rng: np.random.Generator, label: str | None = None) 
     return Drawing(png, sample.label if label is None else label, sample.writer, style, pen, canvas)
 
 
+def at_real_size(sample: Sample, rng: np.random.Generator, px_per_mm: float, pad: int) -> bytes:
+    """A sample written at its real size on a square pad of `pad` px, `px_per_mm` px to the
+    millimetre, uploaded as the page does (cropped to the ink with its margin), black on none."""
+    x0, y0, x1, y1 = sample.box
+    span = max(x1 - x0, y1 - y0) * px_per_mm
+    fill = min(0.95, span / pad)
+    pen = float(rng.uniform(*PEN_PX)) * pad / 500  # the page's pens on a pad of about 500 px
+    coverage = _cropped(ink(sample, (pad, pad), fill, pen, rng))
+    return sketches.encode(coverage, "transparent-black")
+
+
 def field(sample: Sample, rng: np.random.Generator) -> np.ndarray:
     """A sample written small with a random pen, normalised the MNIST way: a training field."""
     canvas = (int(rng.integers(90, 160)),) * 2
