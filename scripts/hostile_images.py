@@ -16,6 +16,7 @@ import functools
 import io
 import random
 import struct
+import warnings
 import zlib
 from collections.abc import Iterator, Sequence
 
@@ -95,9 +96,11 @@ def drawing(size: int = 48) -> Image.Image:
 
 
 def _saved(image: Image.Image, fmt: str, **options) -> bytes:
-    """`image` written in `fmt`."""
+    """`image` written in `fmt` (formats Pillow means to drop, such as IM, included)."""
     buffer = io.BytesIO()
-    image.save(buffer, fmt, **options)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        image.save(buffer, fmt, **options)
     return buffer.getvalue()
 
 
