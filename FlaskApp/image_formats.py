@@ -30,11 +30,12 @@ IPTC_RECORDS = {1, 2, 3, 4, 5, 6, 7, 8, 9, 240}
 # test (any C comment) would take too.
 FIRST = (*ACCEPTED, "XPM")
 
+Image.init()  # every plugin's signature test, imported once at start-up, not in a request
+
 
 def identify(data: bytes) -> str | None:
     """Pillow's name for the format of image bytes (ACCEPTED first), or None when none fits."""
     prefix = data[:PREFIX]
-    Image.init()
     named = [*FIRST, *(name for name in Image.OPEN if name not in FIRST)]
     for name in named:
         accept = Image.OPEN[name][1]
