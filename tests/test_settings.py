@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import re
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -156,6 +158,15 @@ def test_a_short_review_token_stops_the_start_with_one_line_not_echoing_it(monke
     assert error.endswith("received 12.\n") and error.count("\n") == 1
     assert "short-secret" not in error
     assert Settings(review_token="a" * 16).review_token == "a" * 16
+
+
+def test_gunicorn_stops_with_one_line_for_a_short_review_token():
+    env = {**os.environ, "FLASK_REVIEW_TOKEN": "short-secret"}
+    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", "127.0.0.1:0"]
+    started = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert started.returncode == 1
+    assert started.stderr.startswith("error: Expected FLASK_REVIEW_TOKEN to be at least 16")
+    assert started.stderr.count("\n") == 1 and "short-secret" not in started.stderr
 
 
 def gunicorn_config(monkeypatch) -> dict:
