@@ -12,9 +12,9 @@ from __future__ import annotations
 import io
 import time
 import tracemalloc
+import zlib
 
 import hostile_images
-import image_formats
 import numpy as np
 import preprocessing
 import pytest
@@ -138,8 +138,12 @@ def test_the_decoded_size_is_checked_again(monkeypatch):
 
 
 def test_png_text_chunks_are_inflated_within_a_bound():
-    assert image_formats.MAX_STRUCTURES * preprocessing.PngImagePlugin.MAX_TEXT_CHUNK > 0
-    assert preprocessing.PngImagePlugin.MAX_TEXT_MEMORY <= 4 * MEGABYTE
+    png = hostile_images.accepted_samples()["PNG L interlaced"]
+    text = zlib.compress(b"\0" * (MEGABYTE - 8))  # 1 MB inflated from 1 kB, 5 times
+    ztxt = hostile_images._chunk(b"zTXt", b"comment\0\0" + text) * 5
+    with pytest.raises(preprocessing.ImageError, match="complete PNG image"):
+        preprocessing.decode(png[:33] + ztxt + png[33:])  # 5 MB of text: over the 4 MB bound
+    assert preprocessing.decode(png[:33] + ztxt[: len(ztxt) // 5] + png[33:]).size == (48, 48)
 
 
 @pytest.mark.parametrize("name", sorted(hostile_images.accepted_samples()))
