@@ -24,7 +24,11 @@ os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
 pythonpath = "FlaskApp"
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), pythonpath))
-SETTINGS = importlib.import_module("settings").load()
+settings_module = importlib.import_module("settings")
+try:
+    SETTINGS = settings_module.load()
+except settings_module.SettingsError as exc:  # one line, as the Flask server says it, no traceback
+    sys.exit(f"error: {exc}")
 
 wsgi_app = "flaskapp:create_app()"
 bind = SETTINGS.bind

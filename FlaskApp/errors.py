@@ -11,6 +11,7 @@ import functools
 import logging
 from collections.abc import Callable, Mapping
 
+import image_formats
 import preprocessing
 from api import APIError
 from flask import Flask, Response, jsonify, request
@@ -74,6 +75,9 @@ def unexpected(exc: Exception) -> APIError:
 
 TRANSLATIONS: dict[type, Translate] = {
     preprocessing.ImageTooLarge: lambda exc: APIError(413, str(exc)),
+    preprocessing.UnsupportedFormat: lambda exc: APIError(
+        415, str(exc), fields={"accepted": list(image_formats.NAMES.values())}
+    ),
     preprocessing.ImageError: lambda exc: APIError(400, str(exc)),
     preprocessing.NothingDrawn: lambda exc: APIError(422, str(exc)),
     ModelUnavailable: lambda exc: APIError(503, str(exc), fields=exc.status),

@@ -23,6 +23,8 @@ from review_paging import ReviewQuery, cursor_key, page_links, query_params, rev
 logger = logging.getLogger(__name__)
 
 ACTIONS = {"hide": "hidden", "show": "shown again", "delete": "deleted"}
+# A correction's images: only this origin's pages may embed them (`review_only` adds no-store).
+IMAGE_HEADERS = {"Cross-Origin-Resource-Policy": "same-origin"}
 
 
 def found(record: object, public_id: str) -> object:
@@ -43,7 +45,8 @@ def stats():
 @review_only(basic=True)
 def image(public_id: str):
     """The drawing kept of a correction."""
-    return Response(found(stored(store().image, public_id), public_id), mimetype="image/png")
+    drawing = found(stored(store().image, public_id), public_id)
+    return Response(drawing, mimetype="image/png", headers=IMAGE_HEADERS)
 
 
 @bp.get("/api/feedback/<public_id>/field.png")
@@ -51,7 +54,7 @@ def image(public_id: str):
 def field(public_id: str):
     """The 28x28 the model saw."""
     normalised = found(stored(store().field, public_id), public_id)
-    return Response(preprocessing.to_png(normalised), mimetype="image/png")
+    return Response(preprocessing.to_png(normalised), mimetype="image/png", headers=IMAGE_HEADERS)
 
 
 def _page_data(feedback: FeedbackStore, query: ReviewQuery) -> tuple[Page, dict, int]:
@@ -88,8 +91,10 @@ def review():
 @review_only(basic=True)
 def moderate(public_id: str):
     """Hide, show again or delete one record (the review page's buttons)."""
-    sent = request.form.get("form_token", "")
-    if g.review_by == "basic" and not hmac.compare_digest(sent, form_token(review_token())):
+    sent = request.form.get("form_token", "").encode()  # bytes: any text compares, none raises
+    if g.review_by == "basic" and not hmac.compare_digest(
+        sent, form_token(review_token()).encode()
+    ):
         raise APIError(403, "Expected the review page's form token; received none that matches.")
     key = cursor_key(review_token())
     back = review_query(request.args, key)  # the page the button was on, checked before acting

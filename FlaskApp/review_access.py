@@ -4,7 +4,8 @@ Clients send `Authorization: Bearer <token>`; the page and its images take HTTP 
 token as password too (any user name), so a browser can open them. Without the setting the
 review routes are not served (404); a missing or wrong credential is a 401 with a challenge.
 The page's forms carry a field derived from the token (`form_token`), which another site cannot
-forge.
+forge. What the review routes answer is private: `Cache-Control: no-store` on every answer, so
+no browser or proxy keeps a copy.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import hashlib
 import hmac
 
 from api import APIError, current_settings
-from flask import g, request
+from flask import g, make_response, request
 
 REALM = "corrections"
+PRIVATE = {"Cache-Control": "no-store"}
 
 
 def review_token() -> str | None:
@@ -58,13 +60,16 @@ def authenticate(basic: bool) -> str:
 
 
 def review_only(basic: bool):
-    """A view only the holder of REVIEW_TOKEN may use; `basic`: HTTP Basic is taken too."""
+    """A view only the holder of REVIEW_TOKEN may use, its answers never cached; `basic`: HTTP
+    Basic is taken too."""
 
     def decorate(view):
         @functools.wraps(view)
         def guarded(**kwargs):
             g.review_by = authenticate(basic)
-            return view(**kwargs)
+            response = make_response(view(**kwargs))
+            response.headers.update(PRIVATE)
+            return response
 
         return guarded
 

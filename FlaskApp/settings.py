@@ -32,6 +32,7 @@ INSTANCE_DIR = PACKAGE / "instance"  # Flask's instance folder: what the app wri
 MEGABYTE = 1024 * 1024
 
 PREFIXED, BOTH, BARE = "FLASK_X", "X or FLASK_X", "X"  # how a setting's variables are named
+MIN_REVIEW_TOKEN = 16  # characters: a credential short enough to guess is refused
 
 
 class SettingsError(ValueError):
@@ -116,6 +117,16 @@ class Settings:
                 if value != ""
             }
         )
+
+    def __post_init__(self) -> None:
+        """Refuse a review token short enough to guess, saying how long it must be."""
+        token = self.review_token
+        if token is not None and len(token) < MIN_REVIEW_TOKEN:
+            raise SettingsError(
+                f"Expected FLASK_REVIEW_TOKEN to be at least {MIN_REVIEW_TOKEN} characters "
+                "(python -c 'import secrets; print(secrets.token_urlsafe())' makes one); "
+                f"received {len(token)}."
+            )
 
 
 def variables(name: str) -> tuple[str, ...]:

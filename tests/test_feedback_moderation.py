@@ -50,7 +50,9 @@ def test_the_review_page_hides_shows_and_deletes_records(feedback_app, caplog):
 
 
 @pytest.mark.parametrize(
-    "token", [None, "", "0" * 64, review_access.form_token("another token")], ids=str
+    "token",
+    [None, "", "0" * 64, "é" * 64, "\u2603", review_access.form_token("another token")],
+    ids=str,
 )
 def test_a_form_without_the_pages_token_changes_nothing(feedback_app, token):
     public_id = post_correction(feedback_app)

@@ -86,11 +86,11 @@ def test_the_token_opens_the_review_as_bearer_or_basic(feedback_app):
         assert status == (401 if url.endswith("stats") else 200), url
 
 
-@pytest.mark.parametrize("token", ["from-the-environment", "1e5", "007"])
+@pytest.mark.parametrize("token", ["from-the-environment", "1e5000000000000000", "0" * 15 + "7"])
 def test_the_review_token_comes_from_flask_review_token(
     tiny_model_path, tmp_path, monkeypatch, token
 ):
-    # Taken as written: "1e5" or "007" would be numbers to Flask's JSON-parsing env loader.
+    # Taken as written: "1e5..." or "0...7" would be numbers to Flask's JSON-parsing env loader.
     monkeypatch.setenv("MODEL_PATH", str(tiny_model_path))
     monkeypatch.setenv("DATABASE_URL", sqlite_url(tmp_path))
     monkeypatch.setenv("FLASK_TRAIN_IF_MISSING", "false")
@@ -102,6 +102,19 @@ def test_the_review_token_comes_from_flask_review_token(
     authorised = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/feedback/stats", headers=authorised).status_code == 200
     app.extensions["feedback_store"].close()
+
+
+def test_review_answers_are_never_cached_and_images_stay_on_this_origin(feedback_app):
+    public_id = post_correction(feedback_app)
+    client = feedback_app.test_client()
+    for url in review_urls(public_id):
+        response = client.get(url, headers=BEARER)
+        assert response.status_code == 200, url
+        assert response.headers["Cache-Control"] == "no-store", url
+        if url.endswith(".png"):
+            assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin", url
+    moderated = client.post(f"/feedback/{public_id}", data={"action": "hide"}, headers=BEARER)
+    assert moderated.status_code == 200 and moderated.headers["Cache-Control"] == "no-store"
 
 
 def test_public_ids_are_random_and_sequential_ids_open_nothing(feedback_app):

@@ -63,7 +63,7 @@ SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="28" height="28"><path d="
     [
         ({"image": typed_data_url(SVG, "svg+xml")}, 400, "not an image"),
         ({"image": data_url(b"just some text")}, 400, "not an image"),
-        ({"image": data_url(SEVEN.png[: len(SEVEN.png) // 2])}, 400, "complete image"),
+        ({"image": data_url(SEVEN.png[: len(SEVEN.png) // 2])}, 400, "complete PNG image"),
         ({"image": ""}, 400, "empty string"),
         ({"image": "   "}, 400, "empty string"),
         ({"image": 7}, 400, "a JSON number"),

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import re
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -84,8 +86,9 @@ def test_mirrors_are_separated_by_spaces_or_commas():
         ({"FLASK_TRAIN_IF_MISSING": "1"}, "train_if_missing", True),
         ({"FLASK_FEEDBACK_MAX_RECORDS": "null"}, "feedback_max_records", None),
         ({"FLASK_FEEDBACK_TIMEOUT": "1.5"}, "feedback_timeout", 1.5),
-        ({"FLASK_REVIEW_TOKEN": "007"}, "review_token", "007"),  # taken as written
-        ({"FLASK_REVIEW_TOKEN": "null"}, "review_token", "null"),
+        # Tokens are taken as written, never as numbers or null.
+        ({"FLASK_REVIEW_TOKEN": "0000000000000007"}, "review_token", "0000000000000007"),
+        ({"FLASK_REVIEW_TOKEN": "null" * 4}, "review_token", "null" * 4),
         ({"FLASK_REVIEW_TOKEN": ""}, "review_token", None),  # empty: unset
     ],
 )
@@ -104,6 +107,9 @@ def test_values_are_read_as_the_readme_says(environ, field, value):
         ({"FLASK_FEEDBACK_MAX_RECORDS": "many"}, "a whole number or null"),
         ({"FLASK_CORS_ORIGINS": "[1, 2]"}, "Expected FLASK_CORS_ORIGINS to be a JSON array"),
         ({"FLASK_CORS_ORIGINS": '["https://a'}, "received '[\"https://a'"),
+        ({"FLASK_REVIEW_TOKEN": "x"}, "Expected FLASK_REVIEW_TOKEN to be at least 16 characters"),
+        ({"FLASK_REVIEW_TOKEN": "null"}, "received 4."),  # text, too short: not unset
+        ({"FLASK_REVIEW_TOKEN": "a" * 15}, "received 15."),
     ],
 )
 def test_a_value_that_cannot_be_used_is_one_error_naming_the_variable(environ, message):
@@ -142,6 +148,25 @@ def test_the_flask_server_stops_with_one_line_for_a_bad_value(monkeypatch, capsy
     assert capsys.readouterr().err == (
         "error: Expected FLASK_TRUSTED_PROXIES to be a whole number; received 'all of them'.\n"
     )
+
+
+def test_a_short_review_token_stops_the_start_with_one_line_not_echoing_it(monkeypatch, capsys):
+    monkeypatch.setenv("FLASK_REVIEW_TOKEN", "short-secret")
+    assert flaskapp.main([]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: Expected FLASK_REVIEW_TOKEN to be at least 16 characters")
+    assert error.endswith("received 12.\n") and error.count("\n") == 1
+    assert "short-secret" not in error
+    assert Settings(review_token="a" * 16).review_token == "a" * 16
+
+
+def test_gunicorn_stops_with_one_line_for_a_short_review_token():
+    env = {**os.environ, "FLASK_REVIEW_TOKEN": "short-secret"}
+    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", "127.0.0.1:0"]
+    started = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert started.returncode == 1
+    assert started.stderr.startswith("error: Expected FLASK_REVIEW_TOKEN to be at least 16")
+    assert started.stderr.count("\n") == 1 and "short-secret" not in started.stderr
 
 
 def gunicorn_config(monkeypatch) -> dict:
