@@ -243,6 +243,16 @@ def report_pen(report, scores: dict | None, folder) -> None:
         report(
             f"  {words:<44} {part['rate']:.4f}  ({part['n']} drawings, {part['writers']} writers)"
         )
+    ece = scores["calibration"]
+    report(
+        f"  {'calibration error (ECE), digits and letters':<44} {ece['ece']}  ({ece['n']} drawings)"
+    )
+    report(
+        "  symbols alone at their real size (a digit half the pad tall): too small / refused / read"
+    )
+    for label, shares in scores["symbols_at_real_size"].items():
+        small, refused, read = (shares[k] for k in ("too_small", "not_a_digit", "read"))
+        report(f"    {label!r:<6} {small:.2f} / {refused:.2f} / {read:.2f}")
 
 
 def pen_figure(worst: dict, count: int = 16) -> Figure:
