@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import preprocessing
 import reading
 from PIL import Image
@@ -33,12 +34,16 @@ class Answer:
         return {**self.reading.as_dict(), "model_input": preprocessing.to_data_url(png)}
 
 
-def answer(data: bytes, model: ModelService) -> Answer:
-    """Decode image bytes and read them with the model (`reading.read`).
+def answer(
+    data: bytes, model: ModelService, strokes: list[np.ndarray] | None = None
+) -> Answer:
+    """Decode image bytes and read them with the model (`reading.read`); `strokes`, the
+    pen-down strokes in drawing order in the image's pixels (each (N, 2) or (N, 3) with time in
+    ms, already checked by the web layer), group the ink into digits.
 
     Raises `preprocessing.ImageError` (`ImageTooLarge`) for bytes that are no image (too
     large), `preprocessing.NothingDrawn` for a blank one, and the model's own errors
     (`serving.ModelUnavailable`, `serving.ModelFailed`).
     """
     image = preprocessing.decode(data)
-    return Answer(image, reading.read(image, model.classify, model.policy))
+    return Answer(image, reading.read(image, model.classify, model.policy, strokes))

@@ -175,8 +175,13 @@ def read_ink(coverage: np.ndarray, classify: Classify, policy: Policy) -> Readin
     return Reading(kind, number, digits, whole, whole_field, worst, "", len(segments))
 
 
-def read(image: Image.Image, classify: Classify, policy: Policy) -> Reading:
-    """A decoded drawing -> the reading."""
+def read(
+    image: Image.Image,
+    classify: Classify,
+    policy: Policy,
+    strokes: list[np.ndarray] | None = None,
+) -> Reading:
+    """A decoded drawing -> the reading; `strokes` (in the image's pixels) are not used yet."""
     factor = _factor(image.width * image.height)
     if factor > 1 and image.mode in REDUCIBLE:  # cheaper than finding the ink at full size
         reduced = read_ink(preprocessing.ink(image.reduce(factor)), classify, policy)
