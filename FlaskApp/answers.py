@@ -34,9 +34,7 @@ class Answer:
         return {**self.reading.as_dict(), "model_input": preprocessing.to_data_url(png)}
 
 
-def answer(
-    data: bytes, model: ModelService, strokes: list[np.ndarray] | None = None
-) -> Answer:
+def answer(data: bytes, model: ModelService, strokes: list[np.ndarray] | None = None) -> Answer:
     """Decode image bytes and read them with the model (`reading.read`); `strokes`, the
     pen-down strokes in drawing order in the image's pixels (each (N, 2) or (N, 3) with time in
     ms, already checked by the web layer), group the ink into digits.

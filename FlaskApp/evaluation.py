@@ -146,7 +146,7 @@ def evaluate_pen(
     result = {"model": str(Path(model_path).name), "date": _now()}
     result["pen_writing"] = _pen(scores.reader(model, model_path), unipen_dir, sizes, out, report)
     (out / "report.json").write_text(json.dumps(result, indent=2) + "\n")
-    report(f"Wrote {out}/worst_pen_writing.png and report.json")
+    report(f"Wrote {out}/worst_pen_writing.png, worst_pen_numbers.png and report.json")
     return result
 
 
@@ -162,7 +162,10 @@ def _pen(read: scores.Reader, unipen_dir, sizes: Sizes, out: Path, report) -> di
     pen = evaluation_pen.pen_scores(read, unipen_dir, sizes.pen_n)
     evaluation_pen.report_pen(report, pen, unipen_dir)
     evaluation_pen.pen_figure(pen.pop("worst")).savefig(out / "worst_pen_writing.png")
-    return pen
+    numbers = evaluation_pen.number_scores(read, unipen_dir, sizes.pen_n)
+    evaluation_pen.report_numbers(report, numbers)
+    evaluation_pen.numbers_figure(numbers.pop("worst")).savefig(out / "worst_pen_numbers.png")
+    return {**pen, "numbers": numbers}
 
 
 def _drawings(

@@ -101,10 +101,12 @@ def load_canvas_module(bench_dir: str | os.PathLike):
 
 
 def reader(model, model_path: str | os.PathLike) -> Reader:
-    """Image bytes -> reading, as the server reads them, with the policy of the model's card."""
+    """Image bytes (and optionally the strokes) -> reading, as the server reads them, with the
+    policy of the model's card."""
     card = modelfile.load_card(model_path) or {}
     policy = reading.Policy.from_card(card)
-    return lambda png: reading.read_bytes(png, lambda f: tf_runtime.probabilities(model, f), policy)
+    classify = lambda f: tf_runtime.probabilities(model, f)  # noqa: E731
+    return lambda png, strokes=None: reading.read_bytes(png, classify, policy, strokes)
 
 
 def drawings_accuracy(read: Reader, drawings, group_keys: dict[str, Callable]) -> dict:

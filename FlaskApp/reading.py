@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
 import calibration
+import cuts
 import numpy as np
 import preprocessing
 import segmentation
@@ -33,6 +34,12 @@ TINY_PIXELS = 12  # ... or fewer pixels than this, whatever the image's size
 # Larger drawings are read reduced by a whole factor to at most this many pixels, so that what
 # reading costs stays bounded (a 28x28 field needs far fewer); boxes stay in the image's pixels.
 READ_PIXELS = 500_000
+
+# Marks between digits (`separator`): a dash is this many times wider than tall; a point or a
+# comma at most this share of the digits' height, a comma this many times taller than wide.
+SEPARATOR_FLAT = 1.8
+SEPARATOR_SMALL = 0.35
+SEPARATOR_TALL = 1.4
 
 Classify = Callable[[np.ndarray], np.ndarray]
 
@@ -124,6 +131,55 @@ def _answers(fields: list[np.ndarray], classify: Classify, policy: Policy) -> li
     return [Answer.of(p) for p in probs]
 
 
+def separator(box: tuple[int, ...], digits: list[tuple[int, ...]]) -> str | None:
+    """What a small mark between digits is, by its shape and where it sits against them: a
+    point ".", a comma ",", a dash "-"; None for any other mark."""
+    tops, bottoms = sorted(b[1] for b in digits), sorted(b[3] for b in digits)
+    top, bottom = tops[len(tops) // 2], bottoms[len(bottoms) // 2]
+    height = max(1, bottom - top)
+    x0, y0, x1, y1 = box
+    width, tall = max(1, x1 - x0), max(1, y1 - y0)
+    middle = ((y0 + y1) / 2 - top) / height  # 0 at the digits' top, 1 at their foot
+    if width >= SEPARATOR_FLAT * tall and 0.2 <= middle <= 0.8:
+        return "-"
+    if max(width, tall) <= SEPARATOR_SMALL * height and middle >= 0.6:
+        return "," if tall >= SEPARATOR_TALL * width else "."
+    return None
+
+
+def _likeness(answer: Answer) -> float:
+    """How likely a field is one digit: its likeliest digit's probability, times its
+    probability of being a digit at all."""
+    return answer.confidence * (1.0 - answer.not_a_digit)
+
+
+def _cut(
+    segments: list[segmentation.Segment], parts: list[Answer], classify: Classify, policy: Policy
+) -> tuple[list[segmentation.Segment], list[Answer]]:
+    """Segments that read better as several digits, cut (`cuts`: touching and joined digits)."""
+    out_segments, out_parts = [], []
+    for segment, answer in zip(segments, parts, strict=True):
+        x0, y0, x1, y1 = segment.box
+        spans = None
+        if segment.ink is not None and cuts.worth_cutting(x1 - x0, y1 - y0, _likeness(answer)):
+            read: list[Answer] = []
+
+            def likeness(fields: list[np.ndarray], read=read) -> list[float]:
+                read[:] = _answers(fields, classify, policy)
+                return [_likeness(a) for a in read]
+
+            spans = cuts.cut(segment.ink, _likeness(answer), likeness)
+        if not spans:
+            out_segments.append(segment)
+            out_parts.append(answer)
+            continue
+        for span, i in spans:
+            box = (x0 + span.x0, y0 + span.rows[0], x0 + span.x1, y0 + span.rows[1])
+            out_segments.append(segmentation.Segment(box, span.field))
+            out_parts.append(read[i])
+    return out_segments, out_parts
+
+
 def _reduced(coverage: np.ndarray, factor: int) -> np.ndarray:
     """Coverage averaged over factor x factor blocks (a ragged edge under one block dropped)."""
     h, w = (n // factor * factor for n in coverage.shape)
@@ -152,26 +208,33 @@ def read_ink(coverage: np.ndarray, classify: Classify, policy: Policy) -> Readin
     if factor > 1:
         reduced = read_ink(_reduced(coverage, factor), classify, policy)
         return _scaled(reduced, factor, coverage.shape)
-    segments = segmentation.segment(coverage)
+    found = segmentation.segment(coverage, marks=True)
+    segments = [s for s in found if not s.mark]  # marks stand only between digits
+    marks = [s for s in found if s.mark]
     whole_field = segments[0].field if len(segments) == 1 else preprocessing.normalise_ink(coverage)
     extra = [whole_field] if len(segments) > 1 else []
     answers = _answers([s.field for s in segments] + extra, classify, policy)
     whole = answers[-1]
-    parts = answers[: len(segments)]
+    segments, parts = _cut(segments, answers[: len(segments)], classify, policy)
     worst = max(a.not_a_digit for a in parts)
     refused = ""
     if _tiny(segments, coverage.shape):
         refused = "too_small"
     elif worst >= policy.refuse_at and worst > 0:  # a model without the class never refuses
         refused = "not_a_digit"
+    separators = [separator(m.box, [s.box for s in segments]) for m in marks]
+    if not refused and None in separators:
+        refused = "not_a_digit"  # a mark between digits that is no separator: no number
     if refused:
         return Reading("not_a_digit", "", [], whole, whole_field, worst, refused, len(segments))
     digits = [
         DigitRead(a.digit, a.confidence, a.probabilities, a.not_a_digit, list(s.box), s.field)
         for a, s in zip(parts, segments, strict=True)
     ]
-    kind = "digit" if len(digits) == 1 else "number"
-    number = "".join(str(d.digit) for d in digits)
+    kind = "digit" if len(digits) == 1 and not marks else "number"
+    placed = [(s.box[0] + s.box[2], str(d.digit)) for s, d in zip(segments, digits, strict=True)]
+    placed += [(m.box[0] + m.box[2], c) for m, c in zip(marks, separators, strict=True)]
+    number = "".join(c for _, c in sorted(placed))
     return Reading(kind, number, digits, whole, whole_field, worst, "", len(segments))
 
 
@@ -192,6 +255,8 @@ def read(
 REDUCIBLE = ("L", "LA", "RGB", "RGBA")  # modes Pillow reduces by averaging (others: the ink)
 
 
-def read_bytes(data: bytes, classify: Classify, policy: Policy) -> Reading:
+def read_bytes(
+    data: bytes, classify: Classify, policy: Policy, strokes: list[np.ndarray] | None = None
+) -> Reading:
     """Image bytes -> the reading: `read(preprocessing.decode(data), ...)`."""
-    return read(preprocessing.decode(data), classify, policy)
+    return read(preprocessing.decode(data), classify, policy, strokes)

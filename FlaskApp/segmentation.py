@@ -17,6 +17,7 @@ Pure NumPy/SciPy; nothing here knows about models or Flask.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as attribute
 
 import numpy as np
 import preprocessing
@@ -43,6 +44,8 @@ class Segment:
 
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 in image pixels; x1, y1 one past the ink
     field: np.ndarray
+    ink: np.ndarray = attribute(default=None, repr=False, compare=False)  # its own ink, in its box
+    mark: bool = False  # a small mark between digits (a point, a comma, a dash), not a digit
 
 
 @dataclass
@@ -145,19 +148,34 @@ def _grouped(groups: list[_Group]) -> list[_Group]:
     return groups
 
 
-def _without_dust(groups: list[_Group]) -> list[_Group]:
-    """Drop specks and stray dots far smaller than the digits beside them."""
+def _without_dust(groups: list[_Group]) -> tuple[list[_Group], list[_Group]]:
+    """Drop specks and stray dots far smaller than the digits beside them; return the groups
+    kept, and the dust that stands between two of them (a point, a comma, a dash)."""
     tallest = max(g.height for g in groups)
     total = sum(g.ink for g in groups)
     kept = [g for g in groups if g.height >= DUST_HEIGHT * tallest or g.ink >= DUST_INK * total]
-    return kept or groups
+    if not kept:
+        return groups, []
+    dust = [g for g in groups if not any(g is k for k in kept)]
+    return kept, [g for g in dust if _between(g, kept)]
 
 
-def segment(coverage: np.ndarray) -> list[Segment]:
+def _between(mark: _Group, digits: list[_Group]) -> bool:
+    """Whether a mark stands between two digits, in no digit's columns."""
+    middle = (mark.x0 + mark.x1) / 2
+    left = any((d.x0 + d.x1) / 2 < middle for d in digits)
+    right = any((d.x0 + d.x1) / 2 > middle for d in digits)
+    inside = any(d.x0 <= middle < d.x1 for d in digits)
+    return left and right and not inside
+
+
+def segment(coverage: np.ndarray, marks: bool = False) -> list[Segment]:
     """Ink coverage (H, W) in [0, 1] -> the digits it holds, left to right, each normalised.
 
     One group holding all the ink is normalised exactly as `preprocessing.normalise_ink` does
-    for the whole drawing, so a single digit reads as it always has.
+    for the whole drawing, so a single digit reads as it always has. With `marks`, the small
+    marks that stand between digits (dust otherwise dropped) come too, in their places, as
+    segments with `mark` set (their field is the mark normalised).
     """
     # Work inside the ink's bounding box: a canvas is mostly empty, and nothing below the
     # threshold outside that box counts towards any digit (`preprocessing.crop_to_ink`).
@@ -170,17 +188,23 @@ def segment(coverage: np.ndarray) -> list[Segment]:
     labels, pieces = _pieces(ink)
     if len(pieces) > 1:
         pieces = _grouped(_bridged(labels, pieces))
-    groups = sorted(_without_dust(pieces), key=lambda g: g.x0 + g.x1)
+    kept, between = _without_dust(pieces)
+    between = between if marks else []
+    groups = sorted(kept + between, key=lambda g: g.x0 + g.x1)
 
     def box(g: _Group) -> tuple[int, int, int, int]:
         return (left + g.x0, top + g.y0, left + g.x1, top + g.y1)
 
     if len(groups) == 1 and len(groups[0].labels) == labels.max():
-        return [Segment(box(groups[0]), preprocessing.normalise_ink(ink))]
+        g = groups[0]
+        return [Segment(box(g), preprocessing.normalise_ink(ink), ink[g.y0 : g.y1, g.x0 : g.x1])]
     segments = []
     for g in groups:
-        window = (slice(max(0, g.y0 - HALO), g.y1 + HALO), slice(max(0, g.x0 - HALO), g.x1 + HALO))
+        y0, x0 = max(0, g.y0 - HALO), max(0, g.x0 - HALO)
+        window = (slice(y0, g.y1 + HALO), slice(x0, g.x1 + HALO))
         own = ndimage.binary_dilation(np.isin(labels[window], g.labels), iterations=HALO)
-        field = preprocessing.normalise_ink(np.where(own, ink[window], 0.0))
-        segments.append(Segment(box(g), field))
+        mine = np.where(own, ink[window], 0.0)
+        inside = mine[g.y0 - y0 : g.y1 - y0, g.x0 - x0 : g.x1 - x0]
+        field = preprocessing.normalise_ink(mine)
+        segments.append(Segment(box(g), field, inside, any(g is m for m in between)))
     return segments

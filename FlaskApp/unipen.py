@@ -211,20 +211,34 @@ def _layout(sample: Sample, canvas: tuple[int, int], fill: float, rng) -> list[n
 
 def ink(sample: Sample, canvas: tuple[int, int], fill: float, pen: float, rng) -> np.ndarray:
     """Coverage (H, W) of a sample written on a canvas with a round pen of `pen` px."""
+    return _written(sample, canvas, fill, pen, rng)[0]
+
+
+def _written(
+    sample: Sample, canvas: tuple[int, int], fill: float, pen: float, rng
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Coverage (H, W) of a sample written on a canvas, and its strokes in canvas pixels."""
     lines = _layout(sample, canvas, fill, rng)
     points = np.concatenate(lines)
     tall = float(np.ptp(points[:, 1])) or 1.0
     pen = min(pen, max(2.0, MAX_PEN_SHARE * tall))
-    return ink_lines(canvas, [[tuple(p) for p in line] for line in lines], pen, SUPERSAMPLE)
+    coverage = ink_lines(canvas, [[tuple(p) for p in line] for line in lines], pen, SUPERSAMPLE)
+    return coverage, lines
 
 
-def _cropped(coverage: np.ndarray) -> np.ndarray:
-    """The ink's box with the page's margin, as the page uploads it."""
+def _crop_box(coverage: np.ndarray) -> tuple[int, int, int, int]:
+    """The ink's box with the page's margin (top, left, bottom, right), as the page uploads it."""
     rows = np.flatnonzero(coverage.max(axis=1) > 0)
     cols = np.flatnonzero(coverage.max(axis=0) > 0)
     margin = round(UPLOAD_MARGIN * max(coverage.shape))
     top, left = max(0, rows[0] - margin), max(0, cols[0] - margin)
-    return coverage[top : rows[-1] + 1 + margin, left : cols[-1] + 1 + margin]
+    return top, left, rows[-1] + 1 + margin, cols[-1] + 1 + margin
+
+
+def _cropped(coverage: np.ndarray) -> np.ndarray:
+    """The ink's box with the page's margin, as the page uploads it."""
+    top, left, bottom, right = _crop_box(coverage)
+    return coverage[top:bottom, left:right]
 
 
 @dataclass(frozen=True)
@@ -237,6 +251,7 @@ class Drawing:
     style: str
     pen: float
     canvas: tuple[int, int]
+    strokes: list[np.ndarray]  # the pen's strokes in the PNG's pixels, as the page sends them
 
 
 def drawing(sample: Sample, rng: np.random.Generator, label: str | None = None) -> Drawing:
@@ -244,12 +259,15 @@ def drawing(sample: Sample, rng: np.random.Generator, label: str | None = None) 
     6-24 px, one of the page's backgrounds and inks, and half the time cropped to the ink."""
     canvas = (int(rng.integers(*CANVAS_PX)), int(rng.integers(*CANVAS_PX)))
     pen = float(rng.uniform(*PEN_PX))
-    coverage = ink(sample, canvas, float(rng.uniform(0.4, 0.9)), pen, rng)
+    coverage, lines = _written(sample, canvas, float(rng.uniform(0.4, 0.9)), pen, rng)
     if rng.random() < 0.5:
-        coverage = _cropped(coverage)
+        top, left, bottom, right = _crop_box(coverage)
+        coverage = coverage[top:bottom, left:right]
+        lines = [line - (left, top) for line in lines]
     style = str(rng.choice(list(sketches.STYLES)))
     png = sketches.encode(coverage, style)
-    return Drawing(png, sample.label if label is None else label, sample.writer, style, pen, canvas)
+    label = sample.label if label is None else label
+    return Drawing(png, label, sample.writer, style, pen, canvas, lines)
 
 
 def at_real_size(sample: Sample, rng: np.random.Generator, px_per_mm: float, pad: int) -> bytes:
