@@ -1,15 +1,20 @@
 """Image -> what was drawn: one digit, a number, or "that is not a digit".
 
-    read(image, classify, policy) -> Reading
+    read(image, classify, policy, strokes=None) -> Reading
 
 1. the ink is found (`preprocessing.ink`); a mark too small to be a digit is refused at once;
-2. it is split into digits, left to right (`segmentation.segment`), each normalised the MNIST
-   way; the whole drawing is normalised as one field too, as older versions read it;
+2. it is split into digits, left to right: by the pen's strokes when the client sent them
+   (`stroke_groups`), else by the pieces of ink (`segmentation.segment`); each is normalised
+   the MNIST way; the whole drawing is normalised as one field too, as older versions read it;
 3. every field is read in one batch by `classify` (normalised fields (N, 28, 28) -> the model's
    softmax, ten digits and, for a model with refusal, an eleventh class "not a digit"), and the
    probabilities are calibrated with the model's temperature (`calibration`);
-4. a part whose "not a digit" probability reaches the policy's threshold is refused, and one
-   refused part refuses the whole drawing (a digit beside a letter is not a number).
+4. a part that is wide or not surely one digit is cut where its parts read best (`cuts`:
+   touching and joined digits), when they read as surer digits than it does whole;
+5. a part whose "not a digit" probability reaches the policy's threshold is refused, and one
+   refused part refuses the whole drawing (a digit beside a letter is not a number);
+6. small marks between digits are read as separators, a point, a comma or a dash, into the
+   number ("3.14", "679-1238"; `separator`); any other mark between digits refuses it.
 
 Nothing here knows about Flask or Keras.
 """
@@ -25,6 +30,8 @@ import cuts
 import numpy as np
 import preprocessing
 import segmentation
+import separators
+import stroke_groups
 from PIL import Image
 
 DIGITS = 10
@@ -34,12 +41,6 @@ TINY_PIXELS = 12  # ... or fewer pixels than this, whatever the image's size
 # Larger drawings are read reduced by a whole factor to at most this many pixels, so that what
 # reading costs stays bounded (a 28x28 field needs far fewer); boxes stay in the image's pixels.
 READ_PIXELS = 500_000
-
-# Marks between digits (`separator`): a dash is this many times wider than tall; a point or a
-# comma at most this share of the digits' height, a comma this many times taller than wide.
-SEPARATOR_FLAT = 1.8
-SEPARATOR_SMALL = 0.35
-SEPARATOR_TALL = 1.4
 
 Classify = Callable[[np.ndarray], np.ndarray]
 
@@ -131,20 +132,29 @@ def _answers(fields: list[np.ndarray], classify: Classify, policy: Policy) -> li
     return [Answer.of(p) for p in probs]
 
 
-def separator(box: tuple[int, ...], digits: list[tuple[int, ...]]) -> str | None:
-    """What a small mark between digits is, by its shape and where it sits against them: a
-    point ".", a comma ",", a dash "-"; None for any other mark."""
-    tops, bottoms = sorted(b[1] for b in digits), sorted(b[3] for b in digits)
-    top, bottom = tops[len(tops) // 2], bottoms[len(bottoms) // 2]
-    height = max(1, bottom - top)
-    x0, y0, x1, y1 = box
-    width, tall = max(1, x1 - x0), max(1, y1 - y0)
-    middle = ((y0 + y1) / 2 - top) / height  # 0 at the digits' top, 1 at their foot
-    if width >= SEPARATOR_FLAT * tall and 0.2 <= middle <= 0.8:
-        return "-"
-    if max(width, tall) <= SEPARATOR_SMALL * height and middle >= 0.6:
-        return "," if tall >= SEPARATOR_TALL * width else "."
-    return None
+def _separated(
+    segments: list[segmentation.Segment],
+    parts: list[Answer],
+    marks: list[segmentation.Segment],
+) -> tuple[list[segmentation.Segment], list[Answer], list[tuple[tuple, str | None]]]:
+    """The digits, and what stands between them: the small marks and, in a number, the parts
+    shaped like a slash, a colon or a bracket (`separators`), each with the separator it is
+    ("/", ":", ".", ",", "-") or None (a bracket or another mark: no number is read)."""
+    boxes = [s.box for s in segments]
+    between = [(m.box, separators.mark(m.box, boxes)) for m in marks]
+    if len(segments) < 2:
+        return segments, parts, between
+    kept_segments, kept_parts = [], []
+    for segment, part in zip(segments, parts, strict=True):
+        shape = separators.glyph(segment.ink, boxes) if segment.ink is not None else None
+        if shape is None:
+            kept_segments.append(segment)
+            kept_parts.append(part)
+        else:
+            between.append((segment.box, separators.READ.get(shape)))
+    if not kept_segments:  # nothing but separators: no number
+        return segments, parts, [(b, None) for b, _ in between]
+    return kept_segments, kept_parts, between
 
 
 def _likeness(answer: Answer) -> float:
@@ -202,13 +212,22 @@ def _factor(pixels: int) -> int:
     return math.ceil(math.sqrt(pixels / READ_PIXELS))
 
 
-def read_ink(coverage: np.ndarray, classify: Classify, policy: Policy) -> Reading:
-    """Ink coverage (H, W) in [0, 1] -> the reading (see the module's docstring)."""
+def read_ink(
+    coverage: np.ndarray,
+    classify: Classify,
+    policy: Policy,
+    strokes: list[np.ndarray] | None = None,
+) -> Reading:
+    """Ink coverage (H, W) in [0, 1] (and the strokes that drew it, in its pixels) -> the
+    reading (see the module's docstring)."""
     factor = _factor(coverage.size)
     if factor > 1:
-        reduced = read_ink(_reduced(coverage, factor), classify, policy)
+        reduced = read_ink(_reduced(coverage, factor), classify, policy, _shrunk(strokes, factor))
         return _scaled(reduced, factor, coverage.shape)
-    found = segmentation.segment(coverage, marks=True)
+    if strokes:
+        found = stroke_groups.segment(coverage, strokes)
+    else:
+        found = segmentation.segment(coverage, marks=True)
     segments = [s for s in found if not s.mark]  # marks stand only between digits
     marks = [s for s in found if s.mark]
     whole_field = segments[0].field if len(segments) == 1 else preprocessing.normalise_ink(coverage)
@@ -216,24 +235,25 @@ def read_ink(coverage: np.ndarray, classify: Classify, policy: Policy) -> Readin
     answers = _answers([s.field for s in segments] + extra, classify, policy)
     whole = answers[-1]
     segments, parts = _cut(segments, answers[: len(segments)], classify, policy)
-    worst = max(a.not_a_digit for a in parts)
+    tiny = _tiny(segments + marks, coverage.shape)
+    segments, parts, between = _separated(segments, parts, marks)
+    worst = max((a.not_a_digit for a in parts), default=1.0)
     refused = ""
-    if _tiny(segments, coverage.shape):
+    if tiny:
         refused = "too_small"
     elif worst >= policy.refuse_at and worst > 0:  # a model without the class never refuses
         refused = "not_a_digit"
-    separators = [separator(m.box, [s.box for s in segments]) for m in marks]
-    if not refused and None in separators:
-        refused = "not_a_digit"  # a mark between digits that is no separator: no number
+    elif None in [c for _, c in between]:
+        refused = "not_a_digit"  # a mark among the digits that is no separator: no number
     if refused:
         return Reading("not_a_digit", "", [], whole, whole_field, worst, refused, len(segments))
     digits = [
         DigitRead(a.digit, a.confidence, a.probabilities, a.not_a_digit, list(s.box), s.field)
         for a, s in zip(parts, segments, strict=True)
     ]
-    kind = "digit" if len(digits) == 1 and not marks else "number"
+    kind = "digit" if len(digits) == 1 and not between else "number"
     placed = [(s.box[0] + s.box[2], str(d.digit)) for s, d in zip(segments, digits, strict=True)]
-    placed += [(m.box[0] + m.box[2], c) for m, c in zip(marks, separators, strict=True)]
+    placed += [(box[0] + box[2], c) for box, c in between]
     number = "".join(c for _, c in sorted(placed))
     return Reading(kind, number, digits, whole, whole_field, worst, "", len(segments))
 
@@ -244,12 +264,19 @@ def read(
     policy: Policy,
     strokes: list[np.ndarray] | None = None,
 ) -> Reading:
-    """A decoded drawing -> the reading; `strokes` (in the image's pixels) are not used yet."""
+    """A decoded drawing -> the reading; `strokes`, the pen's strokes in the image's pixels
+    ((N, 2) or (N, 3) arrays, in drawing order), group its ink into digits."""
     factor = _factor(image.width * image.height)
     if factor > 1 and image.mode in REDUCIBLE:  # cheaper than finding the ink at full size
-        reduced = read_ink(preprocessing.ink(image.reduce(factor)), classify, policy)
+        coverage = preprocessing.ink(image.reduce(factor))
+        reduced = read_ink(coverage, classify, policy, _shrunk(strokes, factor))
         return _scaled(reduced, factor, (image.height, image.width))
-    return read_ink(preprocessing.ink(image), classify, policy)
+    return read_ink(preprocessing.ink(image), classify, policy, strokes)
+
+
+def _shrunk(strokes: list[np.ndarray] | None, factor: int) -> list[np.ndarray] | None:
+    """Strokes in the pixels of the image reduced by `factor`."""
+    return None if strokes is None else [s[:, :2] / factor for s in strokes]
 
 
 REDUCIBLE = ("L", "LA", "RGB", "RGBA")  # modes Pillow reduces by averaging (others: the ink)

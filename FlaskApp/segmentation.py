@@ -34,6 +34,7 @@ INSIDE = 0.3  # ... which still merge when this share of the smaller box lies in
 DUST_HEIGHT = 0.25  # groups shorter than this share of the tallest group ...
 DUST_INK = 0.05  # ... holding less than this share of the ink are dust, not digits
 EIGHT = np.ones((3, 3), bool)  # 8-connectivity
+TRAILING = 0.6  # a mark this near after the last digit (in digit heights) is still the number's
 HALO = 2  # pixels around a group's ink kept with it (the anti-aliased edge)
 BRIDGE = 0.015  # pieces closer than twice this share of the ink's height are one stroke, broken
 
@@ -161,12 +162,15 @@ def _without_dust(groups: list[_Group]) -> tuple[list[_Group], list[_Group]]:
 
 
 def _between(mark: _Group, digits: list[_Group]) -> bool:
-    """Whether a mark stands between two digits, in no digit's columns."""
+    """Whether a mark stands between two digits, or just after the last (a full stop), in no
+    digit's columns."""
     middle = (mark.x0 + mark.x1) / 2
     left = any((d.x0 + d.x1) / 2 < middle for d in digits)
     right = any((d.x0 + d.x1) / 2 > middle for d in digits)
-    inside = any(d.x0 <= middle < d.x1 for d in digits)
-    return left and right and not inside
+    inside = any(d.x0 < mark.x1 and mark.x0 < d.x1 for d in digits)  # in a digit's columns
+    last = max(d.x1 for d in digits)
+    after = mark.x0 >= last and mark.x0 - last <= TRAILING * max(d.height for d in digits)
+    return left and (right or after) and not inside
 
 
 def segment(coverage: np.ndarray, marks: bool = False) -> list[Segment]:
