@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 
-from api import model_service, read_drawing, sent_drawing
+from api import MAX_STROKE_POINTS, MAX_STROKES, model_service, read_drawing, sent_drawing
 from flask import Blueprint, Flask, jsonify, render_template
 
 logger = logging.getLogger(__name__)
@@ -22,8 +22,10 @@ health = Blueprint("health", __name__)
 
 @page.get("/")
 def index():
-    """The page to draw on."""
-    return render_template("index.html")
+    """The page to draw on, told what a drawing's strokes may hold."""
+    return render_template(
+        "index.html", max_strokes=MAX_STROKES, max_stroke_points=MAX_STROKE_POINTS
+    )
 
 
 @predictions.post("/predict")
