@@ -2,11 +2,13 @@
 
 The page sends `{"image": <data URL>, "label": 0-9}` when a person says which digit they drew,
 or `"label": "not_a_digit"` when what they drew is no digit (stored as label `NOT_A_DIGIT`, 10,
-the model's own class for it). The drawing is read by `answers.answer`, as `/predict` reads it
-(decoded within the same limits; a blank one is 422): what is stored as `predicted`, and counted
-in the statistics, is that reading (the digit, or `not_a_digit` when the reading refuses the
-drawing), never what a client says the model answered; a `"predicted"` field in the body, which
-older pages send, is accepted and ignored. The answer is 201 with the record's random public
+the model's own class for it), and the drawing's pen `strokes` as `/predict` takes them
+(`api.strokes_field`; optional, stored with the correction). The drawing is read by
+`api.read_drawing`, as `/predict` reads it, strokes and all (decoded within the same limits; a
+blank one is 422): what is stored as `predicted`, and counted in the statistics, is that
+reading (the digit, or `not_a_digit` when the reading refuses the drawing), never what a client
+says the model answered; a `"predicted"` field in the body, which older pages send, is accepted
+and ignored. The answer is 201 with the record's random public
 `id` and the server's `predicted`, once it is committed.
 
 Every database call runs through `bounded.BoundedCalls` (`stored`); a database that cannot
@@ -18,8 +20,8 @@ from __future__ import annotations
 import logging
 import time
 
-import answers
 import bounded
+import numpy as np
 import preprocessing
 import sqlalchemy as sa
 from api import (
@@ -31,7 +33,9 @@ from api import (
     json_object,
     json_type,
     model_service,
+    read_drawing,
     require_json,
+    strokes_field,
 )
 from feedback import NOT_A_DIGIT, Correction, DeadlinePassed, FeedbackStore, StoreFull
 from flask import Blueprint, current_app, jsonify, url_for
@@ -87,11 +91,11 @@ def model_version(card: dict) -> str:
     return f"{card.get('architecture', 'model')}-{sha256[:16]}"
 
 
-def read_correction(data: bytes, label: int) -> Correction:
+def read_correction(data: bytes, label: int, strokes: list[np.ndarray]) -> Correction:
     """The drawing read by the serving model, as /predict reads it, as a correction to store."""
     service = model_service()
     try:
-        answer = answers.answer(data, service)
+        answer = read_drawing(data, strokes)
     except preprocessing.NothingDrawn as exc:
         raise preprocessing.NothingDrawn(
             f"{exc} There is nothing to learn from a blank drawing."
@@ -105,6 +109,7 @@ def read_correction(data: bytes, label: int) -> Correction:
         model_version=model_version(service.describe()),
         drawing=coverage,
         field=preprocessing.normalise_ink(coverage),
+        strokes=strokes,
     )
 
 
@@ -114,7 +119,8 @@ def add_feedback():
     require_json("with the drawing and the digit drawn")
     payload = json_object(EXAMPLE)
     data = image_field(payload.get("image", MISSING), IMAGE_EXPECTED)
-    correction = read_correction(data, label_field(payload, "label"))
+    label = label_field(payload, "label")
+    correction = read_correction(data, label, strokes_field(payload.get("strokes", MISSING)))
     deadline = time.monotonic() + current_app.extensions["feedback_calls"].timeout
     public_id = stored(store().add, correction, deadline)
     logger.info(

@@ -29,6 +29,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -112,6 +113,9 @@ class Correction:
     model_version: str
     drawing: np.ndarray  # ink coverage (H, W) in [0, 1], as `preprocessing.ink` finds it
     field: np.ndarray  # float32 28x28 in [0, 1], as the model saw it
+    # The pen strokes it was drawn with, as `api.strokes_field` checked them: (N, 2) or (N, 3)
+    # arrays [x, y(, t)] in the posted image's pixels, t in ms; empty when none were sent.
+    strokes: list[np.ndarray] = dataclass_field(default_factory=list)
 
     def __post_init__(self) -> None:
         for name in ("label", "predicted"):
@@ -224,6 +228,7 @@ class FeedbackStore:
             "model_version": correction.model_version,
             "image_png": drawing_png(correction.drawing),
             "field": field_bytes(correction.field),
+            "strokes": feedback_schema.strokes_text(correction.strokes),
         }
         with self.engine().begin() as connection:
             connection.execute(records.insert().values(**row))
@@ -290,6 +295,16 @@ class FeedbackStore:
         if data is None:
             return None
         return feedback_images.fields([data])[0].astype(np.float32) / 255.0
+
+    def strokes(self, public_id: str) -> list[np.ndarray] | None:
+        """The pen strokes one correction was drawn with ([] none sent), or None when there is
+        no such correction."""
+        query = sa.select(records.c.id, records.c.strokes).where(records.c.public_id == public_id)
+        with self.engine().connect() as connection:
+            row = connection.execute(query).first()
+        if row is None:
+            return None
+        return feedback_schema.strokes_of(row.strokes) or []
 
     def set_hidden(self, public_id: str, hidden: bool) -> bool:
         """Hide a correction (or show it again); False when there is no such correction."""

@@ -2,7 +2,8 @@
 
 The schema is versioned: table `schema_version` holds one row per migration applied, and
 `MIGRATIONS` lists them in order (version 1: the corrections table; version 2: public ids,
-hiding, and the drawings re-encoded as `feedback_images.drawing_png` keeps them).
+hiding, and the drawings re-encoded as `feedback_images.drawing_png` keeps them; version 3: the
+drawing's pen strokes, when the client sent them).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC
 
 import feedback_images
+import numpy as np
 import preprocessing
 import sqlalchemy as sa
 
@@ -46,13 +48,16 @@ def _v1_columns() -> list[sa.Column]:
 
 # The table exactly as version 1 made it: `_create_v1` creates this, whatever came later.
 corrections = sa.Table("feedback", metadata, *_v1_columns())
-# The table as the code reads and writes it now (version 2 added the last two columns).
+# The table as the code reads and writes it now (version 2 added public_id and hidden,
+# version 3 strokes).
 records = sa.Table(
     "feedback",
     sa.MetaData(),
     *_v1_columns(),
     sa.Column("public_id", sa.String(32), unique=True),
     sa.Column("hidden", sa.Boolean, nullable=False, default=False),
+    # JSON [[[x, y(, t)], ...], ...] in the posted image's pixels (`strokes_text`); NULL: none.
+    sa.Column("strokes", sa.Text, nullable=True),
 )
 
 
@@ -122,8 +127,33 @@ def _reencoded(row) -> bytes:
     return feedback_images.drawing_png(coverage)
 
 
+def _strokes_v3(connection: sa.Connection) -> None:
+    """Version 3: the pen strokes a correction was drawn with, NULL where none were sent (as
+    for every record before this version)."""
+    connection.execute(sa.text("ALTER TABLE feedback ADD COLUMN strokes TEXT"))
+
+
 # Append a function for each change to the schema; never edit one that has shipped.
-MIGRATIONS: list[Migration] = [_create_v1, _public_ids_and_hiding_v2]
+MIGRATIONS: list[Migration] = [_create_v1, _public_ids_and_hiding_v2, _strokes_v3]
+
+
+# Stored strokes keep this many decimals: a hundredth of a pixel, a tenth of a millisecond.
+STROKE_DECIMALS = 2
+
+
+def strokes_text(strokes: Sequence[np.ndarray]) -> str | None:
+    """Strokes as the column keeps them: compact JSON, rounded; None for no strokes."""
+    if not len(strokes):
+        return None
+    rounded = [np.round(s, STROKE_DECIMALS).tolist() for s in strokes]
+    return json.dumps(rounded, separators=(",", ":"))
+
+
+def strokes_of(text: str | None) -> list[np.ndarray] | None:
+    """The stored strokes as float64 arrays (N, 2) or (N, 3); None where none were kept."""
+    if text is None:
+        return None
+    return [np.asarray(s, dtype=np.float64) for s in json.loads(text)]
 
 
 def version(connection: sa.Connection) -> int | None:

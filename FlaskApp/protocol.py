@@ -13,7 +13,7 @@ import io
 import json
 from typing import IO, Any
 
-from api import JSONTooDeep
+from api import JSONConstant, JSONTooDeep
 from flask import Request as FlaskRequest
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
@@ -59,7 +59,7 @@ class Request(FlaskRequest):
 
 def _no_constant(name: str) -> None:
     """Refuse NaN, Infinity and -Infinity in a request body: they are not JSON."""
-    raise ValueError(f"{name} is not JSON")
+    raise JSONConstant(name)
 
 
 class JSONProvider(DefaultJSONProvider):

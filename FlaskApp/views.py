@@ -9,8 +9,7 @@ from __future__ import annotations
 import logging
 import time
 
-import answers
-from api import image_bytes, model_service
+from api import MAX_STROKE_POINTS, MAX_STROKES, model_service, read_drawing, sent_drawing
 from flask import Blueprint, Flask, jsonify, render_template
 
 logger = logging.getLogger(__name__)
@@ -23,19 +22,22 @@ health = Blueprint("health", __name__)
 
 @page.get("/")
 def index():
-    """The page to draw on."""
-    return render_template("index.html")
+    """The page to draw on, told what a drawing's strokes may hold."""
+    return render_template(
+        "index.html", max_strokes=MAX_STROKES, max_stroke_points=MAX_STROKE_POINTS
+    )
 
 
 @predictions.post("/predict")
 def predict():
-    """What the drawing sent is: `answers.answer` as JSON."""
+    """What the drawing sent is: `answers.answer` as JSON, its strokes helping to read it."""
     started = time.perf_counter()
-    data = image_bytes()
-    answer = answers.answer(data, model_service())
+    data, strokes = sent_drawing()
+    answer = read_drawing(data, strokes)
     logger.debug(
-        "predict: %d bytes -> %s %r in %.1f ms",
+        "predict: %d bytes, %d strokes -> %s %r in %.1f ms",
         len(data),
+        len(strokes),
         answer.reading.reading,
         answer.reading.number,
         (time.perf_counter() - started) * 1000,

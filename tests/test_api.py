@@ -37,8 +37,17 @@ def assert_prediction(body: dict) -> None:
         assert body["number"] == "".join(str(d["digit"]) for d in body["digits"])
         assert (len(body["digits"]) == 1) == (body["reading"] == "digit")
     for entry in body["digits"]:
-        assert set(entry) == {"digit", "confidence", "probabilities", "not_a_digit", "box"}
+        assert set(entry) == {
+            "digit",
+            "confidence",
+            "probabilities",
+            "not_a_digit",
+            "box",
+            "model_input",
+        }
         assert entry["digit"] == int(np.argmax(entry["probabilities"]))
+        digit_input = base64.b64decode(entry["model_input"].split(",", 1)[1])
+        assert Image.open(io.BytesIO(digit_input)).size == (28, 28)
         x0, y0, x1, y1 = entry["box"]
         assert 0 <= x0 < x1 and 0 <= y0 < y1
 
@@ -85,6 +94,16 @@ def test_predict_reads_two_digits_apart_as_a_number_with_boxes_left_to_right(cli
     left, right = (entry["box"] for entry in body["digits"])
     assert left[2] <= right[0]  # ordered left to right, not overlapping
     assert right[2] <= 400 and max(left[3], right[3]) <= 200  # in the posted image's pixels
+
+
+def test_each_digit_of_a_number_carries_the_28x28_it_was_read_from(app, client):
+    two = support.number_drawing([(4, "open"), (1, "stroke")], size=(400, 200))
+    body = client.post("/predict", json={"image": support.data_url(two.png)}).get_json()
+    read = answers.answer(two.png, app.extensions["digit_model"]).reading
+    assert body["reading"] == "number" and len(read.digits) == 2
+    shown = [entry["model_input"] for entry in body["digits"]]
+    assert shown == [preprocessing.to_data_url(preprocessing.to_png(d.field)) for d in read.digits]
+    assert len(set(shown)) == 2 and body["model_input"] not in shown  # each digit's own field
 
 
 def test_the_answer_is_a_plain_function_of_the_image_bytes(app, client):

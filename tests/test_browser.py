@@ -132,7 +132,7 @@ def test_a_number_drawn_with_the_mouse_reads_as_that_number_with_a_box_per_digit
         assert chips.nth(i).locator(".chip-value").text_content().endswith("%")
         assert 0 < float(chips.nth(i).get_attribute("data-confidence")) <= 1
     # One drawing, one label: corrections are not offered for a number, and no single digit's
-    # bars or preview stand for it.
+    # bars or preview stand for it until its chip is picked (test_page_strokes.py).
     assert page.locator("#feedback").is_hidden()
     assert bar_probabilities(page) == [0.0] * 10
     assert page.locator("#model-input").get_attribute("data-filled") is None

@@ -7,6 +7,7 @@ against a real PostgreSQL server (conftest's `postgres_server`).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import threading
@@ -26,13 +27,14 @@ from support import SEVEN, correction, seven_as_served, sqlite_url
 def test_schema_is_created_on_first_use_and_versioned(store, database_url):
     engine = sa.create_engine(feedback.database_url(database_url))
     assert sa.inspect(engine).get_table_names() == []  # nothing before first use
-    assert store.version() == len(feedback.MIGRATIONS) == 2
+    assert store.version() == len(feedback.MIGRATIONS) == 3
     assert set(sa.inspect(engine).get_table_names()) == {"feedback", "schema_version"}
     with engine.connect() as connection:
         versions = connection.execute(sa.text("SELECT version FROM schema_version")).all()
-    assert versions == [(1,), (2,)]
-    columns = {c["name"] for c in sa.inspect(engine).get_columns("feedback")}
-    assert {"public_id", "hidden"} <= columns
+    assert versions == [(1,), (2,), (3,)]
+    columns = {c["name"]: c for c in sa.inspect(engine).get_columns("feedback")}
+    assert {"public_id", "hidden", "strokes"} <= set(columns)
+    assert columns["strokes"]["nullable"]
     engine.dispose()
 
 
@@ -45,10 +47,11 @@ def test_a_new_migration_runs_once_on_an_existing_database(store, database_url, 
         ran.append(True)
         connection.execute(sa.text("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)"))
 
+    shipped = len(feedback.MIGRATIONS)
     monkeypatch.setattr(feedback, "MIGRATIONS", [*feedback.MIGRATIONS, add_notes])
     for _ in range(2):  # a second instance starting later finds it done
         later = FeedbackStore(database_url)
-        assert later.version() == 3
+        assert later.version() == shipped + 1
         later.close()
     assert ran == [True]
     again = FeedbackStore(database_url)
@@ -82,7 +85,7 @@ def version_1_database(url: str, n: int) -> None:
 def test_a_version_1_database_is_migrated_and_every_record_gets_a_public_id(database_url):
     version_1_database(database_url, 3)
     store = FeedbackStore(database_url)
-    assert store.version() == 2
+    assert store.version() == len(feedback.MIGRATIONS)
     records = store.recent()
     ids = [r["public_id"] for r in records]
     assert len(set(ids)) == 3 and all(re.fullmatch(r"[A-Za-z0-9_-]{16}", i) for i in ids)
@@ -95,7 +98,9 @@ def test_a_version_1_database_is_migrated_and_every_record_gets_a_public_id(data
     assert new not in ids and store.count() == 4
     store.close()
     again = FeedbackStore(database_url)  # a second start finds it done
-    assert again.version() == 2 and [r["public_id"] for r in again.recent()][1:] == ids
+    assert again.version() == len(feedback.MIGRATIONS)
+    assert [r["public_id"] for r in again.recent()][1:] == ids
+    assert [again.strokes(i) for i in ids] == [[], [], []]  # none were kept before version 3
     again.close()
 
 
@@ -116,6 +121,15 @@ def test_a_correction_is_stored_whole_and_read_back(store):
     assert record["created"].utcoffset().total_seconds() == 0  # UTC, on both databases
     assert store.image(public_id + "x") is None and store.field(public_id + "x") is None
     assert store.image(str(record["id"])) is None  # the sequential id opens nothing
+
+
+def test_a_correction_keeps_its_strokes_to_a_hundredth(store):
+    strokes = [np.array([[10.123, 20.0, 0.0], [30.0, 40.456, 16.7]]), np.array([[5.0, 6.0, 90.0]])]
+    public_id = store.add(dataclasses.replace(correction(), strokes=strokes))
+    kept = store.strokes(public_id)
+    assert [s.shape for s in kept] == [(2, 3), (1, 3)]
+    np.testing.assert_allclose(kept[0], [[10.12, 20.0, 0.0], [30.0, 40.46, 16.7]])
+    assert store.strokes(store.add(correction())) == []  # none sent, none kept
 
 
 def test_stats_count_per_digit_drawn_and_how_often_the_model_was_right(store):

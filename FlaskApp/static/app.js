@@ -1,6 +1,6 @@
 // Draw-a-digit (or a whole number) front end: ES modules, no globals, no dependencies.
 // The server passes its URLs in `data-predict-url`, `data-model-url` and `data-feedback-url` on
-// #app. /predict reads the drawing as one digit, a number (one box per digit) or "not a digit";
+// #app, and what a drawing's strokes may hold in `data-max-strokes` and `data-max-stroke-points`. /predict reads the drawing as one digit, a number (one box per digit) or "not a digit";
 // the page sends only the ink (drawing.js), and says aloud only answers that have settled.
 
 import { errorMessage, isPrediction } from "./api.js";
@@ -35,6 +35,7 @@ const pad = new Pad(canvas, {
   inkColour,
   pen: () => ({ size: Number(penSize.value), colour: penColour.value }),
   onChange: drawingChanged,
+  limits: { strokes: Number(app.dataset.maxStrokes), points: Number(app.dataset.maxStrokePoints) },
 });
 
 /** Resolves when the browser is online (at once if it is). */
@@ -146,7 +147,7 @@ function showAnswer(body, posted, current) {
   say(line.text);
   // One drawing, one label: a number is not offered for correction.
   if (body.reading !== "number") {
-    corrections.offer(posted.image, body.reading === "digit" ? body.digit : body.reading);
+    corrections.offer(posted, body.reading === "digit" ? body.digit : body.reading);
   }
 }
 

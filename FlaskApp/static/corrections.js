@@ -31,7 +31,7 @@ export class Corrections {
     this.url = url;
     this.say = say;
     this.online = online;
-    this.answer = null; // {image, predicted} of the answer on screen
+    this.answer = null; // {image, strokes, predicted} of the answer on screen
     this.held = null; // {answer, label, timer} waiting to be sent
     for (const button of choices) {
       button.addEventListener("click", () => this.choose(choiceLabel(button)));
@@ -39,9 +39,9 @@ export class Corrections {
     undoButton.addEventListener("click", () => this.takeBack());
   }
 
-  /** Offer the row for a settled answer: the posted `image`, read as `predicted`. */
-  offer(image, predicted) {
-    this.answer = { image, predicted };
+  /** Offer the row for a settled answer: the posted `{image, strokes}`, read as `predicted`. */
+  offer({ image, strokes }, predicted) {
+    this.answer = { image, strokes, predicted };
     this.setStatus("");
     this.reopen();
     box.dataset.offered = "true";
@@ -118,7 +118,7 @@ export class Corrections {
   }
 
   async send(held) {
-    const { image, predicted } = held.answer;
+    const { image, strokes, predicted } = held.answer;
     const mine = () => this.answer === held.answer;
     if (mine()) {
       this.enable(false);
@@ -126,7 +126,8 @@ export class Corrections {
     }
     let reply;
     try {
-      reply = await postJson(this.url, { image, label: held.label }, { keepalive: true });
+      const correction = { image, strokes, label: held.label };
+      reply = await postJson(this.url, correction, { keepalive: true });
     } catch {
       this.unsent(held);
       return;

@@ -1,5 +1,6 @@
 // The drawing pad: pen strokes kept in 0..1 units (so they redraw at any size, resolution or
-// theme), an undo history in which Clear is one more step, and the upload: only the ink.
+// theme), each point with the time it was drawn, an undo history in which Clear is one more
+// step, and the upload: only the ink, and the strokes in the uploaded image's pixels.
 
 // Pen sizes are expressed against this canvas width so a digit keeps its proportions on any
 // screen; the MNIST preprocessing on the server expects strokes about 1/20 of the canvas wide.
@@ -10,6 +11,9 @@ const REFERENCE_WIDTH = 280;
 const UPLOAD_SIDE = 200;
 // Room left around the ink in an upload, as a share of the pad's longer side.
 const UPLOAD_MARGIN = 0.04;
+// What an upload's strokes may hold unless the server says otherwise (data-max-strokes and
+// data-max-stroke-points on #app; the server's MAX_STROKES and MAX_STROKE_POINTS).
+const STROKE_LIMITS = { strokes: 512, points: 20000 };
 
 /** The ink's bounding box [x0, y0, x1, y1) in `canvas` pixels, or null when nothing is drawn. */
 function inkBounds(canvas) {
@@ -38,12 +42,63 @@ function uploadRect(canvas, bounds) {
   return { x, y, width: right - x, height: bottom - y };
 }
 
+/** Whether a point in 0..1 units lies on the pad (a pen dragged past its edge draws nothing). */
+function onPad({ x, y }) {
+  return x >= 0 && x <= 1 && y >= 0 && y <= 1;
+}
+
+/** `strokes` (lists of points) split where they leave the pad, keeping what lies on it. */
+function visibleRuns(strokes) {
+  const runs = [];
+  for (const points of strokes) {
+    let run = [];
+    for (const point of points) {
+      if (onPad(point)) {
+        run.push(point);
+      } else if (run.length) {
+        runs.push(run);
+        run = [];
+      }
+    }
+    if (run.length) runs.push(run);
+  }
+  return runs;
+}
+
+/** `strokes` with every `step`-th point kept (and each stroke's last), to bound their size. */
+function thinned(strokes, step) {
+  return strokes.map((s) => s.filter((_, i) => i % step === 0 || i === s.length - 1));
+}
+
+/**
+ * The pad's strokes as an upload sends them: `toImage(point)` maps a point in 0..1 units to the
+ * uploaded image's pixels, `[x, y, t]` with t in ms since the drawing's first point. Within
+ * `limits` {strokes, points}: points are thinned to fit, and too many strokes send none.
+ */
+export function uploadStrokes(strokes, toImage, limits = STROKE_LIMITS) {
+  const all = visibleRuns(strokes.map((stroke) => stroke.points));
+  if (all.length > limits.strokes) return [];
+  const count = (r) => r.reduce((n, points) => n + points.length, 0);
+  let runs = all;
+  for (let step = 2; count(runs) > limits.points; step += 1) runs = thinned(all, step);
+  const start = runs.length ? runs[0][0].t : 0;
+  const round = (v, digits) => Number(v.toFixed(digits));
+  return runs.map((points) =>
+    points.map((point) => {
+      const [x, y] = toImage(point);
+      return [round(x, 2), round(y, 2), round(point.t - start, 1)];
+    }),
+  );
+}
+
 /**
  * Only the ink of `canvas`, cropped and scaled so the pad's longer side would be UPLOAD_SIDE px,
- * as black ink on transparency (the server reads the alpha): `{image, place}` where `place` maps
- * a box [x0, y0, x1, y1] in the image's pixels back to the canvas's. Null when nothing is drawn.
+ * as black ink on transparency (the server reads the alpha): `{image, strokes, place}` where
+ * `strokes` are the pad's `strokes` in the image's pixels (`uploadStrokes`, within `limits`) and
+ * `place` maps a box [x0, y0, x1, y1] in the image's pixels back to the canvas's. Null when
+ * nothing is drawn.
  */
-export function inkUpload(canvas) {
+export function inkUpload(canvas, strokes = [], limits = STROKE_LIMITS) {
   const bounds = inkBounds(canvas);
   if (!bounds) return null;
   const rect = uploadRect(canvas, bounds);
@@ -58,31 +113,40 @@ export function inkUpload(canvas) {
   ctx.globalCompositeOperation = "source-in";
   ctx.fillRect(0, 0, out.width, out.height);
   const [kx, ky] = [rect.width / out.width, rect.height / out.height];
+  // The same crop and scale as the image: pad units -> canvas pixels -> the image's pixels.
+  const toImage = ({ x, y }) => [
+    (x * canvas.width - rect.x) / kx,
+    (y * canvas.height - rect.y) / ky,
+  ];
   const place = ([x0, y0, x1, y1]) => [
     rect.x + x0 * kx,
     rect.y + y0 * ky,
     rect.x + x1 * kx,
     rect.y + y1 * ky,
   ];
-  return { image: out.toDataURL("image/png"), place };
+  const image = out.toDataURL("image/png");
+  return { image, strokes: uploadStrokes(strokes, toImage, limits), place };
 }
 
-/** The pointer position relative to the canvas, in 0..1 units. */
+/** The pointer position relative to the canvas, in 0..1 units, and when it was there (ms). */
 function relativePoint(event, rect) {
   return {
     x: (event.clientX - rect.left) / rect.width,
     y: (event.clientY - rect.top) / rect.height,
+    // An event's timeStamp is on performance.now()'s clock; coalesced events keep their own.
+    t: event.timeStamp || performance.now(),
   };
 }
 
 /**
  * The pad on `canvas`. `inkColour(name)` gives a stroke's colour in the current theme;
  * `pen()` the {size, colour} for a new stroke; `onChange(kind)` hears "down", "move", "up"
- * and "history" (undo, redo, clear).
+ * and "history" (undo, redo, clear); `limits` bounds an upload's strokes (STROKE_LIMITS).
  */
 export class Pad {
-  constructor(canvas, { inkColour, pen, onChange }) {
+  constructor(canvas, { inkColour, pen, onChange, limits = STROKE_LIMITS }) {
     this.canvas = canvas;
+    this.limits = limits;
     this.ctx = canvas.getContext("2d", { willReadFrequently: true });
     this.inkColour = inkColour;
     this.pen = pen;
@@ -253,6 +317,6 @@ export class Pad {
 
   /** What to send for the drawing as it is now: see `inkUpload`. */
   upload() {
-    return inkUpload(this.canvas);
+    return inkUpload(this.canvas, this.strokes, this.limits);
   }
 }

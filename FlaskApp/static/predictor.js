@@ -75,7 +75,7 @@ export class Predictor {
     return { seq: this.seq, signal: this.controller.signal };
   }
 
-  /** POST the ink and hand the view its answer, ignoring answers to stale requests. */
+  /** POST the ink and its strokes; hand the view its answer, ignoring answers to stale ones. */
   async request() {
     const upload = this.pad.upload();
     if (!upload) {
@@ -87,7 +87,7 @@ export class Predictor {
     const current = () => seq === this.seq;
     let reply;
     try {
-      reply = await postJson(this.url, { image: posted.image }, { signal });
+      reply = await postJson(this.url, { image: posted.image, strokes: posted.strokes }, { signal });
     } catch {
       if (current()) {
         this.cancel();

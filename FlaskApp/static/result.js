@@ -1,5 +1,6 @@
 // The answer card: the big digit or number, its chips, the ten bars, the model's 28x28 input,
-// and the boxes drawn over the pad. Rendering returns what to say in the status line.
+// and the boxes drawn over the pad. Rendering returns what to say in the status line. For a
+// number, each digit's chip is a toggle button: pressed, the bars and the 28x28 are that digit's.
 
 import { NOT_A_DIGIT } from "./api.js";
 
@@ -19,6 +20,8 @@ const bars = Array.from(document.getElementById("probabilities").children);
 const modelInput = document.getElementById("model-input");
 const modelCtx = modelInput.getContext("2d");
 const boxes = document.getElementById("boxes");
+// Counts the answers rendered, so a 28x28 decoded for an answer since replaced is not shown.
+let rendered = 0;
 
 /** Format a probability in [0, 1] as a whole percentage, keeping tiny non-zero values visible. */
 function percent(p) {
@@ -84,29 +87,47 @@ function clearModelInput() {
   delete modelInput.dataset.filled;
 }
 
-/** One chip for a digit of a number: "2 99%". */
-function chip(read) {
+/** One chip for a digit of a number: "2 99%", a button that `pick` selects it with. */
+function chip(read, position, count, pick) {
   const item = document.createElement("li");
-  item.className = read.confidence < UNSURE_BELOW ? "chip is-unsure" : "chip";
   item.dataset.digit = String(read.digit);
   item.dataset.confidence = String(read.confidence);
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = read.confidence < UNSURE_BELOW ? "chip is-unsure" : "chip";
+  button.setAttribute("aria-pressed", "false");
+  button.setAttribute(
+    "aria-label",
+    `Digit ${position + 1} of ${count}: ${read.digit}, ${percent(read.confidence)} — show its probabilities`,
+  );
   const digit = document.createElement("span");
   digit.className = "chip-digit";
   digit.textContent = String(read.digit);
   const value = document.createElement("span");
   value.className = "chip-value";
   value.textContent = percent(read.confidence);
-  item.append(digit, " ", value);
+  button.append(digit, " ", value);
+  button.addEventListener("click", () => pick(position));
+  item.append(button);
   return item;
 }
 
-function showChips(digits) {
-  digitChips.replaceChildren(...digits.map(chip));
+/** The chips of a number's `digits`; `pick(i)` hears the i-th pressed. */
+function showChips(digits, pick = () => {}) {
+  digitChips.replaceChildren(...digits.map((read, i) => chip(read, i, digits.length, pick)));
   digitChips.hidden = digits.length === 0;
+}
+
+/** Press the chip at `position` (null: none), leaving the others up. */
+function pressChip(position) {
+  digitChips.querySelectorAll("button.chip").forEach((button, i) => {
+    button.setAttribute("aria-pressed", String(i === position));
+  });
 }
 
 /** Put the answer card back to its empty state: no answer, nothing said. */
 export function resetResult() {
+  rendered += 1;
   answerLabel.textContent = "";
   prediction.textContent = "";
   confidence.textContent = "";
@@ -170,13 +191,34 @@ function showDigit(body, current) {
   return { text: `Looks like ${aDigit(body.digit)}`, tone: "" };
 }
 
-/** A number: its digits, and a chip with each digit's confidence. */
-function showNumber(body) {
-  // Ten bars and one 28x28 preview describe one digit; for a number they stay empty.
+/**
+ * A number: its digits, and a chip with each digit's confidence. The ten bars and the 28x28
+ * describe one digit: they stay empty until a chip is picked, then show that digit's; picking
+ * the pressed chip again empties them.
+ */
+function showNumber(body, current) {
   answerLabel.textContent = "Predicted number:";
   prediction.textContent = body.number;
   confidence.textContent = `${body.digits.length} digits`;
-  showChips(body.digits);
+  const answer = rendered;
+  let picked = null;
+  const pick = (position) => {
+    if (answer !== rendered) return;
+    picked = picked === position ? null : position;
+    pressChip(picked);
+    clearModelInput();
+    if (picked === null) {
+      fillBars(null);
+      return;
+    }
+    const read = body.digits[picked];
+    fillBars(read.probabilities ?? null, read.digit);
+    const shown = picked;
+    if (typeof read.model_input === "string") {
+      showModelInput(read.model_input, () => answer === rendered && picked === shown);
+    }
+  };
+  showChips(body.digits, pick);
   return { text: `Looks like ${body.number}`, tone: "" };
 }
 
@@ -196,6 +238,6 @@ export function showPrediction(body, current) {
   resetResult();
   card.dataset.reading = body.reading;
   if (body.reading === NOT_A_DIGIT) return showRefusal(body);
-  if (body.reading === "number") return showNumber(body);
+  if (body.reading === "number") return showNumber(body, current);
   return showDigit(body, current);
 }
