@@ -146,7 +146,7 @@ def _separated(
         return segments, parts, between
     kept_segments, kept_parts = [], []
     for segment, part in zip(segments, parts, strict=True):
-        shape = separators.glyph(segment.ink, boxes) if segment.ink is not None else None
+        shape = None if segment.ink is None else separators.glyph(segment.ink, segment.box, boxes)
         if shape is None:
             kept_segments.append(segment)
             kept_parts.append(part)

@@ -16,7 +16,15 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-READ = {"/": "/", ":": ":", "(": None, ")": None}  # what each shape adds to the number
+READ = {
+    ".": ".",
+    ",": ",",
+    "-": "-",
+    "/": "/",
+    ":": ":",
+    "(": None,
+    ")": None,
+}  # what each shape adds to the number
 FLAT = 1.8  # a dash is this many times wider than tall ...
 SMALL = 0.35  # a point or a comma at most this share of the digits' height ...
 TALL = 1.4  # ... a comma this many times taller than wide
@@ -60,26 +68,19 @@ def _colon(mask: np.ndarray, height: int) -> bool:
     return dots and stacked and gap >= max(max(s) for s in sizes) and mask.shape[0] <= 0.8 * height
 
 
-def glyph(ink: np.ndarray, digits: list[tuple[int, ...]]) -> str | None:
-    """What a digit-sized part of a number is shaped like: "/", ":", "(", ")", or None (a digit,
-    as far as its shape tells)."""
-    top, foot = band(digits)
-    height = max(1, foot - top)
-    mask = ink >= 0.5
-    if mask.sum() < 3:
-        return None
-    if _colon(mask, height):
-        return ":"
-    tall = mask.shape[0]
-    if tall < 0.6 * height:
-        return None
-    ys, xs = np.nonzero(mask)
+def _slash(ys: np.ndarray, xs: np.ndarray) -> bool:
+    """Whether ink is one long, thin line leaning up to the right."""
     cov = np.cov(np.stack([xs, ys]).astype(np.float64))
     values, vectors = np.linalg.eigh(cov)
-    if values[0] <= 0 or values[1] / values[0] >= LONG**2:
-        dx, dy = vectors[:, 1]
-        if abs(dx) >= LEAN * abs(dy) and dx * dy < 0:  # y points down: up and to the right
-            return "/"
+    if values[0] > 0 and values[1] / values[0] < LONG**2:
+        return False
+    dx, dy = vectors[:, 1]
+    return bool(abs(dx) >= LEAN * abs(dy) and dx * dy < 0)  # y points down
+
+
+def _bracket(mask: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> str | None:
+    """ "(" or ")" for narrow ink whose middle bows off the line of its ends, else None."""
+    tall = mask.shape[0]
     if mask.shape[1] > NARROW * tall:
         return None
     sixth = max(1, tall // 6)
@@ -94,3 +95,22 @@ def glyph(ink: np.ndarray, digits: list[tuple[int, ...]]) -> str | None:
     if all(o >= BOW * tall for o in offsets):
         return ")"
     return None
+
+
+def glyph(ink: np.ndarray, box: tuple[int, ...], digits: list[tuple[int, ...]]) -> str | None:
+    """What a part of a number (its ink, its box in the drawing) is shaped like: a separator
+    ".", ",", "-", "/", ":", a bracket "(", ")", or None (a digit, as far as its shape tells)."""
+    top, foot = band(digits)
+    height = max(1, foot - top)
+    x0, y0, x1, y1 = box
+    if max(y1 - y0, min(x1 - x0, y1 - y0)) <= SMALL * height:  # flat or small: a mark
+        return mark(box, digits)
+    mask = ink >= 0.5
+    if mask.sum() < 3:
+        return None
+    if _colon(mask, height):
+        return ":"
+    if mask.shape[0] < 0.6 * height:
+        return None
+    ys, xs = np.nonzero(mask)
+    return "/" if _slash(ys, xs) else _bracket(mask, ys, xs)

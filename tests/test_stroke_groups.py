@@ -1,0 +1,128 @@
+"""Digits from the pen's strokes (issue 24): grouping strokes into digits, cutting touching and
+joined digits, and separators between digits, read with the shipped model as the server does."""
+
+from __future__ import annotations
+
+import modelfile
+import numpy as np
+import pytest
+import reading
+import segmentation
+import separators
+import sketches
+import stroke_groups
+import tf_runtime
+from pen import ink_lines
+from support import SHIPPED_MODEL
+
+SIZE = (360, 200)
+PEN = 12.0
+
+
+@pytest.fixture(scope="module")
+def read_shipped(shipped_model):
+    """(png, strokes) -> reading, with the shipped model and its card's policy."""
+    policy = reading.Policy.from_card(modelfile.load_card(SHIPPED_MODEL))
+    classify = tf_runtime.compiled(shipped_model)
+    return lambda png, strokes=None: reading.read_bytes(png, classify, policy, strokes)
+
+
+def placed(strokes, left: float, top: float = 30.0, height: float = 140.0, width=None):
+    """Strokes in a unit square, placed in pixels (x right, y down)."""
+    width = height * 0.6 if width is None else width
+    return [np.array([(left + x * width, top + y * height) for x, y in s]) for s in strokes]
+
+
+def drawn(strokes) -> tuple[bytes, np.ndarray]:
+    """The PNG of strokes drawn with a round pen, and its coverage."""
+    coverage = ink_lines(SIZE, [[tuple(p) for p in s] for s in strokes], PEN, 2)
+    return sketches.encode(coverage, "white-black"), coverage
+
+
+ZERO = sketches.SKETCHES[(0, "oval")]
+FIVE = sketches.SKETCHES[(5, "two-strokes")]
+FOUR = sketches.SKETCHES[(4, "open")]
+
+
+def test_a_five_with_its_flag_apart_is_one_digit():
+    flag_apart = [FIVE[0], [(x, y - 0.12) for x, y in FIVE[1]]]  # the flag lifted off the body
+    strokes = placed(flag_apart, 120)
+    _, coverage = drawn(strokes)
+    groups = stroke_groups.segment(coverage, strokes)
+    assert len([g for g in groups if not g.mark]) == 1
+
+
+def test_a_four_in_two_strokes_is_one_digit():
+    strokes = placed(FOUR, 120)
+    _, coverage = drawn(strokes)
+    assert len(stroke_groups.segment(coverage, strokes)) == 1
+
+
+def test_touching_zeros_are_two_digits_by_their_strokes(read_shipped):
+    # Two ovals whose ink overlaps: one piece of ink, two strokes.
+    strokes = placed(ZERO, 70, width=100) + placed(ZERO, 134, width=100)
+    png, coverage = drawn(strokes)
+    assert len(segmentation.segment(coverage)) == 1  # the pixels alone see one piece
+    groups = stroke_groups.segment(coverage, strokes)
+    assert len(groups) == 2 and groups[0].box[0] < groups[1].box[0]
+    answer = read_shipped(png, strokes)
+    assert (answer.reading, answer.number) == ("number", "00")
+
+
+def test_eleven_in_one_stroke_is_cut_into_two_ones(read_shipped):
+    # Down, a hairline up to the next top, down again: one stroke, one piece, two digits.
+    one_stroke = [[(0.0, 0.0), (0.0, 1.0), (0.5, 0.0), (0.5, 1.0)]]
+    strokes = placed(one_stroke, 120, width=120)
+    png, coverage = drawn(strokes)
+    assert len(stroke_groups.segment(coverage, strokes)) == 1
+    for given in (strokes, None):  # from the strokes, and from the PNG alone
+        answer = read_shipped(png, given)
+        assert (answer.reading, answer.number) == ("number", "11"), given is None
+
+
+def test_strokes_far_outside_or_too_many_fall_back_to_the_pixels():
+    strokes = placed(FOUR, 120)
+    _, coverage = drawn(strokes)
+    many = [np.array([[5.0, 5.0], [6.0, 6.0]])] * (stroke_groups.MAX_STROKES + 1)
+    assert len(stroke_groups.segment(coverage, many)) == len(segmentation.segment(coverage))
+    away = [s + 1000 for s in strokes]  # every pixel still goes to the nearest group
+    assert len(stroke_groups.segment(coverage, away)) == 1
+
+
+@pytest.mark.parametrize(
+    ("box", "expected"),
+    [
+        ((100, 150, 110, 160), "."),  # small, at the foot of the digits
+        ((100, 148, 106, 168), ","),  # small, taller than wide, at the foot
+        ((95, 90, 125, 98), "-"),  # flat, in the middle
+        ((95, 20, 125, 28), None),  # flat, but above the digits
+        ((100, 60, 110, 70), None),  # small, in the middle: no separator
+    ],
+)
+def test_small_marks_between_digits_are_separators_by_shape(box, expected):
+    digits = [(0, 30, 80, 170), (140, 30, 220, 170)]
+    assert separators.mark(box, digits) == expected
+
+
+def test_a_dash_and_a_point_between_digits_are_read_into_the_number(read_shipped):
+    seven = sketches.SKETCHES[(7, "plain")]
+    dash = [[(0.0, 0.5), (1.0, 0.5)]]
+    strokes = placed(seven, 20) + placed(dash, 130, width=50) + placed(seven, 220)
+    png, _ = drawn(strokes)
+    for given in (strokes, None):
+        answer = read_shipped(png, given)
+        assert (answer.reading, answer.number) == ("number", "7-7")
+        assert [d.digit for d in answer.digits] == [7, 7]
+    point = [[(0.5, 0.95), (0.52, 0.96)]]
+    strokes = placed(seven, 20) + placed(point, 125, width=20) + placed(seven, 200)
+    png, _ = drawn(strokes)
+    assert read_shipped(png).number == "7.7"
+
+
+def test_a_bracket_in_a_number_refuses_it(read_shipped):
+    bracket = [[(0.9, 0.0), (0.2, 0.25), (0.05, 0.5), (0.2, 0.75), (0.9, 1.0)]]
+    seven = sketches.SKETCHES[(7, "plain")]
+    strokes = placed(bracket, 20, width=40) + placed(seven, 90) + placed(seven, 200)
+    png, _ = drawn(strokes)
+    answer = read_shipped(png, strokes)
+    assert answer.reading == "not_a_digit", answer.number
