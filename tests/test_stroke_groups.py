@@ -3,6 +3,7 @@ joined digits, and separators between digits, read with the shipped model as the
 
 from __future__ import annotations
 
+import cuts
 import modelfile
 import numpy as np
 import pytest
@@ -126,3 +127,30 @@ def test_a_bracket_in_a_number_refuses_it(read_shipped):
     png, _ = drawn(strokes)
     answer = read_shipped(png, strokes)
     assert answer.reading == "not_a_digit", answer.number
+
+
+def test_a_ten_digit_number_costs_a_bounded_number_of_model_calls(shipped_model):
+    policy = reading.Policy.from_card(modelfile.load_card(SHIPPED_MODEL))
+    model = tf_runtime.compiled(shipped_model)
+    batches: list[int] = []
+
+    def classify(fields):
+        batches.append(len(fields))
+        return model(fields)
+
+    digits = [sketches.SKETCHES[(d, v)] for d, v in [(1, "stroke"), (2, "curve"), (3, "round")]]
+    strokes = []
+    for i in range(10):  # ten digits, each touching the next
+        strokes += placed(digits[i % 3], 10 + i * 58, top=40, height=110, width=66)
+    size = (10 + 10 * 58 + 80, 200)
+    coverage = ink_lines(size, [[tuple(p) for p in s] for s in strokes], PEN, 2)
+    png = sketches.encode(coverage, "white-black")
+    for given in (strokes, None):
+        batches.clear()
+        answer = reading.read_bytes(png, classify, policy, given)
+        # One batch for the parts and the whole, then one per part worth cutting, each of at
+        # most the spans between MAX_CUTS cuts.
+        spans = (cuts.MAX_CUTS + 2) * (cuts.MAX_CUTS + 1) // 2
+        assert len(batches) <= 1 + 10 and max(batches[1:], default=0) <= spans
+        assert sum(batches) <= 11 + 10 * spans
+        assert answer.reading in ("number", "not_a_digit")
