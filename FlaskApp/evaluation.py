@@ -102,9 +102,7 @@ def evaluate(
     report: text.Report = print,
 ) -> dict:
     """Run the whole evaluation; return the report (also written to `out`/report.json)."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    model = tf_runtime.load(model_path)
+    out, model = _opened(model_path, out)
     x_test, y_test = mnist.load_split(mnist_dir, "test")
     mnist_part = scores.mnist_scores(model, x_test, y_test)
     text.report_mnist(report, mnist_part, y_test)
@@ -140,14 +138,19 @@ def evaluate_pen(
     report: text.Report = print,
 ) -> dict:
     """Real pen writing alone (`--pen-only`): the report, also written to `out`/report.json."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    model = tf_runtime.load(model_path)
+    out, model = _opened(model_path, out)
     result = {"model": str(Path(model_path).name), "date": _now()}
     result["pen_writing"] = _pen(scores.reader(model, model_path), unipen_dir, sizes, out, report)
     (out / "report.json").write_text(json.dumps(result, indent=2) + "\n")
     report(f"Wrote {out}/worst_pen_writing.png, worst_pen_numbers.png and report.json")
     return result
+
+
+def _opened(model_path: str | os.PathLike, out: str | os.PathLike) -> tuple[Path, object]:
+    """The output folder, made, and the model, loaded."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    return out, tf_runtime.load(model_path)
 
 
 def _now() -> str:

@@ -64,44 +64,62 @@ def worst_figure(fields, labels, probs, count: int = WORST) -> tuple[Figure, lis
     return fig, [_mistake(i, labels, predicted, probs) for i in wrong]
 
 
-def worst_refusals_figure(digit_refusals: list, accepted: list, count: int = 20) -> Figure:
-    """Real digits refused with the most conviction, and negatives let through most easily."""
-    rows = [("digit refused", digit_refusals[:count]), ("negative accepted", accepted[:count])]
-    fig = Figure(figsize=(count * 0.9, 2 * 1.4), dpi=100)
+def two_rows(rows: list[tuple[str, list]], count: int, title: str, width: float) -> Figure:
+    """Two rows of pictures, each row named: `rows` holds (name, [(image, caption), ...])."""
+    fig = Figure(figsize=(count * width, 2 * 1.5), dpi=100)
     axes = np.reshape(fig.subplots(2, count), (2, count))
     for row, (what, items) in enumerate(rows):
         for col in range(count):
             ax = axes[row, col]
             ax.axis("off")
             if col < len(items):
-                p, name, r = items[col]
-                ax.imshow(r.field, cmap="gray_r", vmin=0, vmax=1)
-                ax.set_title(f"{name}\n{p:.0%} not", fontsize=6)
-        axes[row, 0].text(-8, 14, what, rotation=90, va="center", fontsize=7)
-    fig.suptitle(
-        "Worst refusals: digits refused (top), negatives read as digits (bottom)", fontsize=9
-    )
-    fig.subplots_adjust(left=0.03, right=0.99, bottom=0.02, top=0.78, hspace=0.7)
+                image, caption = items[col]
+                ax.imshow(image, cmap="gray_r", vmin=0, vmax=1)
+                ax.set_title(caption, fontsize=6)
+        axes[row, 0].text(
+            -0.1, 0.5, what, rotation=90, va="center", fontsize=7, transform=axes[row, 0].transAxes
+        )
+    fig.suptitle(title, fontsize=9)
+    fig.subplots_adjust(left=0.03, right=0.99, bottom=0.02, top=0.78, hspace=0.8)
+    return fig
+
+
+def worst_refusals_figure(digit_refusals: list, accepted: list, count: int = 20) -> Figure:
+    """Real digits refused with the most conviction, and negatives let through most easily."""
+    rows = [
+        (what, [(r.field, f"{name}\n{p:.0%} not") for p, name, r in items[:count]])
+        for what, items in (("digit refused", digit_refusals), ("negative accepted", accepted))
+    ]
+    title = "Worst refusals: digits refused (top), negatives read as digits (bottom)"
+    return two_rows(rows, count, title, 0.9)
+
+
+def drawings_grid(items: list[tuple[bytes, str, list]], title: str, count: int = 12) -> Figure:
+    """Drawings in a grid of three columns, each its ink with a caption and the boxes given."""
+    columns = 3
+    rows = max(1, int(np.ceil(min(count, len(items)) / columns)))
+    fig = Figure(figsize=(columns * 3.2, rows * 1.5 + 0.5), dpi=100)
+    axes = np.ravel(fig.subplots(rows, columns))
+    for ax in axes:
+        ax.axis("off")
+    for ax, (png, caption, boxes) in zip(axes, items[:count], strict=False):
+        ink = preprocessing.ink(preprocessing.decode(png))
+        ax.imshow(ink, cmap="gray_r", vmin=0, vmax=1)
+        for x0, y0, x1, y1 in boxes:
+            ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, color="tab:red", lw=0.8))
+        ax.set_title(caption, fontsize=8)
+    fig.suptitle(title, fontsize=9)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=1 - 0.5 / (rows * 1.5 + 0.5))
     return fig
 
 
 def worst_numbers_figure(wrong: list, count: int = 12) -> Figure:
     """Numbers misread: the drawing with what it shows and what was read."""
-    columns = 3
-    rows = max(1, int(np.ceil(min(count, len(wrong)) / columns)))
-    fig = Figure(figsize=(columns * 3.2, rows * 1.5 + 0.5), dpi=100)
-    axes = np.ravel(fig.subplots(rows, columns))
-    for ax in axes:
-        ax.axis("off")
-    for ax, (d, r) in zip(axes, wrong[:count], strict=False):
-        ink = preprocessing.ink(preprocessing.decode(d.png))
-        ax.imshow(ink, cmap="gray_r", vmin=0, vmax=1)
-        for x0, y0, x1, y1 in [g.box for g in r.digits] if r.digits else []:
-            ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, color="tab:red", lw=0.8))
-        ax.set_title(f"{d.number} → {r.number or r.reading}", fontsize=8)
-    fig.suptitle("Worst numbers: misread numbers (truth → read)", fontsize=9)
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=1 - 0.5 / (rows * 1.5 + 0.5))
-    return fig
+    items = [
+        (d.png, f"{d.number} → {r.number or r.reading}", [g.box for g in r.digits])
+        for d, r in wrong
+    ]
+    return drawings_grid(items, "Worst numbers: misread numbers (truth → read)", count)
 
 
 def draw_mnist(out: Path, scores: MnistScores, labels: np.ndarray) -> list[dict]:

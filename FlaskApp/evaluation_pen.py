@@ -25,6 +25,7 @@ import numpy as np
 import pen_writing
 import preprocessing
 import unipen
+from evaluation_figures import drawings_grid, two_rows
 from matplotlib.figure import Figure
 
 Reader = Callable[[bytes], object]
@@ -326,17 +327,8 @@ def report_numbers(report, scores: dict) -> None:
 
 def numbers_figure(worst: list, count: int = 18) -> Figure:
     """Numbers misread, as drawn, with what they show and what was read."""
-    columns = 3
-    rows = max(1, int(np.ceil(min(count, len(worst)) / columns)))
-    fig = Figure(figsize=(columns * 3.4, rows * 1.4 + 0.5), dpi=100)
-    axes = np.ravel(fig.subplots(rows, columns))
-    for ax in axes:
-        ax.axis("off")
-    for ax, (_, caption, _, png) in zip(axes, worst[:count], strict=False):
-        ax.imshow(preprocessing.ink(preprocessing.decode(png)), cmap="gray_r", vmin=0, vmax=1)
-        ax.set_title(caption, fontsize=8)
-    fig.suptitle("Real pen numbers misread from the PNG (truth → read)", fontsize=9)
-    return fig
+    items = [(png, caption, []) for _, caption, _, png in worst]
+    return drawings_grid(items, "Real pen numbers misread from the PNG (truth → read)", count)
 
 
 def _complement(rate: float | None) -> float | None:
@@ -382,25 +374,16 @@ def report_pen(report, scores: dict | None, folder) -> None:
 
 def pen_figure(worst: dict, count: int = 16) -> Figure:
     """The worst cases as the page drew them: digits misread or refused, negatives accepted."""
-    rows = [("digits", worst["digits"][:count]), ("negatives", worst["negatives"][:count])]
-    fig = Figure(figsize=(count * 1.1, 2 * 1.6), dpi=100)
-    axes = np.reshape(fig.subplots(2, count), (2, count))
-    for row, (what, items) in enumerate(rows):
-        for col in range(count):
-            ax = axes[row, col]
-            ax.axis("off")
-            if col < len(items):
-                _, caption, _, png = items[col]
-                ink = preprocessing.ink(preprocessing.decode(png))
-                ax.imshow(ink, cmap="gray_r", vmin=0, vmax=1)
-                ax.set_title(caption, fontsize=6)
-        axes[row, 0].text(
-            -0.1, 0.5, what, rotation=90, va="center", fontsize=7, transform=axes[row, 0].transAxes
-        )
-    fig.suptitle(
+
+    def pictures(items: list) -> list:
+        return [
+            (preprocessing.ink(preprocessing.decode(png)), caption)
+            for _, caption, _, png in items[:count]
+        ]
+
+    rows = [("digits", pictures(worst["digits"])), ("negatives", pictures(worst["negatives"]))]
+    title = (
         "Real pen writing, held-out writers: digits misread or refused (top), "
-        "letters, symbols and words read as digits (bottom)",
-        fontsize=9,
+        "letters, symbols and words read as digits (bottom)"
     )
-    fig.subplots_adjust(left=0.02, right=0.99, bottom=0.02, top=0.8, hspace=0.8)
-    return fig
+    return two_rows(rows, count, title, 1.1)
