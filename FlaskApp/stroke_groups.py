@@ -78,7 +78,8 @@ def segment(coverage: np.ndarray, strokes: list[np.ndarray]) -> list[segmentatio
         if not mask.any():
             continue
         ys, xs = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-        group.y0, group.y1, group.x0, group.x1 = ys[0], ys[-1] + 1, xs[0], xs[-1] + 1
+        group.y0, group.y1 = int(ys[0]), int(ys[-1]) + 1
+        group.x0, group.x1 = int(xs[0]), int(xs[-1]) + 1
         group.ink = float(own.sum())
         found.append((group, own))
     if not found:

@@ -66,6 +66,7 @@ def test_touching_zeros_are_two_digits_by_their_strokes(read_shipped):
     assert len(segmentation.segment(coverage)) == 1  # the pixels alone see one piece
     groups = stroke_groups.segment(coverage, strokes)
     assert len(groups) == 2 and groups[0].box[0] < groups[1].box[0]
+    assert all(type(v) is int for g in groups for v in g.box)  # plain ints: they become JSON
     answer = read_shipped(png, strokes)
     assert (answer.reading, answer.number) == ("number", "00")
 
