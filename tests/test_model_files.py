@@ -110,7 +110,8 @@ def test_nan_and_infinity_in_a_request_are_not_json(client, constant):
     response = client.post(
         "/predict", data=f'{{"image": {constant}}}', content_type="application/json"
     )
-    assert response.status_code == 400 and "not valid JSON" in strict_json(response)["error"]
+    error = strict_json(response)["error"]
+    assert response.status_code == 400 and f"received {constant}, which is not JSON" in error
 
 
 def test_training_progress_with_a_nan_loss_stays_json(tiny_model_path, tmp_path):
