@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import calibration
 import cuts
+import merges
 import numpy as np
 import preprocessing
 import segmentation
@@ -163,6 +164,29 @@ def _likeness(answer: Answer) -> float:
     return answer.confidence * (1.0 - answer.not_a_digit)
 
 
+def _merged(
+    segments: list[segmentation.Segment], parts: list[Answer], classify: Classify, policy: Policy
+) -> tuple[list[segmentation.Segment], list[Answer]]:
+    """Neighbouring parts that read better as one digit, joined (`merges`: digits in pieces)."""
+    if len(segments) < 2:
+        return segments, parts
+    boxes = [s.box for s in segments]
+    fixed = [s.ink is None or separators.glyph(s.ink, s.box, boxes) is not None for s in segments]
+    read: list[Answer] = []
+
+    def likeness(fields: list[np.ndarray]) -> list[tuple[float, float]]:
+        read[:] = _answers(fields, classify, policy)
+        return [(_likeness(a), a.not_a_digit) for a in read]
+
+    pairs = [(_likeness(a), a.not_a_digit) for a in parts]
+    chosen = merges.merge(segments, pairs, likeness, policy.refuse_at, fixed)
+    out_segments, out_parts = list(segments), list(parts)
+    for i, segment, k in reversed(chosen):  # from the right, so the indices stay true
+        out_segments[i : i + 2] = [segment]
+        out_parts[i : i + 2] = [read[k]]
+    return out_segments, out_parts
+
+
 def _cut(
     segments: list[segmentation.Segment], parts: list[Answer], classify: Classify, policy: Policy
 ) -> tuple[list[segmentation.Segment], list[Answer]]:
@@ -234,7 +258,8 @@ def read_ink(
     extra = [whole_field] if len(segments) > 1 else []
     answers = _answers([s.field for s in segments] + extra, classify, policy)
     whole = answers[-1]
-    segments, parts = _cut(segments, answers[: len(segments)], classify, policy)
+    segments, parts = _merged(segments, answers[: len(segments)], classify, policy)
+    segments, parts = _cut(segments, parts, classify, policy)
     tiny = _tiny(segments + marks, coverage.shape)
     segments, parts, between = _separated(segments, parts, marks)
     worst = max((a.not_a_digit for a in parts), default=1.0)
