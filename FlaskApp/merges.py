@@ -37,11 +37,7 @@ def fits(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
     height = y1 - y0
     shared = min(a[3], b[3]) - max(a[1], b[1])
     shorter = min(a[3] - a[1], b[3] - b[1])
-    return (
-        x1 - x0 <= WIDTH * height
-        and shared >= ROWS * shorter
-        and b[0] - a[2] <= GAP * height
-    )
+    return x1 - x0 <= WIDTH * height and shared >= ROWS * shorter and b[0] - a[2] <= GAP * height
 
 
 def unsure(likeness: float, not_a_digit: float, refuse_at: float) -> bool:
@@ -80,9 +76,7 @@ def merge(
         and segments[i].ink is not None
         and segments[i + 1].ink is not None
         and fits(segments[i].box, segments[i + 1].box)
-        and (
-            unsure(*likeness[i], refuse_at) or unsure(*likeness[i + 1], refuse_at)
-        )
+        and (unsure(*likeness[i], refuse_at) or unsure(*likeness[i + 1], refuse_at))
     ]
     if not pairs:
         return []
