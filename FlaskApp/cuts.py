@@ -121,13 +121,20 @@ def cut(ink: np.ndarray, whole: float, likeness: Likeness) -> list[tuple[Span, i
     if not found:
         return None
     values = likeness([s.field for s in found])
-    scored = {(s.x0, s.x1): score(v) for s, v in zip(found, values, strict=True)}
-    path = best_path(width, scored)
-    if len(path) < 2:
+    path = best_split(width, {(s.x0, s.x1): v for s, v in zip(found, values, strict=True)}, whole)
+    if path is None:
         return None
     place = {(s.x0, s.x1): i for i, s in enumerate(found)}
-    chosen = [place[b] for b in path]
-    total = sum(scored[b] for b in path)
-    if any(values[i] < SURE for i in chosen) or total < score(whole) + MARGIN:
+    return [(found[place[b]], place[b]) for b in path]
+
+
+def best_split(end: int, likeness: dict[tuple[int, int], float], whole: float):
+    """The best path of spans from 0 to `end` (columns, or strokes in drawing order), each
+    span's digit likeness given; None unless it has several spans, every one a digit at least
+    SURE, and together they are likelier than the whole (`whole`, its likeness) by MARGIN."""
+    scored = {span: score(v) for span, v in likeness.items()}
+    path = best_path(end, scored)
+    total = sum(scored.get(b, score(whole)) for b in path)
+    if len(path) < 2 or any(likeness[b] < SURE for b in path):
         return None
-    return [(found[i], i) for i in chosen]
+    return path if total >= score(whole) + MARGIN else None

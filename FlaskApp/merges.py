@@ -6,7 +6,7 @@ stroke ends left of its stem, a 5 whose flag is drawn apart, a 0 closed by a sec
 apart, such pieces are refused or misread, and one refused piece refuses the drawing. So two
 neighbouring parts that could be one digit by their shape (`fits`: together about as wide as
 tall, sharing rows, close) are read once more together, all such pairs in one batch, when
-either reads poorly alone (`unsure`); they become one digit only when the pair reads as a sure
+either is refused alone (`unsure`); they become one digit only when the pair reads as a sure
 digit (`SURE`) and likelier than its two parts apart. Two parts that each read surely ("11",
 "10") are never joined, nor is a part shaped like a separator (the caller says which).
 
@@ -22,7 +22,6 @@ import numpy as np
 import preprocessing
 import segmentation
 
-UNSURE = 0.5  # a part reading as its digit less surely than this (or refused) may be a piece
 SURE = 0.9  # two parts are joined only when they read together at least this surely
 WIDTH = 1.0  # ... and together at most this many times as wide as tall,
 ROWS = 0.5  # ... sharing at least this share of the shorter one's rows,
@@ -41,8 +40,9 @@ def fits(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
 
 
 def unsure(likeness: float, not_a_digit: float, refuse_at: float) -> bool:
-    """Whether a part reads too poorly alone to stand as a digit of its own."""
-    return likeness < UNSURE or not_a_digit >= refuse_at
+    """Whether a part cannot stand as a digit of its own: it is refused. (A part that merely
+    reads unsurely is left alone: joined to a sure neighbour, it would drop a digit.)"""
+    return not_a_digit >= refuse_at
 
 
 def joined(a: segmentation.Segment, b: segmentation.Segment) -> segmentation.Segment:

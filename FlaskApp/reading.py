@@ -164,6 +164,32 @@ def _likeness(answer: Answer) -> float:
     return answer.confidence * (1.0 - answer.not_a_digit)
 
 
+def _by_strokes(
+    segments: list[segmentation.Segment], parts: list[Answer], strokes, classify, policy: Policy
+) -> tuple[list[segmentation.Segment], list[Answer]]:
+    """Groups of strokes that read better as runs of their strokes, split (touching digits
+    that the grouping took for one; `stroke_groups.runs`, `cuts.best_split`)."""
+    runs = {
+        k: stroke_groups.runs(s, strokes)
+        for k, (s, a) in enumerate(zip(segments, parts, strict=True))
+        if len(s.strokes) > 1
+        and cuts.worth_cutting(s.box[2] - s.box[0], s.box[3] - s.box[1], _likeness(a))
+    }
+    fields = [r.segment.field for found in runs.values() for r in found]
+    if not fields:
+        return segments, parts
+    read = iter(_answers(fields, classify, policy))  # every group's runs in one batch
+    out = []
+    for k, (segment, answer) in enumerate(zip(segments, parts, strict=True)):
+        found = runs.get(k, [])
+        answers = {(r.i, r.j): (r.segment, next(read)) for r in found}
+        likeness = {span: _likeness(a) for span, (_, a) in answers.items()}
+        path = cuts.best_split(len(segment.strokes), likeness, _likeness(answer)) if found else None
+        out += [answers[span] for span in path] if path else [(segment, answer)]
+    out.sort(key=lambda pair: pair[0].box[0] + pair[0].box[2])
+    return [s for s, _ in out], [a for _, a in out]
+
+
 def _merged(
     segments: list[segmentation.Segment], parts: list[Answer], classify: Classify, policy: Policy
 ) -> tuple[list[segmentation.Segment], list[Answer]]:
@@ -258,7 +284,10 @@ def read_ink(
     extra = [whole_field] if len(segments) > 1 else []
     answers = _answers([s.field for s in segments] + extra, classify, policy)
     whole = answers[-1]
-    segments, parts = _merged(segments, answers[: len(segments)], classify, policy)
+    segments, parts = segments, answers[: len(segments)]
+    if strokes:
+        segments, parts = _by_strokes(segments, parts, strokes, classify, policy)
+    segments, parts = _merged(segments, parts, classify, policy)
     segments, parts = _cut(segments, parts, classify, policy)
     tiny = _tiny(segments + marks, coverage.shape)
     segments, parts, between = _separated(segments, parts, marks)

@@ -47,6 +47,7 @@ class Segment:
     field: np.ndarray
     ink: np.ndarray = attribute(default=None, repr=False, compare=False)  # its own ink, in its box
     mark: bool = False  # a small mark between digits (a point, a comma, a dash), not a digit
+    strokes: tuple[int, ...] = ()  # the pen's strokes it holds, in drawing order (`stroke_groups`)
 
 
 @dataclass

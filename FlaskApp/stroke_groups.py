@@ -12,6 +12,8 @@ Pure NumPy, SciPy and Pillow; nothing here knows about models or Flask.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import preprocessing
 import segmentation
@@ -19,6 +21,17 @@ from PIL import Image, ImageDraw
 from scipy import ndimage
 
 MAX_STROKES = segmentation.MAX_PIECES  # more strokes than this: read from the pixels alone
+MAX_RUN = 4  # a digit is at most this many strokes in a row
+RUN_HEIGHT = 0.5  # a run of strokes shorter than this share of its group's height is no digit
+
+
+@dataclass(frozen=True)
+class Run:
+    """Strokes [i, j) of a group, in drawing order, as a segment of their own."""
+
+    i: int
+    j: int
+    segment: segmentation.Segment
 
 
 def _groups(strokes: list[np.ndarray], pen: float) -> list[segmentation._Group]:
@@ -49,6 +62,11 @@ def _owners(ink: np.ndarray, strokes: list[np.ndarray], groups, origin) -> np.nd
     return drawn[rows, cols]
 
 
+def _drawn(strokes: list[np.ndarray]) -> list[np.ndarray]:
+    """The strokes with any points (the indices every group's `strokes` refer to)."""
+    return [s for s in strokes if len(s)]
+
+
 def _pen(coverage: np.ndarray, strokes: list[np.ndarray]) -> float:
     """The pen's width, from the ink's area over the strokes' length."""
     length = sum(float(np.hypot(*np.diff(s[:, :2], axis=0).T).sum()) for s in strokes)
@@ -64,7 +82,7 @@ def segment(coverage: np.ndarray, strokes: list[np.ndarray]) -> list[segmentatio
     cols = np.flatnonzero(coverage.max(axis=0) >= preprocessing.BBOX_THRESHOLD)
     if rows.size == 0:
         raise preprocessing.NothingDrawn("Expected a drawing with visible strokes; received none.")
-    strokes = [s for s in strokes if len(s)]
+    strokes = _drawn(strokes)
     if not strokes or len(strokes) > MAX_STROKES:
         return segmentation.segment(coverage, marks=True)
     top, left = int(rows[0]), int(cols[0])
@@ -92,7 +110,32 @@ def segment(coverage: np.ndarray, strokes: list[np.ndarray]) -> list[segmentatio
             continue  # dust
         box = (left + group.x0, top + group.y0, left + group.x1, top + group.y1)
         inside = own[group.y0 : group.y1, group.x0 : group.x1]
-        segments.append(
-            segmentation.Segment(box, preprocessing.normalise_ink(inside), inside, mark)
-        )
+        field = preprocessing.normalise_ink(inside)
+        held = tuple(sorted(group.labels))
+        segments.append(segmentation.Segment(box, field, inside, mark, held))
     return sorted(segments, key=lambda s: s.box[0] + s.box[2])
+
+
+def runs(segment: segmentation.Segment, strokes: list[np.ndarray]) -> list[Run]:
+    """Every run of a segment's strokes that follow each other in drawing order (at most
+    MAX_RUN, short of all of them, as tall as a digit beside the others), with its own ink:
+    the pieces that `cuts.best_split` may read a group of several digits as."""
+    strokes, held = _drawn(strokes), segment.strokes
+    x0, y0, _, y1 = segment.box
+    singles = [segmentation._Group([i], 0, 0, 0, 0, 0.0) for i in held]
+    owners = _owners(segment.ink, strokes, singles, (x0, y0))  # 1 + the stroke's place in held
+    found = []
+    for i in range(len(held)):
+        for j in range(i + 1, min(len(held), i + MAX_RUN) + 1):
+            if j - i == len(held):
+                continue
+            own = np.where((owners > i) & (owners <= j), segment.ink, 0.0)
+            mask = own >= preprocessing.BBOX_THRESHOLD
+            ys, xs = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+            if ys.size == 0 or ys[-1] + 1 - ys[0] < RUN_HEIGHT * (y1 - y0):
+                continue
+            inside = own[ys[0] : ys[-1] + 1, xs[0] : xs[-1] + 1]
+            box = (x0 + int(xs[0]), y0 + int(ys[0]), x0 + int(xs[-1]) + 1, y0 + int(ys[-1]) + 1)
+            field = preprocessing.normalise_ink(inside)
+            found.append(Run(i, j, segmentation.Segment(box, field, inside, False, held[i:j])))
+    return found

@@ -155,3 +155,44 @@ def test_a_ten_digit_number_costs_a_bounded_number_of_model_calls(shipped_model)
         assert len(batches) <= 1 + 10 and max(batches[1:], default=0) <= spans
         assert sum(batches) <= 11 + 10 * spans
         assert answer.reading in ("number", "not_a_digit")
+
+
+def staged(*batches):
+    """A stand-in classifier answering its n-th call with `batches[n]` for every field."""
+    calls = []
+
+    def classify(fields):
+        calls.append(len(fields))
+        probs = batches[min(len(calls), len(batches)) - 1]
+        return np.tile(np.asarray(probs, np.float64), (len(fields), 1))
+
+    return classify, calls
+
+
+def test_a_group_that_reads_unsurely_is_split_into_runs_of_its_strokes():
+    # A short zero written into a one: their boxes share columns, so the strokes are grouped
+    # as one digit (as a 5's flag would be), but each stroke alone is a sure digit.
+    strokes = placed([[(0.5, 0.0), (0.5, 1.0)]], 100) + placed(ZERO, 128, 85, 85, 64)
+    png, coverage = drawn(strokes)
+    (group,) = stroke_groups.segment(coverage, strokes)
+    assert group.strokes == (0, 1)
+    runs = stroke_groups.runs(group, strokes)
+    assert [(r.i, r.j) for r in runs] == [(0, 1), (1, 2)]
+    (a, b) = (r.segment.box for r in runs)
+    assert a[0] + a[2] < b[0] + b[2]  # the one, then the zero
+    unsure = [0.6] + [0.04] * 9 + [0.04]
+    sure = [0.97] + [0.0] * 9 + [0.03]
+    classify, calls = staged(unsure, sure)
+    answer = reading.read_bytes(png, classify, reading.Policy(), strokes)
+    assert answer.number == "00" and len(answer.digits) == 2 and calls[:2] == [1, 2]
+    classify, calls = staged(unsure, unsure)  # the runs no surer: the group stays whole
+    answer = reading.read_bytes(png, classify, reading.Policy(), strokes)
+    assert answer.number == "0" and calls[1] == 2
+
+
+def test_a_run_of_strokes_shorter_than_a_digit_is_never_read_alone():
+    # A 5's flag is a stroke of its own, but no digit: the 5's body is the only run.
+    strokes = placed(FIVE, 120)
+    _, coverage = drawn(strokes)
+    (five,) = stroke_groups.segment(coverage, strokes)
+    assert [(r.i, r.j) for r in stroke_groups.runs(five, strokes)] == [(0, 1)]
