@@ -42,6 +42,8 @@ TINY_PIXELS = 12  # ... or fewer pixels than this, whatever the image's size
 # Larger drawings are read reduced by a whole factor to at most this many pixels, so that what
 # reading costs stays bounded (a 28x28 field needs far fewer); boxes stay in the image's pixels.
 READ_PIXELS = 500_000
+# A part of a number likelier some other digit or none than its digit refuses the number.
+DOUBT = 0.5
 
 Classify = Callable[[np.ndarray], np.ndarray]
 
@@ -133,6 +135,11 @@ def _answers(fields: list[np.ndarray], classify: Classify, policy: Policy) -> li
     return [Answer.of(p) for p in probs]
 
 
+def _shape(segment: segmentation.Segment, boxes: list) -> str | None:
+    """What separator (or bracket) a part of a number is shaped like, if any."""
+    return None if segment.ink is None else separators.glyph(segment.ink, segment.box, boxes)
+
+
 def _separated(
     segments: list[segmentation.Segment],
     parts: list[Answer],
@@ -146,13 +153,14 @@ def _separated(
     if len(segments) < 2:
         return segments, parts, between
     kept_segments, kept_parts = [], []
-    for segment, part in zip(segments, parts, strict=True):
-        shape = None if segment.ink is None else separators.glyph(segment.ink, segment.box, boxes)
+    for k, (segment, part) in enumerate(zip(segments, parts, strict=True)):
+        shape = _shape(segment, boxes)
         if shape is None:
             kept_segments.append(segment)
             kept_parts.append(part)
-        else:
-            between.append((segment.box, separators.READ.get(shape)))
+        else:  # a slash or a colon stands between digits, never first or last
+            inner = 0 < k < len(segments) - 1 or shape not in "/:"
+            between.append((segment.box, separators.READ.get(shape) if inner else None))
     if not kept_segments:  # nothing but separators: no number
         return segments, parts, [(b, None) for b, _ in between]
     return kept_segments, kept_parts, between
@@ -197,7 +205,7 @@ def _merged(
     if len(segments) < 2:
         return segments, parts
     boxes = [s.box for s in segments]
-    fixed = [s.ink is None or separators.glyph(s.ink, s.box, boxes) is not None for s in segments]
+    fixed = [s.ink is None or _shape(s, boxes) is not None for s in segments]
     read: list[Answer] = []
 
     def likeness(fields: list[np.ndarray]) -> list[tuple[float, float]]:
@@ -235,7 +243,8 @@ def _cut(
             continue
         for span, i in spans:
             box = (x0 + span.x0, y0 + span.rows[0], x0 + span.x1, y0 + span.rows[1])
-            out_segments.append(segmentation.Segment(box, span.field))
+            ink = segment.ink[span.rows[0] : span.rows[1], span.x0 : span.x1]
+            out_segments.append(segmentation.Segment(box, span.field, ink))
             out_parts.append(read[i])
     return out_segments, out_parts
 
@@ -299,6 +308,8 @@ def read_ink(
         refused = "not_a_digit"
     elif None in [c for _, c in between]:
         refused = "not_a_digit"  # a mark among the digits that is no separator: no number
+    elif len(parts) + len(between) > 1 and min(_likeness(a) for a in parts) < DOUBT:
+        refused = "not_a_digit"  # a number with a doubtful digit: better no number than wrong
     if refused:
         return Reading("not_a_digit", "", [], whole, whole_field, worst, refused, len(segments))
     digits = [

@@ -163,12 +163,12 @@ def _without_dust(groups: list[_Group]) -> tuple[list[_Group], list[_Group]]:
 
 
 def _between(mark: _Group, digits: list[_Group]) -> bool:
-    """Whether a mark stands between two digits, or just after the last (a full stop), in no
-    digit's columns."""
+    """Whether a mark stands between two digits, or just after the last (a full stop), its
+    middle in no digit's columns (a dash may reach into its neighbours')."""
     middle = (mark.x0 + mark.x1) / 2
     left = any((d.x0 + d.x1) / 2 < middle for d in digits)
     right = any((d.x0 + d.x1) / 2 > middle for d in digits)
-    inside = any(d.x0 < mark.x1 and mark.x0 < d.x1 for d in digits)  # in a digit's columns
+    inside = any(d.x0 < middle < d.x1 for d in digits)  # its middle in a digit's columns
     last = max(d.x1 for d in digits)
     after = mark.x0 >= last and mark.x0 - last <= TRAILING * max(d.height for d in digits)
     return left and (right or after) and not inside

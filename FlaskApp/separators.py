@@ -28,7 +28,9 @@ READ = {
 FLAT = 1.8  # a dash is this many times wider than tall ...
 SMALL = 0.35  # a point or a comma at most this share of the digits' height ...
 TALL = 1.4  # ... a comma this many times taller than wide
-LEAN = 0.75  # a slash leans at least this much (horizontal over vertical run of its axis)
+LOW = 0.4  # a thin part whose top is this far down the digits' band is a comma
+LEAN = 0.75  # a slash leans at least this much (horizontal over vertical run of its axis) ...
+TALLER = 1.25  # ... or at all, when this many times as tall as the digits' band
 LONG = 4.0  # ... and is this many times longer than thick
 BOW = 0.12  # a bracket's middle stands this share of its height off its ends' line ...
 NARROW = 0.5  # ... and it is at most this share of its height wide
@@ -68,14 +70,18 @@ def _colon(mask: np.ndarray, height: int) -> bool:
     return dots and stacked and gap >= max(max(s) for s in sizes) and mask.shape[0] <= 0.8 * height
 
 
-def _slash(ys: np.ndarray, xs: np.ndarray) -> bool:
-    """Whether ink is one long, thin line leaning up to the right."""
+def _slash(ys: np.ndarray, xs: np.ndarray, tall: bool) -> bool:
+    """Whether ink is one long, thin line leaning up to the right: steeply, or at all when it
+    is taller than the digits (`tall`: a 1 is as tall as they are)."""
     cov = np.cov(np.stack([xs, ys]).astype(np.float64))
     values, vectors = np.linalg.eigh(cov)
     if values[0] > 0 and values[1] / values[0] < LONG**2:
         return False
     dx, dy = vectors[:, 1]
-    return bool(abs(dx) >= LEAN * abs(dy) and dx * dy < 0)  # y points down
+    if dx * dy >= 0:  # y points down: a line rising to the right has dx * dy < 0
+        return False
+    lean = abs(dx / dy)
+    return bool(lean >= LEAN or tall)
 
 
 def _bracket(mask: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> str | None:
@@ -105,6 +111,8 @@ def glyph(ink: np.ndarray, box: tuple[int, ...], digits: list[tuple[int, ...]]) 
     x0, y0, x1, y1 = box
     if max(y1 - y0, min(x1 - x0, y1 - y0)) <= SMALL * height:  # flat or small: a mark
         return mark(box, digits)
+    if y0 >= top + LOW * height and y1 - y0 >= TALL * (x1 - x0):  # low and thin: a comma
+        return ","
     mask = ink >= 0.5
     if mask.sum() < 3:
         return None
@@ -113,4 +121,7 @@ def glyph(ink: np.ndarray, box: tuple[int, ...], digits: list[tuple[int, ...]]) 
     if mask.shape[0] < 0.6 * height:
         return None
     ys, xs = np.nonzero(mask)
-    return "/" if _slash(ys, xs) else _bracket(mask, ys, xs)
+    bracket = _bracket(mask, ys, xs)  # bowed: a bracket, however it leans
+    if bracket:
+        return bracket
+    return "/" if _slash(ys, xs, y1 - y0 >= TALLER * height) else None
