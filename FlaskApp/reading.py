@@ -9,12 +9,16 @@
 3. every field is read in one batch by `classify` (normalised fields (N, 28, 28) -> the model's
    softmax, ten digits and, for a model with refusal, an eleventh class "not a digit"), and the
    probabilities are calibrated with the model's temperature (`calibration`);
-4. a part that is wide or not surely one digit is cut where its parts read best (`cuts`:
-   touching and joined digits), when they read as surer digits than it does whole;
+4. a part that is wide or not surely one digit is cut where its parts read best: a group of
+   strokes into runs of its strokes in drawing order (`stroke_groups.runs`), then any part
+   into spans of its columns (`cuts`: touching and joined digits), when the pieces read as
+   surer digits than the part does whole;
 5. a part whose "not a digit" probability reaches the policy's threshold is refused, and one
-   refused part refuses the whole drawing (a digit beside a letter is not a number);
-6. small marks between digits are read as separators, a point, a comma or a dash, into the
-   number ("3.14", "679-1238"; `separator`); any other mark between digits refuses it.
+   refused part refuses the whole drawing (a digit beside a letter is not a number); so does,
+   in a number, a part likelier wrong than right (`DOUBT`): better no number than a wrong one;
+6. marks and parts shaped like separators between digits are read into the number: a point,
+   a comma, a dash, a slash, a colon ("3.14", "679-1238", "12/5", "4:30"; `separators`); a
+   bracket, any other mark between digits, or a slash or colon first or last refuses it.
 
 Nothing here knows about Flask or Keras.
 """
@@ -27,7 +31,6 @@ from dataclasses import asdict, dataclass, field, replace
 
 import calibration
 import cuts
-import merges
 import numpy as np
 import preprocessing
 import segmentation
@@ -198,29 +201,6 @@ def _by_strokes(
     return [s for s, _ in out], [a for _, a in out]
 
 
-def _merged(
-    segments: list[segmentation.Segment], parts: list[Answer], classify: Classify, policy: Policy
-) -> tuple[list[segmentation.Segment], list[Answer]]:
-    """Neighbouring parts that read better as one digit, joined (`merges`: digits in pieces)."""
-    if len(segments) < 2:
-        return segments, parts
-    boxes = [s.box for s in segments]
-    fixed = [s.ink is None or _shape(s, boxes) is not None for s in segments]
-    read: list[Answer] = []
-
-    def likeness(fields: list[np.ndarray]) -> list[tuple[float, float]]:
-        read[:] = _answers(fields, classify, policy)
-        return [(_likeness(a), a.not_a_digit) for a in read]
-
-    pairs = [(_likeness(a), a.not_a_digit) for a in parts]
-    chosen = merges.merge(segments, pairs, likeness, policy.refuse_at, fixed)
-    out_segments, out_parts = list(segments), list(parts)
-    for i, segment, k in reversed(chosen):  # from the right, so the indices stay true
-        out_segments[i : i + 2] = [segment]
-        out_parts[i : i + 2] = [read[k]]
-    return out_segments, out_parts
-
-
 def _cut(
     segments: list[segmentation.Segment], parts: list[Answer], classify: Classify, policy: Policy
 ) -> tuple[list[segmentation.Segment], list[Answer]]:
@@ -296,7 +276,6 @@ def read_ink(
     segments, parts = segments, answers[: len(segments)]
     if strokes:
         segments, parts = _by_strokes(segments, parts, strokes, classify, policy)
-    segments, parts = _merged(segments, parts, classify, policy)
     segments, parts = _cut(segments, parts, classify, policy)
     tiny = _tiny(segments + marks, coverage.shape)
     segments, parts, between = _separated(segments, parts, marks)
