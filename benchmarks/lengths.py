@@ -1,13 +1,16 @@
 """What a number costs against a single digit, through the production server, in one run.
 
-    python benchmarks/lengths.py [--n 200] [--workers 2] [--threads 2]
+    python benchmarks/lengths.py [--n 200] [--workers 2] [--threads 2] [--against DIR]
 
 Starts `gunicorn -c gunicorn.conf.py` (LiteRT, as shipped), then posts drawings of numbers of
 1, 5 and 10 digits written in the project's sketches (apart, and 10 touching), one client, one
 keep-alive connection, the lengths taking turns request by request (1, 5, 10, 10 touching, 1,
 ...) so that the machine's noise falls on all alike. Prints p50 and p90 per length and each
 p50 as a ratio to the single digit's (issue 24: a 10-digit number at most 3 times a digit).
-A benchmark, not a test.
+With `--against DIR` (another checkout of the project, with its own model.h5: for instance a
+`git worktree` of an older commit), its production server runs too, every drawing is posted
+to both in turn, and each p50 is also given as a ratio to that version's (issue 23: a single
+digit at most 1.2 times the version before). A benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import argparse
 import base64
 import http.client
 import json
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "FlaskApp"))
 
 import numpy as np
 import sketches
-from serve import start_server
+from load import free_port, wait_healthy
 
 KINDS = {  # name: (digits, gaps between them as a share of a digit's width)
     "1 digit": (1, sketches.GAPS),
@@ -59,18 +64,55 @@ def timed(connection: http.client.HTTPConnection, body: bytes) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def measure(url: str, made: dict[str, list[bytes]]) -> dict[str, list[float]]:
-    """Every body posted once, the kinds in turn; milliseconds per kind."""
-    host, port = url.removeprefix("http://").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=30)
-    times: dict[str, list[float]] = {name: [] for name in made}
-    for kind in made.values():  # every worker warm on every kind before the clock
-        for body in kind[:8]:
-            timed(connection, body)
+def started(root: Path, args) -> tuple[subprocess.Popen, http.client.HTTPConnection]:
+    """The production server of the checkout at `root`, healthy, and a connection to it."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "WEB_CONCURRENCY": str(args.workers),
+        "GUNICORN_THREADS": str(args.threads),
+    }
+    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
+    command += ["--bind", f"127.0.0.1:{port}", "--pythonpath", "FlaskApp", "flaskapp:create_app()"]
+    process = subprocess.Popen(
+        command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", process)
+    except BaseException:
+        process.kill()
+        raise
+    return process, http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+
+def measure(
+    servers: dict[str, http.client.HTTPConnection], made: dict[str, list[bytes]]
+) -> dict[tuple[str, str], list[float]]:
+    """Every body posted once to every server, kinds and servers in turn; milliseconds per
+    (server, kind)."""
+    times: dict[tuple[str, str], list[float]] = {}
+    for connection in servers.values():  # every worker warm on every kind before the clock
+        for kind in made.values():
+            for body in kind[:8]:
+                timed(connection, body)
     for i in range(len(next(iter(made.values())))):
         for name, kind in made.items():
-            times[name].append(timed(connection, kind[i]))
+            for server, connection in servers.items():
+                times.setdefault((server, name), []).append(timed(connection, kind[i]))
     return times
+
+
+def report(times: dict[tuple[str, str], list[float]], args) -> None:
+    """The table: p50 and p90 per server and kind, ratios to a digit and to the other version."""
+    print(f"{args.n} drawings of each, 1 client, {args.workers} workers x {args.threads} threads")
+    print("| server | drawing | p50 ms | p90 ms | p50 / 1 digit | p50 / other version |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for (server, name), ms in times.items():
+        p50, p90 = np.percentile(ms, [50, 90])
+        single = np.percentile(times[(server, "1 digit")], 50)
+        other = [np.percentile(v, 50) for (s, n), v in times.items() if n == name and s != server]
+        versus = f"{p50 / other[0]:.2f}x" if other else "-"
+        print(f"| {server} | {name} | {p50:.1f} | {p90:.1f} | {p50 / single:.2f}x | {versus} |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,20 +120,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=200, help="drawings of each length")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--against", type=Path, help="another checkout's folder, to compare")
     args = parser.parse_args(argv)
     made = bodies(args.n)
-    process, url, _ = start_server("flaskapp:create_app()", args, {})
+    roots = {"this": Path(__file__).resolve().parent.parent}
+    if args.against:
+        roots["other"] = args.against.resolve()
+    processes, servers = [], {}
     try:
-        times = measure(url, made)
+        for name, root in roots.items():
+            process, servers[name] = started(root, args)
+            processes.append(process)
+        report(measure(servers, made), args)
     finally:
-        process.terminate()
-        process.wait(30)
-    single = float(np.percentile(times["1 digit"], 50))
-    print(f"{args.n} drawings of each, 1 client, {args.workers} workers x {args.threads} threads")
-    print("| drawing | p50 ms | p90 ms | p50 / 1 digit |\n| --- | ---: | ---: | ---: |")
-    for name, ms in times.items():
-        p50, p90 = np.percentile(ms, [50, 90])
-        print(f"| {name} | {p50:.1f} | {p90:.1f} | {p50 / single:.2f}x |")
+        for process in processes:
+            process.terminate()
+            process.wait(30)
     return 0
 
 
