@@ -14,6 +14,7 @@ from support import (
     MIDDLE,
     NUMBER,
     checked_page,
+    contrast,
     draw_number,
     draw_with_mouse,
     draw_with_touch,
@@ -165,19 +166,6 @@ COLOURS = """
   };
 }
 """
-
-
-def luminance(css: str) -> float:
-    """WCAG relative luminance of an opaque "rgb(r, g, b)"."""
-    channels = [float(v) / 255 for v in css[css.index("(") + 1 : -1].split(",")[:3]]
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def contrast(a: str, b: str) -> float:
-    """WCAG contrast ratio of two colours."""
-    high, low = sorted((luminance(a), luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
