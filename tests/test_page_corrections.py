@@ -68,6 +68,13 @@ def thanks(page) -> str:
     return page.locator("#feedback-status").text_content()
 
 
+def focused(page) -> str:
+    """The focused element's accessible label, else its id ("" for the page itself)."""
+    return page.evaluate(
+        "() => document.activeElement.getAttribute('aria-label') || document.activeElement.id"
+    )
+
+
 def pressed(page, name: str) -> str:
     """The correction button `name`'s aria-pressed."""
     return page.get_by_role("button", name=name).get_attribute("aria-pressed")
@@ -88,8 +95,10 @@ def correct_a_seven_as_a_one(page):
     assert sent["label"] == 1 and "predicted" not in sent  # the server reads the drawing itself
     assert response.json()["predicted"] == 7
     assert thanks(page) == "Thanks — saved as a 1 for review and future training."
+    assert all(choices.nth(i).get_attribute("aria-disabled") == "true" for i in range(11))
     assert all(choices.nth(i).is_disabled() for i in range(11))
     assert pressed(page, "I drew a 1") == "true"
+    assert focused(page) == "I drew a 1"  # the button tapped keeps focus once it is sent
     return response
 
 
@@ -256,3 +265,24 @@ def test_a_correction_can_be_changed_or_taken_back_before_it_is_sent(desktop):
     assert page.locator("#announcer").text_content() == (
         "Thanks — saved as a 2 for review and future training."
     )
+
+
+def test_focus_stays_in_the_correction_row_when_it_is_sent_or_taken_back(desktop):
+    page = desktop.page
+    draw_with_mouse(page, sketches.SKETCHES[(7, "crossed")])
+    assert settled_prediction(page) == "7"
+    page.get_by_role("button", name="I drew a 1").focus()
+    page.keyboard.press("Enter")
+    page.locator("#feedback-undo").focus()
+    page.keyboard.press("Enter")  # taken back: Undo goes, focus goes to the choice undone
+    assert focused(page) == "I drew a 1"
+    page.keyboard.press("Enter")
+    page.locator("#feedback-undo").focus()
+    sent_now(page)  # sent while focus is on Undo, which goes away
+    thanks(page)
+    assert focused(page) == "I drew a 1"
+    page.keyboard.press("Tab")  # on through the row, not back at the top of the page
+    assert focused(page) == "I drew a 2"
+    page.keyboard.press("Control+z")  # the drawing changes: the row goes, focus to the pad
+    assert page.locator("#feedback").is_hidden()
+    assert page.evaluate("document.activeElement.id") == "canvas"

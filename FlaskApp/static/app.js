@@ -66,7 +66,7 @@ function tell(text, tone) {
   say(text);
 }
 
-const corrections = new Corrections(app.dataset.feedbackUrl, { say, online });
+const corrections = new Corrections(app.dataset.feedbackUrl, { say, online, home: canvas });
 
 const predictor = new Predictor(app.dataset.predictUrl, pad, {
   started() {
@@ -110,16 +110,15 @@ function showEmpty() {
   setStatus("Draw a digit or a number");
 }
 
-/** Undo, Redo and Clear are enabled when they would do something; focus never drops to body. */
+/**
+ * Undo, Redo and Clear say whether they would do something with aria-disabled, not disabled:
+ * the button just pressed keeps focus, and pressing it again does nothing (the pad ignores a
+ * step it cannot take) rather than what the next button does.
+ */
 function updateButtons() {
-  const focused = document.activeElement;
-  buttons.undo.disabled = !pad.canUndo;
-  buttons.redo.disabled = !pad.canRedo;
-  buttons.clear.disabled = pad.empty;
-  if (focused instanceof HTMLButtonElement && focused.disabled) {
-    const next = [buttons.undo, buttons.redo].find((b) => !b.disabled);
-    (next || canvas).focus();
-  }
+  buttons.undo.setAttribute("aria-disabled", String(!pad.canUndo));
+  buttons.redo.setAttribute("aria-disabled", String(!pad.canRedo));
+  buttons.clear.setAttribute("aria-disabled", String(pad.empty));
 }
 
 /** /predict's answer, whatever it is. */

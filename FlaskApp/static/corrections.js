@@ -22,17 +22,25 @@ function choiceLabel(button) {
   return label === NOT_A_DIGIT ? NOT_A_DIGIT : Number(label);
 }
 
+/** The choice button standing for `label`. */
+function choiceFor(label) {
+  return choices.find((button) => choiceLabel(button) === label);
+}
+
 /**
  * The correction row. `url` is the feedback API; `say(text)` announces a settled outcome;
- * `online()` resolves once the browser is back online.
+ * `online()` resolves once the browser is back online; `home` (the pad) takes focus when the
+ * row is withdrawn from under it.
  */
 export class Corrections {
-  constructor(url, { say, online }) {
+  constructor(url, { say, online, home }) {
     this.url = url;
     this.say = say;
     this.online = online;
+    this.home = home;
     this.answer = null; // {image, strokes, predicted} of the answer on screen
     this.held = null; // {answer, label, timer} waiting to be sent
+    this.open = false; // whether a tap chooses
     for (const button of choices) {
       button.addEventListener("click", () => this.choose(choiceLabel(button)));
     }
@@ -52,6 +60,7 @@ export class Corrections {
     this.flush();
     this.answer = null;
     this.enable(false);
+    if (box.contains(document.activeElement)) this.home.focus();
     box.dataset.offered = "false";
   }
 
@@ -66,8 +75,10 @@ export class Corrections {
     this.enable(true);
   }
 
+  /** aria-disabled, not disabled: a choice just tapped keeps focus once it is sent. */
   enable(on) {
-    for (const button of choices) button.disabled = !on;
+    this.open = on;
+    for (const button of choices) button.setAttribute("aria-disabled", String(!on));
   }
 
   press(label) {
@@ -79,6 +90,10 @@ export class Corrections {
   setStatus(text, tone = "", undo = false) {
     status.textContent = text;
     status.dataset.tone = tone;
+    // Undo goes once the correction is sent: focus moves to the choice it undid, not the page.
+    if (!undo && document.activeElement === undoButton) {
+      (choices.find((b) => b.getAttribute("aria-pressed") === "true") ?? choices[0]).focus();
+    }
     undoButton.hidden = !undo;
   }
 
@@ -90,7 +105,7 @@ export class Corrections {
 
   /** Hold `label` for the answer on screen; a second tap changes it. */
   choose(label) {
-    if (!this.answer) return;
+    if (!this.answer || !this.open) return;
     window.clearTimeout(this.held?.timer);
     const timer = window.setTimeout(() => this.flush(), HOLD_MS);
     this.held = { answer: this.answer, label, timer };
@@ -102,10 +117,11 @@ export class Corrections {
   takeBack() {
     if (!this.held) return;
     window.clearTimeout(this.held.timer);
+    const { label } = this.held;
     this.held = null;
     this.press(null);
     this.tell("Taken back: nothing was sent.");
-    choices[0].focus();
+    choiceFor(label).focus();
   }
 
   /** Send the held correction now (keepalive: it may outlive the page). */
