@@ -3,10 +3,11 @@
 // #app, and what a drawing's strokes may hold in `data-max-strokes` and `data-max-stroke-points`. /predict reads the drawing as one digit, a number (one box per digit) or "not a digit";
 // the page sends only the ink (drawing.js), and says aloud only answers that have settled.
 
-import { errorMessage, isPrediction } from "./api.js";
+import { isPrediction } from "./api.js";
 import { Corrections } from "./corrections.js";
 import { Pad } from "./drawing.js";
 import { keyAction } from "./keyboard.js";
+import { readingProblem } from "./messages.js";
 import { showModelInfo } from "./model-info.js";
 import { Predictor } from "./predictor.js";
 import { clearBoxes, drawBoxes, resetResult, setBusy, showPrediction } from "./result.js";
@@ -170,15 +171,14 @@ function showError(response, body) {
   } else if (response.status === 422) {
     tell("Draw a digit first", "warn");
   } else {
-    const fallback = `The server answered ${response.status}; please try again.`;
-    tell(errorMessage(body) || fallback, "error");
+    tell(readingProblem(response), "error");
   }
 }
 
 /** No answer at all: offline (asked again once back online) or the server is unreachable. */
 function showUnreachable() {
   resetResult();
-  if (navigator.onLine) tell("Server unreachable", "error");
+  if (navigator.onLine) tell("Can't reach the server; check your connection.", "error");
   else tell(OFFLINE, "warn");
   predictor.again(online());
 }

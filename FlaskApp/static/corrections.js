@@ -1,7 +1,8 @@
 // "Wrong? Tap the digit you drew": a tapped correction is held for a few seconds, so it can
 // be changed (tap another) or taken back (Undo), then sent; at once when the page is hidden.
 
-import { NOT_A_DIGIT, errorMessage, postJson } from "./api.js";
+import { NOT_A_DIGIT, postJson } from "./api.js";
+import { correctionProblem } from "./messages.js";
 import { aDigit } from "./result.js";
 
 const HOLD_MS = 5000;
@@ -110,8 +111,9 @@ export class Corrections {
     const timer = window.setTimeout(() => this.flush(), HOLD_MS);
     this.held = { answer: this.answer, label, timer };
     this.press(label);
-    this.setStatus(`Saved as ${labelName(label)}`, "", true);
-    this.say(`Saved as ${labelName(label)}. Undo is available for a few seconds.`);
+    // Nothing is saved yet: the row says what will be sent, and only "Thanks" says it was.
+    this.setStatus(`Sending ${labelName(label)} in a few seconds.`, "", true);
+    this.say(`Sending ${labelName(label)} in a few seconds; Undo takes it back.`);
   }
 
   takeBack() {
@@ -130,7 +132,7 @@ export class Corrections {
     const held = this.held;
     window.clearTimeout(held.timer);
     this.held = null;
-    this.send(held).catch(() => this.failed(held, "Something went wrong; please try again."));
+    this.send(held).catch(() => this.failed(held, "Not saved: something went wrong; please try again."));
   }
 
   async send(held) {
@@ -151,15 +153,14 @@ export class Corrections {
     if (reply.response.status === 201) {
       if (mine()) this.thank(held.label, predicted);
     } else {
-      const why = errorMessage(reply.body) || `The server answered ${reply.response.status}.`;
-      this.failed(held, `Not saved: ${why}`);
+      this.failed(held, correctionProblem(reply.response));
     }
   }
 
   /** Offline or unreachable: say so, and send it once the browser is back online. */
   unsent(held) {
     if (navigator.onLine) {
-      this.failed(held, "Could not send it: the server is unreachable.");
+      this.failed(held, "Not saved: can't reach the server; check your connection.");
       return;
     }
     if (this.answer === held.answer) {
