@@ -3,7 +3,7 @@
 // #app, and what a drawing's strokes may hold in `data-max-strokes` and `data-max-stroke-points`. /predict reads the drawing as one digit, a number (one box per digit) or "not a digit";
 // the page sends only the ink (drawing.js), and says aloud only answers that have settled.
 
-import { isPrediction } from "./api.js";
+import { NOT_A_DIGIT, isPrediction } from "./api.js";
 import { Corrections } from "./corrections.js";
 import { Pad } from "./drawing.js";
 import { keyAction } from "./keyboard.js";
@@ -15,6 +15,9 @@ import { clearBoxes, drawBoxes, resetResult, setBusy, showPrediction } from "./r
 // While the model trains on first run, ask again this often.
 const TRAINING_RETRY_MS = 3000;
 const OFFLINE = "You're offline — will retry when you're back";
+// A live reading that refuses waits until the pen has been still this long: the first stroke
+// of a 7 is no digit yet. Digits show at once, and Predict refuses at once.
+const REFUSAL_PAUSE_MS = 1500;
 
 const app = document.getElementById("app");
 const canvas = document.getElementById("canvas");
@@ -31,6 +34,9 @@ const buttons = Object.fromEntries(
 function inkColour(name) {
   return getComputedStyle(canvas).getPropertyValue(`--ink-${name || "auto"}`).trim();
 }
+
+let changedAt = 0; // when the pad last changed (performance.now())
+let refusalTimer = 0; // a live refusal waiting for the pen to stay still
 
 const pad = new Pad(canvas, {
   inkColour,
@@ -92,6 +98,8 @@ const actions = {
 
 /** The pad changed: "down", "move", "up" or "history" (undo, redo, clear). */
 function drawingChanged(kind) {
+  changedAt = performance.now();
+  window.clearTimeout(refusalTimer);
   if (kind !== "up") {
     clearBoxes();
     corrections.withdraw();
@@ -122,9 +130,18 @@ function updateButtons() {
   buttons.clear.setAttribute("aria-disabled", String(pad.empty));
 }
 
-/** /predict's answer, whatever it is. */
+/** /predict's answer, whatever it is; a live refusal once the pen has stayed still. */
 function showReply({ response, body }, posted, current) {
-  if (response.ok && isPrediction(body)) showAnswer(body, posted, current);
+  window.clearTimeout(refusalTimer);
+  const wait = REFUSAL_PAUSE_MS - (performance.now() - changedAt);
+  const refusal = response.ok && isPrediction(body) && body.reading === NOT_A_DIGIT;
+  if (refusal && posted.live && wait > 0) {
+    setBusy(true); // not an answer yet: the card is still reading
+    refusalTimer = window.setTimeout(() => {
+      setBusy(false);
+      if (current() && settled(posted)) showAnswer(body, posted, current);
+    }, wait);
+  } else if (response.ok && isPrediction(body)) showAnswer(body, posted, current);
   else if (response.ok) {
     resetResult();
     setStatus("The server sent an answer this page does not understand.", "error");
