@@ -84,7 +84,9 @@ def test_probabilities_and_the_model_input_preview_render(desktop):
     )
     assert size == [28, 28]
     assert 30 < page.evaluate(LIT) < 400  # the digit's strokes, white on black, as the model saw
-    assert "Model: cnn" in page.locator("#model-info").text_content()
+    assert page.locator("#model-info").is_hidden()  # figures for whoever opens the details
+    page.get_by_text("About the model").click()
+    assert "A neural network (cnn)" in page.locator("#model-info").text_content()
 
 
 def test_nothing_drawn_says_so_without_asking_the_server(desktop):

@@ -71,6 +71,50 @@ def test_the_pad_and_the_answer_are_in_view_without_scrolling(screen):
     assert no_sideways_scroll(page)
 
 
+# What each screen of issue 25 must show, with the answer, without scrolling.
+MUST_SHOW = {
+    "desktop": [".model-input", "#probabilities"],  # the 28x28 and the bars
+    "portrait": ["#feedback"],  # the whole correction row, its status line too
+    "zoom-200": ["#predict", "#status"],
+}
+
+
+def in_view(page, selector: str) -> bool:
+    """Whether the element is wholly inside the viewport."""
+    box, size = rect(page, selector), page.viewport_size
+    return (
+        box["top"] >= 0
+        and box["left"] >= 0
+        and (box["bottom"] <= size["height"] and box["right"] <= size["width"])
+    )
+
+
+@pytest.mark.parametrize("screen", list(MUST_SHOW), indirect=True)
+def test_each_screen_shows_what_comes_next_after_an_answer(screen):
+    page = screen.page
+    draw(page, FOUR)
+    assert settled_prediction(page) == "4"
+    assert page.evaluate("window.scrollY") == 0
+    name = next(n for n, options in SCREENS.items() if options["viewport"] == page.viewport_size)
+    assert {s: rect(page, s) for s in MUST_SHOW[name] if not in_view(page, s)} == {}
+
+
+# Words a visitor should not meet: the model's figures and keyboard shorthand.
+JARGON = ["MNIST", "parameters", "neural network", "\u2318", "undoes", "redoes", "test set"]
+
+
+def test_the_words_on_the_page_are_for_visitors(browser, live_url):
+    with checked_page(browser, live_url, SCREENS["desktop"]) as watched:
+        page = watched.page
+        draw(page, FOUR)
+        assert settled_prediction(page) == "4"
+        page.wait_for_function("() => document.querySelector('#model-info').textContent")
+        words = page.locator("body").inner_text()  # what is rendered: not a closed <details>
+        assert [w for w in JARGON if w.lower() in words.lower()] == []
+        page.get_by_text("About the model").click()  # the figures, for whoever asks
+        assert "MNIST" in page.locator("#model-info").inner_text()
+
+
 @pytest.mark.parametrize("width", [320, 360, 390, 480, 600, 640, 800])
 def test_nothing_overflows_sideways_down_to_320_px(browser, live_url, width):
     screen = {"viewport": {"width": width, "height": 700}, **TOUCH}
