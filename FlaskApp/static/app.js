@@ -162,10 +162,8 @@ function showAnswer(body, posted, current) {
   }
   if (!settled(posted)) return;
   say(line.text);
-  // One drawing, one label: a number is not offered for correction.
-  if (body.reading !== "number") {
-    corrections.offer(posted, body.reading === "digit" ? body.digit : body.reading);
-  }
+  const read = { digit: body.digit, number: body.digits.map((d) => d.digit) }[body.reading];
+  corrections.offer(posted, read ?? body.reading);
 }
 
 /** Describe /predict's 503 training progress {epoch, epochs, fraction} in a few words. */

@@ -1,5 +1,7 @@
 // "Wrong? Tap the digit you drew": a tapped correction is held for a few seconds, so it can
 // be changed (tap another) or taken back (Undo), then sent; at once when the page is hidden.
+// A number is corrected whole (typed, then Send) or digit by digit (its chip picked, then the
+// digit it should be), and held and sent the same way, as one digit per digit read.
 
 import { NOT_A_DIGIT, postJson } from "./api.js";
 import { correctionProblem } from "./messages.js";
@@ -11,10 +13,24 @@ const box = document.getElementById("feedback");
 const choices = Array.from(box.querySelectorAll("button[data-label]"));
 const status = document.getElementById("feedback-status");
 const undoButton = document.getElementById("feedback-undo");
+const prompt = document.getElementById("feedback-prompt");
+const numberFix = document.getElementById("number-fix");
+const numberInput = document.getElementById("number-input");
+const PROMPTS = {
+  digit: "Wrong? Tap the digit you drew",
+  number: "Wrong? Pick a digit above, then tap what it should be; or type the number",
+};
 
-/** A feedback label as said aloud: "a 7", or "not a digit". */
+/** A feedback label as said aloud: "a 7", "not a digit", or a number's digits: "2027". */
 function labelName(label) {
+  if (Array.isArray(label)) return label.join("");
   return label === NOT_A_DIGIT ? "not a digit" : aDigit(label);
+}
+
+/** The position of the number's chip that is picked, or -1. */
+function pickedChip() {
+  const chips = Array.from(document.querySelectorAll("#digit-chips button.chip"));
+  return chips.findIndex((chip) => chip.getAttribute("aria-pressed") === "true");
 }
 
 /** The label a correction button stands for: a digit 0-9, or NOT_A_DIGIT. */
@@ -43,17 +59,59 @@ export class Corrections {
     this.held = null; // {answer, label, timer} waiting to be sent
     this.open = false; // whether a tap chooses
     for (const button of choices) {
-      button.addEventListener("click", () => this.choose(choiceLabel(button)));
+      button.addEventListener("click", () => {
+        const label = choiceLabel(button);
+        if (Array.isArray(this.answer?.predicted)) {
+          if (this.open && label !== NOT_A_DIGIT) this.chooseDigit(label);
+        } else this.choose(label);
+      });
     }
     undoButton.addEventListener("click", () => this.takeBack());
+    numberFix.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.typed();
+    });
   }
 
-  /** Offer the row for a settled answer: the posted `{image, strokes}`, read as `predicted`. */
+  /**
+   * Offer the row for a settled answer: the posted `{image, strokes}`, read as `predicted` (a
+   * digit, NOT_A_DIGIT, or a number's digits as an array).
+   */
   offer({ image, strokes }, predicted) {
     this.answer = { image, strokes, predicted };
+    const number = Array.isArray(predicted);
+    box.dataset.mode = number ? "number" : "digit";
+    prompt.textContent = PROMPTS[box.dataset.mode];
+    numberFix.hidden = !number;
+    numberInput.value = number ? predicted.join("") : "";
     this.setStatus("");
     this.reopen();
     box.dataset.offered = "true";
+  }
+
+  /** A digit tapped for a number: it replaces the picked chip's digit. */
+  chooseDigit(digit) {
+    const position = pickedChip();
+    if (position < 0) {
+      this.tell("Pick the digit to correct above first, then tap what it should be.", "warn");
+      return;
+    }
+    const digits = (this.held?.label ?? this.answer.predicted).slice();
+    digits[position] = digit;
+    numberInput.value = digits.join("");
+    this.choose(digits, digit);
+  }
+
+  /** The number typed whole and sent: one digit for each digit read, or it says so. */
+  typed() {
+    if (!this.answer || !this.open) return;
+    const count = this.answer.predicted.length;
+    const text = numberInput.value.trim();
+    if (!new RegExp(`^[0-9]{${count}}$`).test(text)) {
+      this.tell(`Type ${count} digits, one for each digit read.`, "warn");
+      return;
+    }
+    this.choose(Array.from(text, Number), null);
   }
 
   /** The drawing changed or was cleared: send what was held, and hide the row (its room stays). */
@@ -80,6 +138,8 @@ export class Corrections {
   enable(on) {
     this.open = on;
     for (const button of choices) button.setAttribute("aria-disabled", String(!on));
+    for (const control of numberFix.elements) control.setAttribute("aria-disabled", String(!on));
+    numberInput.readOnly = !on;
   }
 
   press(label) {
@@ -104,13 +164,14 @@ export class Corrections {
     this.say(text);
   }
 
-  /** Hold `label` for the answer on screen; a second tap changes it. */
-  choose(label) {
+  /** Hold `label` for the answer on screen; a second tap changes it. `pressed`: the choice
+   * to show pressed (the label itself unless told). */
+  choose(label, pressed = label) {
     if (!this.answer || !this.open) return;
     window.clearTimeout(this.held?.timer);
     const timer = window.setTimeout(() => this.flush(), HOLD_MS);
     this.held = { answer: this.answer, label, timer };
-    this.press(label);
+    this.press(pressed);
     // Nothing is saved yet: the row says what will be sent, and only "Thanks" says it was.
     this.setStatus(`Sending ${labelName(label)} in a few seconds.`, "", true);
     this.say(`Sending ${labelName(label)} in a few seconds; Undo takes it back.`);
@@ -119,11 +180,12 @@ export class Corrections {
   takeBack() {
     if (!this.held) return;
     window.clearTimeout(this.held.timer);
-    const { label } = this.held;
+    const { label, answer } = this.held;
     this.held = null;
     this.press(null);
+    if (Array.isArray(label)) numberInput.value = answer.predicted.join("");
     this.tell("Taken back: nothing was sent.");
-    choiceFor(label).focus();
+    (choiceFor(label) ?? numberInput).focus();
   }
 
   /** Send the held correction now (keepalive: it may outlive the page). */
@@ -144,7 +206,8 @@ export class Corrections {
     }
     let reply;
     try {
-      const correction = { image, strokes, label: held.label };
+      const { label } = held;
+      const correction = { image, strokes, ...(Array.isArray(label) ? { digits: label } : { label }) };
       reply = await postJson(this.url, correction, { keepalive: true });
     } catch {
       this.unsent(held);
@@ -171,7 +234,7 @@ export class Corrections {
 
   thank(label, predicted) {
     const text =
-      label === predicted
+      labelName(label) === labelName(predicted)
         ? `Thanks for confirming it is ${labelName(label)}.`
         : `Thanks — saved as ${labelName(label)} for review and future training.`;
     this.tell(text);
