@@ -32,7 +32,10 @@ def test_a_number_is_corrected_digit_by_digit(desktop, live_database):
     draw_number(page)
     assert settled_prediction(page) == NUMBER
     assert page.locator("#feedback").is_visible()
-    assert page.locator("#feedback-prompt").text_content().startswith("Wrong? Pick a digit above")
+    assert (
+        page.locator("#feedback-prompt").text_content()
+        == "Wrong? Pick a digit, then tap the right one"
+    )
     assert page.locator("#number-input").input_value() == NUMBER
     assert page.get_by_role("button", name="Not a digit").is_hidden()
 

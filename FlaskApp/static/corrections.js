@@ -18,7 +18,7 @@ const numberFix = document.getElementById("number-fix");
 const numberInput = document.getElementById("number-input");
 const PROMPTS = {
   digit: "Wrong? Tap the digit you drew",
-  number: "Wrong? Pick a digit above, then tap what it should be; or type the number",
+  number: "Wrong? Pick a digit, then tap the right one",
 };
 
 /** A feedback label as said aloud: "a 7", "not a digit", or a number's digits: "2027". */
