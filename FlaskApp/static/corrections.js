@@ -194,7 +194,8 @@ export class Corrections {
     const held = this.held;
     window.clearTimeout(held.timer);
     this.held = null;
-    this.send(held).catch(() => this.failed(held, "Not saved: something went wrong; please try again."));
+    const oops = "Not saved: something went wrong; please try again.";
+    this.send(held).catch(() => this.failed(held, oops));
   }
 
   async send(held) {
@@ -206,8 +207,9 @@ export class Corrections {
     }
     let reply;
     try {
-      const { label } = held;
-      const correction = { image, strokes, ...(Array.isArray(label) ? { digits: label } : { label }) };
+      const { label } = held; // a number's digits go as `digits`, one per digit read
+      const chosen = Array.isArray(label) ? { digits: label } : { label };
+      const correction = { image, strokes, ...chosen };
       reply = await postJson(this.url, correction, { keepalive: true });
     } catch {
       this.unsent(held);
