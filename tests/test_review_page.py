@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from feedback import Correction, FeedbackStore
 from playwright.sync_api import expect
-from support import TOKEN, sqlite_url, started_gunicorn
+from support import TOKEN, sqlite_url, started_gunicorn, text_contrasts
 
 RECORDS = 130  # three pages of the default 60
 WRONG = 45  # of them, the model read wrong
@@ -208,3 +208,36 @@ def test_hide_show_and_delete_say_what_they_did_and_delete_asks_first(phone, rev
     expect(done).to_have_text(f"Correction {record} is deleted for good.")
     expect(page.locator(f'li.correction[data-id="{record}"]')).to_have_count(0)
     assert len(posted) == 1
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_review_control_reads_at_4_5_to_1_at_rest_hovered_and_focused(
+    browser, review_url, scheme
+):
+    context = browser.new_context(
+        color_scheme=scheme,
+        reduced_motion="reduce",
+        http_credentials={"username": "reviewer", "password": TOKEN},
+    )
+    page = context.new_page()
+    page.goto(review_url + "/feedback?limit=4", wait_until="networkidle")
+    page.locator("li.correction summary").first.click()  # "Delete for good" shown too
+    controls = page.locator(".moderate .button, .pager .button, .review-toggle a, summary")
+    seen = {}
+    for control in [c for c in controls.all() if c.is_visible()]:
+        label = control.text_content().strip()
+        for state, act in [
+            ("at rest", None),
+            ("hovered", control.hover),
+            ("focused", control.focus),
+        ]:
+            page.mouse.move(1, 1)
+            if act:
+                act()
+            for ratio, altered in text_contrasts(control):
+                assert altered == [], (label, state, altered)
+                key = f"{label} {state}"
+                seen[key] = min(ratio, seen.get(key, ratio))
+    context.close()
+    assert any(key.startswith("Delete for good") for key in seen)
+    assert {key: round(ratio, 2) for key, ratio in seen.items() if ratio < 4.5} == {}
