@@ -85,7 +85,7 @@ def digit_states(page, seen: dict) -> None:
 
 
 def chip_states(page, seen: dict) -> None:
-    """A number's chips in every state, and the picked one under the pointer."""
+    """A number's chips in every state, the picked one under the pointer, and its Send."""
     page.locator("#clear").click()
     draw_number(page)
     settled_prediction(page)
@@ -98,6 +98,11 @@ def chip_states(page, seen: dict) -> None:
     measure(page, chips.nth(1), "pressed, hovered", seen)
     away(page)
     measure(page, chips.nth(1), "pressed", seen)
+    send = page.get_by_role("button", name="Send")  # the number's own correction controls
+    assert send.is_visible()
+    every_state(page, send, seen)
+    measure(page, page.locator("#number-input"), "typed in", seen)
+    assert "#number-input  typed in" in seen  # its value was measured
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 __all__ = ["SEEN_COLOURS", "contrast", "luminance", "text_contrasts"]
 
-# For each element of a control that has words of its own (the control and its descendants):
+# For each element of a control that has words of its own (the control and its descendants;
+# a text field's value counts):
 # its text colour and the background it is seen on, every background behind it flattened on top
 # of the one beneath, root first; and whatever would make computed colours not what is seen
 # (opacity or a filter on the way up), so a test can insist there is none.
@@ -30,6 +31,7 @@ SEEN_COLOURS = """
     return { text: css(over(parse(style.color), under)), background: css(under), altered };
   };
   const worded = [control, ...control.querySelectorAll('*')].filter((e) =>
+    (e.localName === 'input' && e.value) ||
     [...e.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim()));
   return worded.map(seen);
 }
