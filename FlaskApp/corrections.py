@@ -11,6 +11,13 @@ says the model answered; a `"predicted"` field in the body, which older pages se
 and ignored. The answer is 201 with the record's random public
 `id` and the server's `predicted`, once it is committed.
 
+A number is corrected with `"digits": [2, 0, 2, 7]` instead of `label`: one digit 0-9 per digit
+the server reads, left to right (a drawing that does not read as a number of that many digits
+is 422). Each digit is stored as a correction of its own: its label, the server's reading of
+it, its own 28x28, its box, the whole drawing with its strokes, and the number as corrected, so
+training learns from each digit. The answer is 201 with `ids` (one per digit), `number` and the
+server's `predicted` number.
+
 Every database call runs through `bounded.BoundedCalls` (`stored`); a database that cannot
 serve in time, or at all, is a 503 with Retry-After (`STORAGE_ERRORS`), a full store a 507.
 """
@@ -80,6 +87,25 @@ def label_field(payload: dict, name: str) -> int:
     return value
 
 
+MAX_DIGITS = 64  # a number's digits in one correction, at most (checked before reading)
+
+
+def digits_field(payload: dict) -> list[int]:
+    """A number's corrected digits: `digits`, a list of 2 to MAX_DIGITS digits 0-9."""
+    value = payload["digits"]
+    expected = f"a list of 2 to {MAX_DIGITS} digits 0-9, one per digit read, left to right"
+    if not isinstance(value, list) or not 2 <= len(value) <= MAX_DIGITS:
+        shown = f"a list of {len(value)}" if isinstance(value, list) else json_type(value)
+        shown = shown if isinstance(value, list) else f"a JSON {shown}"
+        raise APIError(400, f"Expected field 'digits' to be {expected}; received {shown}.")
+    for digit in value:
+        if isinstance(digit, bool) or not isinstance(digit, int) or not 0 <= digit <= 9:
+            shown = repr(digit)[:20] if type(digit) in (int, float, str) else json_type(digit)
+            shown = shown if type(digit) in (int, float, str) else f"a JSON {shown}"
+            raise APIError(400, f"Expected field 'digits' to be {expected}; received {shown}.")
+    return value
+
+
 def label_name(label: int) -> int | str:
     """A stored label as the API spells it."""
     return NOT_A_DIGIT_NAME if label == NOT_A_DIGIT else label
@@ -113,12 +139,57 @@ def read_correction(data: bytes, label: int, strokes: list[np.ndarray]) -> Corre
     )
 
 
+def read_number(data: bytes, digits: list[int], strokes: list[np.ndarray]) -> list[Correction]:
+    """A number's drawing read as /predict reads it, one correction per digit read."""
+    answer = read_drawing(data, strokes)
+    read = answer.reading
+    if read.reading != "number" or len(read.digits) != len(digits):
+        found = f"a number of {len(read.digits)}" if read.reading == "number" else read.reading
+        raise APIError(
+            422,
+            f"Expected a drawing read as a number of {len(digits)} digits, one for each of "
+            f"'digits'; it reads as {found.replace('_', ' ')}.",
+        )
+    coverage = preprocessing.ink(answer.image)
+    version = model_version(model_service().describe())
+    number = "".join(map(str, digits))
+    return [
+        Correction(
+            label=label,
+            predicted=part.digit,
+            probabilities=part.probabilities,
+            model_version=version,
+            drawing=coverage,
+            field=part.field,
+            strokes=strokes,
+            box=tuple(part.box),
+            number=number,
+        )
+        for label, part in zip(digits, read.digits, strict=True)
+    ]
+
+
+def add_number(payload: dict, data: bytes):
+    """Store a number's correction, a record per digit: 201 with their ids."""
+    if "label" in payload:
+        raise APIError(400, "Expected field 'label' or 'digits', not both; received both.")
+    digits = digits_field(payload)
+    parts = read_number(data, digits, strokes_field(payload.get("strokes", MISSING)))
+    deadline = time.monotonic() + current_app.extensions["feedback_calls"].timeout
+    ids = stored(store().add_all, parts, deadline)
+    logger.info("feedback %s stored: number %s drawn", ",".join(ids), parts[0].number)
+    predicted = "".join(str(part.predicted) for part in parts)
+    return jsonify({"ids": ids, "number": parts[0].number, "predicted": predicted}), 201
+
+
 @bp.post("/api/feedback")
 def add_feedback():
     """Store a correction: the drawing, the digit drawn, and the server's own reading."""
     require_json("with the drawing and the digit drawn")
     payload = json_object(EXAMPLE)
     data = image_field(payload.get("image", MISSING), IMAGE_EXPECTED)
+    if "digits" in payload:
+        return add_number(payload, data)
     label = label_field(payload, "label")
     correction = read_correction(data, label, strokes_field(payload.get("strokes", MISSING)))
     deadline = time.monotonic() + current_app.extensions["feedback_calls"].timeout

@@ -23,14 +23,12 @@ pages) and `feedback_cli` (`python FlaskApp/feedback.py stats|export`).
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import sys
 import threading
 import time
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import feedback_cli
@@ -116,6 +114,10 @@ class Correction:
     # The pen strokes it was drawn with, as `api.strokes_field` checked them: (N, 2) or (N, 3)
     # arrays [x, y(, t)] in the posted image's pixels, t in ms; empty when none were sent.
     strokes: list[np.ndarray] = dataclass_field(default_factory=list)
+    # One digit of a corrected number: its box [x0, y0, x1, y1] in the posted image's pixels,
+    # and the whole number as corrected; None for a drawing corrected whole.
+    box: tuple[int, int, int, int] | None = None
+    number: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("label", "predicted"):
@@ -218,26 +220,19 @@ class FeedbackStore:
 
     def add(self, correction: Correction, deadline: float | None = None) -> str:
         """Store a correction; its public id once committed (never after `deadline`, monotonic)."""
-        row = {
-            "public_id": feedback_schema.new_public_id(),
-            "hidden": False,
-            "created": datetime.now(UTC),
-            "label": correction.label,
-            "predicted": correction.predicted,
-            "probabilities": json.dumps([round(float(p), 6) for p in correction.probabilities]),
-            "model_version": correction.model_version,
-            "image_png": drawing_png(correction.drawing),
-            "field": field_bytes(correction.field),
-            "strokes": feedback_schema.strokes_text(correction.strokes),
-        }
+        return self.add_all([correction], deadline)[0]
+
+    def add_all(self, corrections: list[Correction], deadline: float | None = None) -> list[str]:
+        """Store corrections together (a number's digits): all committed, or none."""
+        rows = [feedback_schema.row_of(correction) for correction in corrections]
         with self.engine().begin() as connection:
-            connection.execute(records.insert().values(**row))
+            connection.execute(records.insert(), rows)
             # Counted after the insert, so SQLite's write lock makes the count exact.
             if self.max_records is not None and count_matching(connection) > self.max_records:
                 raise StoreFull(self.max_records)  # rolls the insert back
             if deadline is not None and time.monotonic() > deadline:
                 raise DeadlinePassed("The correction was ready only after its deadline.")
-        return row["public_id"]
+        return [row["public_id"] for row in rows]
 
     def count(self, hidden: bool | None = None) -> int:
         """How many corrections are stored, hidden ones included; `hidden`: only those, or none."""

@@ -3,7 +3,8 @@
 The schema is versioned: table `schema_version` holds one row per migration applied, and
 `MIGRATIONS` lists them in order (version 1: the corrections table; version 2: public ids,
 hiding, and the drawings re-encoded as `feedback_images.drawing_png` keeps them; version 3: the
-drawing's pen strokes, when the client sent them).
+drawing's pen strokes, when the client sent them; version 4: for one digit of a corrected
+number, its box and the whole number as the person corrected it).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 
 import feedback_images
 import numpy as np
@@ -58,6 +59,10 @@ records = sa.Table(
     sa.Column("hidden", sa.Boolean, nullable=False, default=False),
     # JSON [[[x, y(, t)], ...], ...] in the posted image's pixels (`strokes_text`); NULL: none.
     sa.Column("strokes", sa.Text, nullable=True),
+    # One digit of a corrected number (version 4): its box, JSON [x0, y0, x1, y1] in the posted
+    # image's pixels, and the number as corrected ("2027"); NULL for a drawing corrected whole.
+    sa.Column("box", sa.Text, nullable=True),
+    sa.Column("number", sa.String(64), nullable=True),
 )
 
 
@@ -133,8 +138,38 @@ def _strokes_v3(connection: sa.Connection) -> None:
     connection.execute(sa.text("ALTER TABLE feedback ADD COLUMN strokes TEXT"))
 
 
+def _number_digits_v4(connection: sa.Connection) -> None:
+    """Version 4: a digit of a corrected number keeps its box and the number it is part of,
+    NULL for a drawing corrected whole (as for every record before this version)."""
+    connection.execute(sa.text("ALTER TABLE feedback ADD COLUMN box TEXT"))
+    connection.execute(sa.text("ALTER TABLE feedback ADD COLUMN number VARCHAR(64)"))
+
+
 # Append a function for each change to the schema; never edit one that has shipped.
-MIGRATIONS: list[Migration] = [_create_v1, _public_ids_and_hiding_v2, _strokes_v3]
+MIGRATIONS: list[Migration] = [
+    _create_v1,
+    _public_ids_and_hiding_v2,
+    _strokes_v3,
+    _number_digits_v4,
+]
+
+
+def row_of(correction) -> dict:
+    """A `feedback.Correction` as the table keeps it, with a new public id."""
+    return {
+        "public_id": new_public_id(),
+        "hidden": False,
+        "created": datetime.now(UTC),
+        "label": correction.label,
+        "predicted": correction.predicted,
+        "probabilities": json.dumps([round(float(p), 6) for p in correction.probabilities]),
+        "model_version": correction.model_version,
+        "image_png": feedback_images.drawing_png(correction.drawing),
+        "field": feedback_images.field_bytes(correction.field),
+        "strokes": strokes_text(correction.strokes),
+        "box": None if correction.box is None else json.dumps([int(v) for v in correction.box]),
+        "number": correction.number,
+    }
 
 
 # Stored strokes keep this many decimals: a hundredth of a pixel, a tenth of a millisecond.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 from datetime import UTC, datetime
 
 import preprocessing
@@ -23,6 +24,13 @@ from review_paging import ReviewQuery, cursor_key, page_links, query_params, rev
 logger = logging.getLogger(__name__)
 
 ACTIONS = {"hide": "hidden", "show": "shown again", "delete": "deleted"}
+# What the review page says after a button did its work (?done=<action>&record=<id>).
+DONE = {
+    "hide": "Correction {id} is hidden: it is left out of the counts and of training.",
+    "show": "Correction {id} is shown again, and counted.",
+    "delete": "Correction {id} is deleted for good.",
+}
+PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 # A correction's images: only this origin's pages may embed them (`review_only` adds no-store).
 IMAGE_HEADERS = {"Cross-Origin-Resource-Policy": "same-origin"}
 
@@ -69,6 +77,15 @@ def _page_data(feedback: FeedbackStore, query: ReviewQuery) -> tuple[Page, dict,
     return page, feedback.stats(), feedback.count(hidden=True)
 
 
+def done(args) -> dict | None:
+    """What the last button did, from ?done= and ?record= (None when they say nothing usable):
+    the sentence to show and, after Hide, the record to offer to show again."""
+    action, record = args.get("done", ""), args.get("record", "")
+    if action not in DONE or not PUBLIC_ID.fullmatch(record):
+        return None
+    return {"text": DONE[action].format(id=record), "action": action, "record": record}
+
+
 @bp.get("/feedback")
 @review_only(basic=True)
 def review():
@@ -78,6 +95,7 @@ def review():
     page, counts, hidden = stored(_page_data, store(), query)
     return render_template(
         "feedback.html",
+        done=done(request.args),
         page=page,
         query=query,
         links=page_links(page, query, key),
@@ -110,7 +128,8 @@ def moderate(public_id: str):
         "feedback %s %s by a reviewer at %s", public_id, ACTIONS[action], request.remote_addr
     )
     if g.review_by == "basic":
-        return redirect(url_for("feedback.review", **query_params(back, key)), 303)
+        said = {"done": action, "record": public_id}  # the page then says what was done
+        return redirect(url_for("feedback.review", **query_params(back, key), **said), 303)
     return jsonify({"id": public_id, "action": action})
 
 

@@ -2,7 +2,9 @@
 
 Clients send `Authorization: Bearer <token>`; the page and its images take HTTP Basic with the
 token as password too (any user name), so a browser can open them. Without the setting the
-review routes are not served (404); a missing or wrong credential is a 401 with a challenge.
+review routes are not served (404); a missing or wrong credential is a 401 with a challenge:
+JSON for a client, and for a browser that prefers HTML (it cancelled the login prompt) a small
+page that says what the page needs.
 The page's forms carry a field derived from the token (`form_token`), which another site cannot
 forge. What the review routes answer is private: `Cache-Control: no-store` on every answer, so
 no browser or proxy keeps a copy.
@@ -15,7 +17,7 @@ import hashlib
 import hmac
 
 from api import APIError, current_settings
-from flask import g, make_response, request
+from flask import g, make_response, render_template, request
 
 REALM = "corrections"
 PRIVATE = {"Cache-Control": "no-store"}
@@ -59,6 +61,18 @@ def authenticate(basic: bool) -> str:
     return auth.type
 
 
+def wants_html() -> bool:
+    """Whether the client would rather have HTML than JSON: a browser opening a page."""
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+
+
+def refused_page(exc: APIError):
+    """The 401 as a small page for a browser, with the same challenge."""
+    response = make_response(render_template("review_refused.html"), exc.status)
+    response.headers.update(exc.headers)
+    return response
+
+
 def review_only(basic: bool):
     """A view only the holder of REVIEW_TOKEN may use, its answers never cached; `basic`: HTTP
     Basic is taken too."""
@@ -66,8 +80,14 @@ def review_only(basic: bool):
     def decorate(view):
         @functools.wraps(view)
         def guarded(**kwargs):
-            g.review_by = authenticate(basic)
-            response = make_response(view(**kwargs))
+            try:
+                g.review_by = authenticate(basic)
+            except APIError as exc:
+                if not (basic and exc.status == 401 and wants_html()):
+                    raise
+                response = refused_page(exc)
+            else:
+                response = make_response(view(**kwargs))
             response.headers.update(PRIVATE)
             return response
 

@@ -30,8 +30,12 @@ def test_the_review_page_hides_shows_and_deletes_records(feedback_app, caplog):
     assert page.count('value="hide"') == 3 and page.count('value="delete"') == 3
     with caplog.at_level(logging.INFO, logger="review"):
         response = moderate(client, hidden, "hide", token)
-        assert response.status_code == 303 and response.headers["Location"] == "/feedback"
-        assert moderate(client, deleted, "delete", token).status_code == 303
+        assert response.status_code == 303
+        assert response.headers["Location"] == f"/feedback?done=hide&record={hidden}"
+        said = client.get(response.headers["Location"], headers=BASIC).get_data(as_text=True)
+        assert f"Correction {hidden} is hidden" in said and 'value="show">Show it again' in said
+        response = moderate(client, deleted, "delete", token)
+        assert response.headers["Location"] == f"/feedback?done=delete&record={deleted}"
     assert f"feedback {hidden} hidden by a reviewer" in caplog.text
     assert f"feedback {deleted} deleted by a reviewer" in caplog.text
 
@@ -92,3 +96,29 @@ def test_hidden_records_are_left_out_of_stats_training_and_export(store, tmp_pat
     assert store.delete(ids[0]) and not store.delete(ids[0])
     assert not store.set_hidden("no-such-id", True)
     assert store.count() == 2
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["done=hide", "record=abc", "done=explode&record=abc", "done=hide&record=<b>x</b>"],
+)
+def test_the_review_page_says_nothing_done_for_a_query_it_cannot_use(feedback_app, query):
+    page = feedback_app.test_client().get(f"/feedback?{query}", headers=BASIC)
+    assert page.status_code == 200
+    assert "Correction " not in page.get_data(as_text=True)
+
+
+def test_a_refused_login_is_a_page_for_a_browser_and_json_for_a_client(feedback_app):
+    client = feedback_app.test_client()
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    page = client.get("/feedback", headers=browser)
+    assert page.status_code == 401 and page.mimetype == "text/html"
+    assert page.headers["WWW-Authenticate"].startswith("Basic ")
+    assert page.headers["Cache-Control"] == "no-store"
+    assert "<h1>Sign in to review corrections</h1>" in page.get_data(as_text=True)
+    for accept in ({"Accept": "application/json"}, {"Accept": "*/*"}, {}):
+        answer = client.get("/feedback", headers=accept)
+        assert answer.status_code == 401 and answer.is_json, accept
+        assert answer.get_json()["error"].startswith("Expected the review token")
+    stats = client.get("/api/feedback/stats", headers=browser)  # Bearer only: JSON always
+    assert stats.status_code == 401 and stats.is_json

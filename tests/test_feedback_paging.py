@@ -268,6 +268,7 @@ def test_a_moderation_button_returns_to_the_page_it_was_on(feedback_app):
     here = action.split("?", 1)[1]
     assert action.startswith(f"/feedback/{ids[2]}?") and "before=" in here
     response = client.post(action, data={"action": "hide", "form_token": token}, headers=BASIC)
-    assert response.status_code == 303 and response.headers["Location"] == f"/feedback?{here}"
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/feedback?{here}&done=hide&record={ids[2]}"
     again = review_page(client, response.headers["Location"])
     assert listed_ids(again) == [ids[2], ids[1]] and f'is-hidden" data-id="{ids[2]}"' in again

@@ -27,11 +27,11 @@ from support import SEVEN, correction, seven_as_served, sqlite_url
 def test_schema_is_created_on_first_use_and_versioned(store, database_url):
     engine = sa.create_engine(feedback.database_url(database_url))
     assert sa.inspect(engine).get_table_names() == []  # nothing before first use
-    assert store.version() == len(feedback.MIGRATIONS) == 3
+    assert store.version() == len(feedback.MIGRATIONS) == 4
     assert set(sa.inspect(engine).get_table_names()) == {"feedback", "schema_version"}
     with engine.connect() as connection:
         versions = connection.execute(sa.text("SELECT version FROM schema_version")).all()
-    assert versions == [(1,), (2,), (3,)]
+    assert versions == [(1,), (2,), (3,), (4,)]
     columns = {c["name"]: c for c in sa.inspect(engine).get_columns("feedback")}
     assert {"public_id", "hidden", "strokes"} <= set(columns)
     assert columns["strokes"]["nullable"]

@@ -84,7 +84,9 @@ def test_probabilities_and_the_model_input_preview_render(desktop):
     )
     assert size == [28, 28]
     assert 30 < page.evaluate(LIT) < 400  # the digit's strokes, white on black, as the model saw
-    assert "Model: cnn" in page.locator("#model-info").text_content()
+    assert page.locator("#model-info").is_hidden()  # figures for whoever opens the details
+    page.get_by_text("About the model").click()
+    assert "A neural network (cnn)" in page.locator("#model-info").text_content()
 
 
 def test_nothing_drawn_says_so_without_asking_the_server(desktop):
@@ -97,7 +99,12 @@ def test_nothing_drawn_says_so_without_asking_the_server(desktop):
 
 
 STATES = [
-    pytest.param(lambda route: route.abort(), "Server unreachable", "error", id="unreachable"),
+    pytest.param(
+        lambda route: route.abort(),
+        "Can't reach the server; check your connection.",
+        "error",
+        id="unreachable",
+    ),
     pytest.param(
         fulfil(503, {"error": "still training", "progress": {"epoch": 3, "epochs": 12}}),
         "Model is training… (epoch 3 of 12)",
@@ -106,9 +113,31 @@ STATES = [
     ),
     pytest.param(
         fulfil(413, {"error": "Expected an image of at most 4 MB."}),
-        "Expected an image of at most 4 MB.",
+        "That drawing is too big to read; clear some of it and try again.",
         "error",
-        id="4xx",
+        id="413",
+    ),
+    pytest.param(
+        lambda route: route.fulfill(
+            status=429,
+            headers={"Retry-After": "15"},
+            json={"error": "Expected at most 20 per 1 minute requests; received more."},
+        ),
+        "Too many drawings read from here for now; try again in 15 s.",
+        "error",
+        id="429",
+    ),
+    pytest.param(
+        fulfil(400, {"error": "Expected field 'image'; received fields []."}),
+        "This page sent something the server could not read; reload the page and try again.",
+        "error",
+        id="400",
+    ),
+    pytest.param(
+        fulfil(500, {"error": "Internal error while handling the request; it has been logged."}),
+        "Something went wrong on the server; please try again.",
+        "error",
+        id="500",
     ),
     pytest.param(
         fulfil(200, {"unexpected": True}),

@@ -68,6 +68,13 @@ def thanks(page) -> str:
     return page.locator("#feedback-status").text_content()
 
 
+def focused(page) -> str:
+    """The focused element's accessible label, else its id ("" for the page itself)."""
+    return page.evaluate(
+        "() => document.activeElement.getAttribute('aria-label') || document.activeElement.id"
+    )
+
+
 def pressed(page, name: str) -> str:
     """The correction button `name`'s aria-pressed."""
     return page.get_by_role("button", name=name).get_attribute("aria-pressed")
@@ -88,8 +95,10 @@ def correct_a_seven_as_a_one(page):
     assert sent["label"] == 1 and "predicted" not in sent  # the server reads the drawing itself
     assert response.json()["predicted"] == 7
     assert thanks(page) == "Thanks — saved as a 1 for review and future training."
+    assert all(choices.nth(i).get_attribute("aria-disabled") == "true" for i in range(11))
     assert all(choices.nth(i).is_disabled() for i in range(11))
     assert pressed(page, "I drew a 1") == "true"
+    assert focused(page) == "I drew a 1"  # the button tapped keeps focus once it is sent
     return response
 
 
@@ -162,7 +171,11 @@ def test_a_failed_correction_says_why_and_can_be_sent_again(browser, live_url):
         assert settled_prediction(page) == "3"
         page.get_by_role("button", name="I drew an 8").click()
         send_now(page)
-        wait_for_text(page, "#feedback-status", f"Not saved: {message}")
+        wait_for_text(
+            page,
+            "#feedback-status",
+            "Not saved: corrections cannot be kept just now; try again in a minute.",
+        )
         assert page.locator("#feedback-status").get_attribute("data-tone") == "error"
         assert page.get_by_role("button", name="I drew an 8").is_enabled()
         page.unroute("**/api/feedback")
@@ -236,7 +249,7 @@ def test_a_correction_can_be_changed_or_taken_back_before_it_is_sent(desktop):
     assert settled_prediction(page) == "7"
 
     page.get_by_role("button", name="I drew a 1").click()
-    assert page.locator("#feedback-status").text_content() == "Saved as a 1"
+    assert page.locator("#feedback-status").text_content() == "Sending a 1 in a few seconds."
     page.locator("#feedback-undo").click()
     assert page.locator("#feedback-status").text_content() == "Taken back: nothing was sent."
     assert pressed(page, "I drew a 1") == "false"
@@ -256,3 +269,59 @@ def test_a_correction_can_be_changed_or_taken_back_before_it_is_sent(desktop):
     assert page.locator("#announcer").text_content() == (
         "Thanks — saved as a 2 for review and future training."
     )
+
+
+def test_focus_stays_in_the_correction_row_when_it_is_sent_or_taken_back(desktop):
+    page = desktop.page
+    draw_with_mouse(page, sketches.SKETCHES[(7, "crossed")])
+    assert settled_prediction(page) == "7"
+    page.get_by_role("button", name="I drew a 1").focus()
+    page.keyboard.press("Enter")
+    page.locator("#feedback-undo").focus()
+    page.keyboard.press("Enter")  # taken back: Undo goes, focus goes to the choice undone
+    assert focused(page) == "I drew a 1"
+    page.keyboard.press("Enter")
+    page.locator("#feedback-undo").focus()
+    sent_now(page)  # sent while focus is on Undo, which goes away
+    thanks(page)
+    assert focused(page) == "I drew a 1"
+    page.keyboard.press("Tab")  # on through the row, not back at the top of the page
+    assert focused(page) == "I drew a 2"
+    page.keyboard.press("Control+z")  # the drawing changes: the row goes, focus to the pad
+    assert page.locator("#feedback").is_hidden()
+    assert page.evaluate("document.activeElement.id") == "canvas"
+
+
+# Every text the correction row's status line shows, in order.
+WATCH_STATUS = """() => {
+  window.statusTexts = [];
+  const line = document.querySelector('#feedback-status');
+  new MutationObserver(() => window.statusTexts.push(line.textContent))
+    .observe(line, { childList: true, characterData: true, subtree: true });
+}"""
+
+
+def test_a_rate_limited_correction_says_so_in_words_and_never_saved_first(browser, live_url):
+    api_text = (
+        "Expected at most 20 per 1 minute corrections from one address; received more. "
+        "Try again in 15 s."
+    )
+    with checked_page(browser, live_url, DESKTOP, tolerated="Failed to load resource") as watched:
+        page = watched.page
+        page.route(
+            "**/api/feedback",
+            lambda route: route.fulfill(
+                status=429, headers={"Retry-After": "15"}, json={"error": api_text}
+            ),
+        )
+        draw_with_mouse(page, sketches.SKETCHES[(7, "crossed")])
+        assert settled_prediction(page) == "7"
+        page.evaluate(WATCH_STATUS)
+        page.get_by_role("button", name="I drew a 1").click()
+        send_now(page)
+        expected = "Not saved: too many corrections from here for now; try again in 15 s."
+        wait_for_text(page, "#feedback-status", expected)
+        assert page.locator("#announcer").text_content() == expected
+        shown = page.evaluate("window.statusTexts")
+        assert not any(text.startswith("Saved") for text in shown), shown
+        assert api_text not in page.locator("body").inner_text()

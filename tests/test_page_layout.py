@@ -14,6 +14,7 @@ from support import (
     MIDDLE,
     NUMBER,
     checked_page,
+    contrast,
     draw_number,
     draw_with_mouse,
     draw_with_touch,
@@ -68,6 +69,50 @@ def test_the_pad_and_the_answer_are_in_view_without_scrolling(screen):
         assert box["left"] >= 0 and box["top"] >= 0, selector
         assert box["right"] <= width and box["bottom"] <= height, (selector, box)
     assert no_sideways_scroll(page)
+
+
+# What each screen of issue 25 must show, with the answer, without scrolling.
+MUST_SHOW = {
+    "desktop": [".model-input", "#probabilities"],  # the 28x28 and the bars
+    "portrait": ["#feedback"],  # the whole correction row, its status line too
+    "zoom-200": ["#predict", "#status"],
+}
+
+
+def in_view(page, selector: str) -> bool:
+    """Whether the element is wholly inside the viewport."""
+    box, size = rect(page, selector), page.viewport_size
+    return (
+        box["top"] >= 0
+        and box["left"] >= 0
+        and (box["bottom"] <= size["height"] and box["right"] <= size["width"])
+    )
+
+
+@pytest.mark.parametrize("screen", list(MUST_SHOW), indirect=True)
+def test_each_screen_shows_what_comes_next_after_an_answer(screen):
+    page = screen.page
+    draw(page, FOUR)
+    assert settled_prediction(page) == "4"
+    assert page.evaluate("window.scrollY") == 0
+    name = next(n for n, options in SCREENS.items() if options["viewport"] == page.viewport_size)
+    assert {s: rect(page, s) for s in MUST_SHOW[name] if not in_view(page, s)} == {}
+
+
+# Words a visitor should not meet: the model's figures and keyboard shorthand.
+JARGON = ["MNIST", "parameters", "neural network", "\u2318", "undoes", "redoes", "test set"]
+
+
+def test_the_words_on_the_page_are_for_visitors(browser, live_url):
+    with checked_page(browser, live_url, SCREENS["desktop"]) as watched:
+        page = watched.page
+        draw(page, FOUR)
+        assert settled_prediction(page) == "4"
+        page.wait_for_function("() => document.querySelector('#model-info').textContent")
+        words = page.locator("body").inner_text()  # what is rendered: not a closed <details>
+        assert [w for w in JARGON if w.lower() in words.lower()] == []
+        page.get_by_text("About the model").click()  # the figures, for whoever asks
+        assert "MNIST" in page.locator("#model-info").inner_text()
 
 
 @pytest.mark.parametrize("width", [320, 360, 390, 480, 600, 640, 800])
@@ -165,19 +210,6 @@ COLOURS = """
   };
 }
 """
-
-
-def luminance(css: str) -> float:
-    """WCAG relative luminance of an opaque "rgb(r, g, b)"."""
-    channels = [float(v) / 255 for v in css[css.index("(") + 1 : -1].split(",")[:3]]
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def contrast(a: str, b: str) -> float:
-    """WCAG contrast ratio of two colours."""
-    high, low = sorted((luminance(a), luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -154,8 +154,11 @@ def test_picking_a_digit_of_a_number_shows_its_bars_and_28x28(request, size):
     assert chips.count() == len(NUMBER) and pressed(page) == ["false"] * 4
     assert bar_probabilities(page) == [0.0] * 10  # nothing picked: no digit's bars yet
     assert page.locator("#model-input").get_attribute("data-filled") is None
+    hint = page.locator("#pick-hint")  # the empty bars say why they are empty
+    assert hint.is_visible() and hint.text_content() == "Pick a digit above to see how sure it is."
 
     chips.nth(1).click()
+    assert hint.is_hidden()
     assert pressed(page) == ["false", "true", "false", "false"]
     assert_shows_digit(page, digits[1])
     first = page.evaluate("() => document.querySelector('#model-input').toDataURL()")
@@ -168,7 +171,7 @@ def test_picking_a_digit_of_a_number_shows_its_bars_and_28x28(request, size):
     )
 
     chips.nth(3).click()  # the pressed one again: none picked
-    assert pressed(page) == ["false"] * 4
+    assert pressed(page) == ["false"] * 4 and hint.is_visible()
     assert bar_probabilities(page) == [0.0] * 10
     assert page.locator("#model-input").get_attribute("data-filled") is None
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from feedback import Correction, FeedbackStore
 from playwright.sync_api import expect
-from support import TOKEN, sqlite_url, started_gunicorn
+from support import TOKEN, sqlite_url, started_gunicorn, text_contrasts
 
 RECORDS = 130  # three pages of the default 60
 WRONG = 45  # of them, the model read wrong
@@ -104,7 +104,8 @@ def test_the_review_page_fits_a_phone_and_pages_through_every_record(phone, revi
     expect(position).to_have_text(f"Showing 1-60 of {RECORDS}.")
     assert_fits(page)
     for button in page.locator(".pager .button, .moderate .button, .review-toggle a").all():
-        assert button.bounding_box()["height"] >= 44
+        if button.is_visible():  # "Delete for good" shows only once Delete is asked
+            assert button.bounding_box()["height"] >= 44
     table = page.locator("table.per-digit")
     assert table.evaluate("(t) => t.scrollWidth <= t.parentElement.clientWidth")
     first = page.locator("li.correction").first
@@ -161,3 +162,82 @@ def test_times_on_the_review_page_name_their_zone(phone, review_url):
         moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         assert abs(datetime.now(UTC) - moment) < timedelta(hours=1)
         assert element.text_content() == moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def test_a_refused_login_shows_a_page_not_json(browser, review_url):
+    # A wrong password, then the prompt given up: what the browser shows is the 401's body.
+    context = browser.new_context(http_credentials={"username": "me", "password": "guess"})
+    page = context.new_page()
+    response = page.goto(review_url + "/feedback")
+    assert response.status == 401 and response.headers["content-type"].startswith("text/html")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to review corrections")
+    expect(page.get_by_role("link", name="Draw a digit")).to_be_visible()
+    assert "{" not in page.locator("body").inner_text()
+    context.close()
+
+
+def test_hide_show_and_delete_say_what_they_did_and_delete_asks_first(phone, review_url):
+    page, _ = phone
+    posted = []
+    page.on("request", lambda r: posted.append(r.url) if r.method == "POST" else None)
+    page.goto(review_url + "/feedback?limit=5", wait_until="networkidle")
+    done = page.get_by_role("status")
+    first = page.locator("li.correction:not(.is-hidden)").first
+    record = first.get_attribute("data-id")
+    first.get_by_role("button", name="Hide").click()
+    expect(done).to_contain_text(
+        f"Correction {record} is hidden: it is left out of the counts and of training."
+    )
+    expect(page.locator(f'li.correction.is-hidden[data-id="{record}"]')).to_have_count(1)
+    done.get_by_role("button", name="Show it again").click()
+    expect(done).to_have_text(f"Correction {record} is shown again, and counted.")
+    item = page.locator(f'li.correction[data-id="{record}"]')
+    expect(item).not_to_have_class(re.compile("is-hidden"))
+
+    posted.clear()
+    item.get_by_text("Delete…").click()  # asks first: nothing sent yet
+    confirm = item.get_by_role("button", name="Delete for good")
+    expect(confirm).to_be_visible()
+    expect(item.get_by_text("Delete this correction for good?")).to_be_visible()
+    assert posted == []
+    item.get_by_text("Delete…").click()  # changed its mind: closed again, still nothing sent
+    expect(confirm).to_be_hidden()
+    assert posted == [] and item.count() == 1
+    item.get_by_text("Delete…").click()
+    confirm.click()
+    expect(done).to_have_text(f"Correction {record} is deleted for good.")
+    expect(page.locator(f'li.correction[data-id="{record}"]')).to_have_count(0)
+    assert len(posted) == 1
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_review_control_reads_at_4_5_to_1_at_rest_hovered_and_focused(
+    browser, review_url, scheme
+):
+    context = browser.new_context(
+        color_scheme=scheme,
+        reduced_motion="reduce",
+        http_credentials={"username": "reviewer", "password": TOKEN},
+    )
+    page = context.new_page()
+    page.goto(review_url + "/feedback?limit=4", wait_until="networkidle")
+    page.locator("li.correction summary").first.click()  # "Delete for good" shown too
+    controls = page.locator(".moderate .button, .pager .button, .review-toggle a, summary")
+    seen = {}
+    for control in [c for c in controls.all() if c.is_visible()]:
+        label = control.text_content().strip()
+        for state, act in [
+            ("at rest", None),
+            ("hovered", control.hover),
+            ("focused", control.focus),
+        ]:
+            page.mouse.move(1, 1)
+            if act:
+                act()
+            for ratio, altered in text_contrasts(control):
+                assert altered == [], (label, state, altered)
+                key = f"{label} {state}"
+                seen[key] = min(ratio, seen.get(key, ratio))
+    context.close()
+    assert any(key.startswith("Delete for good") for key in seen)
+    assert {key: round(ratio, 2) for key, ratio in seen.items() if ratio < 4.5} == {}

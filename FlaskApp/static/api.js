@@ -17,11 +17,6 @@ export async function postJson(url, payload, { signal, keepalive = false } = {})
   return { response, body };
 }
 
-/** The error message of a JSON error body, or "". */
-export function errorMessage(body) {
-  return body && typeof body.error === "string" ? body.error : "";
-}
-
 function isDigit(value) {
   return Number.isInteger(value) && value >= 0 && value <= 9;
 }

@@ -3,10 +3,11 @@
 // #app, and what a drawing's strokes may hold in `data-max-strokes` and `data-max-stroke-points`. /predict reads the drawing as one digit, a number (one box per digit) or "not a digit";
 // the page sends only the ink (drawing.js), and says aloud only answers that have settled.
 
-import { errorMessage, isPrediction } from "./api.js";
+import { NOT_A_DIGIT, isPrediction } from "./api.js";
 import { Corrections } from "./corrections.js";
 import { Pad } from "./drawing.js";
 import { keyAction } from "./keyboard.js";
+import { readingProblem } from "./messages.js";
 import { showModelInfo } from "./model-info.js";
 import { Predictor } from "./predictor.js";
 import { clearBoxes, drawBoxes, resetResult, setBusy, showPrediction } from "./result.js";
@@ -14,6 +15,9 @@ import { clearBoxes, drawBoxes, resetResult, setBusy, showPrediction } from "./r
 // While the model trains on first run, ask again this often.
 const TRAINING_RETRY_MS = 3000;
 const OFFLINE = "You're offline — will retry when you're back";
+// A live reading that refuses waits until the pen has been still this long: the first stroke
+// of a 7 is no digit yet. Digits show at once, and Predict refuses at once.
+const REFUSAL_PAUSE_MS = 1500;
 
 const app = document.getElementById("app");
 const canvas = document.getElementById("canvas");
@@ -30,6 +34,9 @@ const buttons = Object.fromEntries(
 function inkColour(name) {
   return getComputedStyle(canvas).getPropertyValue(`--ink-${name || "auto"}`).trim();
 }
+
+let changedAt = 0; // when the pad last changed (performance.now())
+let refusalTimer = 0; // a live refusal waiting for the pen to stay still
 
 const pad = new Pad(canvas, {
   inkColour,
@@ -66,7 +73,7 @@ function tell(text, tone) {
   say(text);
 }
 
-const corrections = new Corrections(app.dataset.feedbackUrl, { say, online });
+const corrections = new Corrections(app.dataset.feedbackUrl, { say, online, home: canvas });
 
 const predictor = new Predictor(app.dataset.predictUrl, pad, {
   started() {
@@ -91,6 +98,8 @@ const actions = {
 
 /** The pad changed: "down", "move", "up" or "history" (undo, redo, clear). */
 function drawingChanged(kind) {
+  changedAt = performance.now();
+  window.clearTimeout(refusalTimer);
   if (kind !== "up") {
     clearBoxes();
     corrections.withdraw();
@@ -110,21 +119,29 @@ function showEmpty() {
   setStatus("Draw a digit or a number");
 }
 
-/** Undo, Redo and Clear are enabled when they would do something; focus never drops to body. */
+/**
+ * Undo, Redo and Clear say whether they would do something with aria-disabled, not disabled:
+ * the button just pressed keeps focus, and pressing it again does nothing (the pad ignores a
+ * step it cannot take) rather than what the next button does.
+ */
 function updateButtons() {
-  const focused = document.activeElement;
-  buttons.undo.disabled = !pad.canUndo;
-  buttons.redo.disabled = !pad.canRedo;
-  buttons.clear.disabled = pad.empty;
-  if (focused instanceof HTMLButtonElement && focused.disabled) {
-    const next = [buttons.undo, buttons.redo].find((b) => !b.disabled);
-    (next || canvas).focus();
-  }
+  buttons.undo.setAttribute("aria-disabled", String(!pad.canUndo));
+  buttons.redo.setAttribute("aria-disabled", String(!pad.canRedo));
+  buttons.clear.setAttribute("aria-disabled", String(pad.empty));
 }
 
-/** /predict's answer, whatever it is. */
+/** /predict's answer, whatever it is; a live refusal once the pen has stayed still. */
 function showReply({ response, body }, posted, current) {
-  if (response.ok && isPrediction(body)) showAnswer(body, posted, current);
+  window.clearTimeout(refusalTimer);
+  const wait = REFUSAL_PAUSE_MS - (performance.now() - changedAt);
+  const refusal = response.ok && isPrediction(body) && body.reading === NOT_A_DIGIT;
+  if (refusal && posted.live && wait > 0) {
+    setBusy(true); // not an answer yet: the card is still reading
+    refusalTimer = window.setTimeout(() => {
+      setBusy(false);
+      if (current() && settled(posted)) showAnswer(body, posted, current);
+    }, wait);
+  } else if (response.ok && isPrediction(body)) showAnswer(body, posted, current);
   else if (response.ok) {
     resetResult();
     setStatus("The server sent an answer this page does not understand.", "error");
@@ -145,10 +162,8 @@ function showAnswer(body, posted, current) {
   }
   if (!settled(posted)) return;
   say(line.text);
-  // One drawing, one label: a number is not offered for correction.
-  if (body.reading !== "number") {
-    corrections.offer(posted, body.reading === "digit" ? body.digit : body.reading);
-  }
+  const read = { digit: body.digit, number: body.digits.map((d) => d.digit) }[body.reading];
+  corrections.offer(posted, read ?? body.reading);
 }
 
 /** Describe /predict's 503 training progress {epoch, epochs, fraction} in a few words. */
@@ -171,15 +186,14 @@ function showError(response, body) {
   } else if (response.status === 422) {
     tell("Draw a digit first", "warn");
   } else {
-    const fallback = `The server answered ${response.status}; please try again.`;
-    tell(errorMessage(body) || fallback, "error");
+    tell(readingProblem(response), "error");
   }
 }
 
 /** No answer at all: offline (asked again once back online) or the server is unreachable. */
 function showUnreachable() {
   resetResult();
-  if (navigator.onLine) tell("Server unreachable", "error");
+  if (navigator.onLine) tell("Can't reach the server; check your connection.", "error");
   else tell(OFFLINE, "warn");
   predictor.again(online());
 }

@@ -20,7 +20,7 @@ function escapeClears(canvas) {
 
 /** Enter predicts, except where the browser makes it a click or a choice (no second request). */
 function enterPredicts(event) {
-  return !event.repeat && !event.isComposing && !within(event, "button, a, select, textarea");
+  return !event.repeat && !event.isComposing && !within(event, "button, a, select, textarea, form");
 }
 
 /** What a key press asks of the pad on `canvas`: "undo", "redo", "clear", "predict" or "". */

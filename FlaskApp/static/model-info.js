@@ -2,7 +2,7 @@
 
 /** The card in one line: architecture, parameters, accuracy on the MNIST test set, as known. */
 function describe(card) {
-  const parts = [`Model: ${card.architecture}`];
+  const parts = [`A neural network (${card.architecture}) trained on MNIST's handwritten digits`];
   if (Number.isFinite(card.parameters)) {
     parts.push(`${card.parameters.toLocaleString("en")} parameters`);
   }

@@ -24,10 +24,10 @@ export class Predictor {
     this.slowTimer = 0;
   }
 
-  /** Predict once the pen has rested (or lifted) for REST_MS. */
+  /** Predict once the pen has rested (or lifted) for REST_MS: a live reading. */
   schedule() {
     window.clearTimeout(this.restTimer);
-    this.restTimer = window.setTimeout(() => this.predict(), REST_MS);
+    this.restTimer = window.setTimeout(() => this.predict({ live: true }), REST_MS);
   }
 
   /** The pen is down again: wait for it to rest before asking. */
@@ -58,9 +58,12 @@ export class Predictor {
     });
   }
 
-  /** Predict without ever letting an unexpected failure escape to the console. */
-  predict() {
-    this.request().catch(() => {
+  /**
+   * Predict without ever letting an unexpected failure escape to the console; `live`: asked by
+   * the pen resting, not by the person (the view may wait before it refuses such a reading).
+   */
+  predict({ live = false } = {}) {
+    this.request(live).catch(() => {
       this.finish();
       this.view.failed();
     });
@@ -76,13 +79,13 @@ export class Predictor {
   }
 
   /** POST the ink and its strokes; hand the view its answer, ignoring answers to stale ones. */
-  async request() {
+  async request(live) {
     const upload = this.pad.upload();
     if (!upload) {
       this.view.empty();
       return;
     }
-    const posted = { ...upload, version: this.pad.version };
+    const posted = { ...upload, version: this.pad.version, live };
     const { seq, signal } = this.start();
     const current = () => seq === this.seq;
     let reply;

@@ -16,6 +16,7 @@ const answerLabel = document.getElementById("answer-label");
 const prediction = document.getElementById("prediction");
 const confidence = document.getElementById("confidence");
 const digitChips = document.getElementById("digit-chips");
+const pickHint = document.getElementById("pick-hint");
 const bars = Array.from(document.getElementById("probabilities").children);
 const modelInput = document.getElementById("model-input");
 const modelCtx = modelInput.getContext("2d");
@@ -132,6 +133,7 @@ export function resetResult() {
   prediction.textContent = "";
   confidence.textContent = "";
   showChips([]);
+  pickHint.hidden = true;
   fillBars(null);
   clearModelInput();
   clearBoxes();
@@ -206,6 +208,7 @@ function showNumber(body, current) {
     if (answer !== rendered) return;
     picked = picked === position ? null : position;
     pressChip(picked);
+    pickHint.hidden = picked !== null;
     clearModelInput();
     if (picked === null) {
       fillBars(null);
@@ -219,6 +222,7 @@ function showNumber(body, current) {
     }
   };
   showChips(body.digits, pick);
+  pickHint.hidden = false;
   return { text: `Looks like ${body.number}`, tone: "" };
 }
 

@@ -6,11 +6,12 @@
 - `support.answers`: what every answer must be, property-test inputs, disk writes.
 - `support.corrections`: corrections, the review token, the review page read back.
 - `support.page`: the page in Chromium.
+- `support.colours`: computed colours and their WCAG contrast.
 """
 
-from . import answers, corrections, datasets, drawings, page, servers
+from . import answers, colours, corrections, datasets, drawings, page, servers
 
-MODULES = (servers, drawings, datasets, answers, corrections, page)
+MODULES = (servers, drawings, datasets, answers, corrections, page, colours)
 
 # `from support import X` for every public name of the modules above.
 __all__ = [name for module in MODULES for name in module.__all__]
