@@ -262,9 +262,11 @@ def _depth(mask: np.ndarray) -> np.ndarray:
 def stroke_width(fine: np.ndarray) -> float:
     """Typical stroke width of a digit drawn at FINE times the output scale, in output pixels."""
     mask = fine >= 0.5
-    if not mask.any():
-        return 0.0
-    depth = _depth(mask)
+    return _width(mask, _depth(mask)) if mask.any() else 0.0
+
+
+def _width(mask: np.ndarray, depth: np.ndarray) -> float:
+    """`stroke_width` from the ink's mask and its depth (`_depth`), computed once for both."""
     # The ridge of the distance map runs down the middle of every stroke.
     ridge = mask & (depth >= ndimage.maximum_filter(depth, size=3))
     return float(2.0 * np.median(depth[ridge]) - 0.5) / FINE
@@ -272,17 +274,20 @@ def stroke_width(fine: np.ndarray) -> float:
 
 def even_strokes(fine: np.ndarray) -> np.ndarray:
     """Thicken hairline strokes and thin marker strokes into MNIST's usual range of widths."""
-    width = stroke_width(fine)
-    if width == 0.0 or STROKE_RANGE[0] <= width <= STROKE_RANGE[1]:
-        return fine  # a pen MNIST's writers could have held: leave it alone
     mask = fine >= 0.5
+    if not mask.any():
+        return fine
+    depth = _depth(mask)  # measures the pen, and thins a marker's strokes
+    width = _width(mask, depth)
+    if STROKE_RANGE[0] <= width <= STROKE_RANGE[1]:
+        return fine  # a pen MNIST's writers could have held: leave it alone
     if width < STROKE_RANGE[0]:
         grow = (STROKE_RANGE[0] - width) / 2 * FINE
         # Everything within `grow` of the ink becomes ink, with a one-pixel soft edge.
         halo = np.clip(grow + 0.5 - ndimage.distance_transform_edt(~mask), 0.0, 1.0)
         return np.maximum(fine, halo)
     shrink = (width - STROKE_RANGE[1]) / 2 * FINE
-    core = np.clip(_depth(mask) - shrink, 0.0, 1.0)
+    core = np.clip(depth - shrink, 0.0, 1.0)
     return np.minimum(fine, core)
 
 

@@ -43,7 +43,7 @@ STAGES = {
     "ink": ["preprocessing.ink"],
     "segmentation": ["segmentation.segment", "stroke_groups.segment"],
     "normalisation": ["preprocessing.normalise_ink", "preprocessing.fit_and_centre"],
-    "normalisation: stroke width": ["preprocessing.stroke_width"],
+    "normalisation: stroke width": ["preprocessing._depth", "preprocessing._width"],
     "separators": ["separators.glyph", "separators.mark"],
     "merges and cuts": ["merges.merge", "cuts.cut"],
     "model call": ["serving.ModelService.classify"],
