@@ -1,6 +1,6 @@
 """Where /predict spends its time, stage by stage, in process (Flask's test client).
 
-    python benchmarks/predict_profile.py [--n 60] [--cprofile 15]
+    python benchmarks/predict_profile.py [--n 60] [--cprofile 15] [--code OTHER/FlaskApp]
 
 Builds the app around the shipped model.h5 (LiteRT), then posts drawings of a single digit, a
 5-digit and a 10-digit number written in the project's sketches (`sketches.number_drawing`,
@@ -27,7 +27,13 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "FlaskApp"))
+# --code: the FlaskApp folder to profile (another version's, to compare); this tree's otherwise.
+sys.path.insert(
+    0,
+    sys.argv[sys.argv.index("--code") + 1]
+    if "--code" in sys.argv
+    else str(Path(__file__).resolve().parent.parent / "FlaskApp"),
+)
 
 import flaskapp
 import numpy as np
@@ -53,6 +59,10 @@ STAGES = {
     "JSON answer": ["views.jsonify"],
     "rate limiting": ["flask_limiter.Limiter._check_request_limit"],
 }
+
+
+OTHER = "other (Flask, the view, reading's own steps)"
+KEYS = [*STAGES, OTHER, "total"]
 
 
 class Clock:
@@ -88,7 +98,8 @@ def install(clock: Clock) -> None:
             target = importlib.import_module(module_name)
             for part in owner:
                 target = getattr(target, part)
-            setattr(target, attr, clock.wrap(stage, getattr(target, attr)))
+            if hasattr(target, attr):  # another version may not have it
+                setattr(target, attr, clock.wrap(stage, getattr(target, attr)))
 
 
 def bodies(n: int, seed: int = 26) -> dict[str, list[bytes]]:
@@ -121,7 +132,8 @@ def measure(client, clock: Clock, made: dict[str, list[bytes]]) -> dict[str, lis
             started = time.perf_counter()
             post(client, sent[i])
             total = time.perf_counter() - started
-            rows[name].append({**clock.spent, "total": total})
+            other = total - sum(clock.spent.values())
+            rows[name].append({**clock.spent, OTHER: other, "total": total})
     return rows
 
 
@@ -130,13 +142,9 @@ def table(rows: dict[str, list[dict]]) -> list[str]:
     names = list(rows)
     lines = ["| stage | " + " | ".join(names) + " |", "| --- |" + " --- |" * len(names)]
     medians = {
-        n: {k: float(np.median([r.get(k, 0.0) for r in rows[n]])) for k in [*STAGES, "total"]}
-        for n in names
+        n: {k: float(np.median([r.get(k, 0.0) for r in rows[n]])) for k in KEYS} for n in names
     }
-    for n in names:  # what no stage holds: Flask, Werkzeug, the view
-        staged = sum(v for k, v in medians[n].items() if k != "total")
-        medians[n]["other (Flask, view)"] = max(0.0, medians[n]["total"] - staged)
-    for stage in [*STAGES, "other (Flask, view)", "total"]:
+    for stage in KEYS:
         cells = []
         for n in names:
             ms, share = medians[n][stage] * 1000, medians[n][stage] / medians[n]["total"]
@@ -162,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="also print cProfile's N functions of most own time",
     )
+    parser.add_argument("--code", help="the FlaskApp folder to profile; this tree's by default")
     args = parser.parse_args(argv)
     made = bodies(args.n)
     clock = Clock()
@@ -179,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         for sent in made.values():  # warm up: imports, caches, the first call of each path
             post(client, sent[0])
         rows = measure(client, clock, made)
-        print(f"/predict in process, median of {args.n} requests per length (shipped model.h5)")
+        code = args.code or "this tree"
+        print(f"/predict in process ({code}), median of {args.n} requests per length")
         print("\n".join(table(rows)))
         if args.cprofile:
             profiler = cProfile.Profile()
