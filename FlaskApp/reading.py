@@ -137,6 +137,7 @@ def _separated(
     segments: list[segmentation.Segment],
     parts: list[Answer],
     marks: list[segmentation.Segment],
+    glyph: Callable = separators.glyph,
 ) -> tuple[list[segmentation.Segment], list[Answer], list[tuple[tuple, str | None]]]:
     """The digits, and what stands between them: the small marks and, in a number, the parts
     shaped like a slash, a colon or a bracket (`separators`), each with the separator it is
@@ -147,7 +148,7 @@ def _separated(
         return segments, parts, between
     kept_segments, kept_parts = [], []
     for segment, part in zip(segments, parts, strict=True):
-        shape = None if segment.ink is None else separators.glyph(segment.ink, segment.box, boxes)
+        shape = None if segment.ink is None else glyph(segment.ink, segment.box, boxes)
         if shape is None:
             kept_segments.append(segment)
             kept_parts.append(part)
@@ -158,6 +159,20 @@ def _separated(
     return kept_segments, kept_parts, between
 
 
+def _remembered(glyph: Callable) -> Callable:
+    """`glyph` remembering its answer for each part and its neighbours' boxes, within one
+    reading (the part's ink is held, so that its id is not reused)."""
+    seen: dict[tuple, tuple] = {}
+
+    def remembered(ink: np.ndarray, box: tuple, boxes: list[tuple]) -> str | None:
+        key = (id(ink), tuple(box), tuple(tuple(b) for b in boxes))
+        if key not in seen:
+            seen[key] = (ink, glyph(ink, box, boxes))
+        return seen[key][1]
+
+    return remembered
+
+
 def _likeness(answer: Answer) -> float:
     """How likely a field is one digit: its likeliest digit's probability, times its
     probability of being a digit at all."""
@@ -165,13 +180,17 @@ def _likeness(answer: Answer) -> float:
 
 
 def _merged(
-    segments: list[segmentation.Segment], parts: list[Answer], classify: Classify, policy: Policy
+    segments: list[segmentation.Segment],
+    parts: list[Answer],
+    classify: Classify,
+    policy: Policy,
+    glyph: Callable = separators.glyph,
 ) -> tuple[list[segmentation.Segment], list[Answer]]:
     """Neighbouring parts that read better as one digit, joined (`merges`: digits in pieces)."""
     if len(segments) < 2:
         return segments, parts
     boxes = [s.box for s in segments]
-    fixed = [s.ink is None or separators.glyph(s.ink, s.box, boxes) is not None for s in segments]
+    fixed = [s.ink is None or glyph(s.ink, s.box, boxes) is not None for s in segments]
     read: list[Answer] = []
 
     def likeness(fields: list[np.ndarray]) -> list[tuple[float, float]]:
@@ -258,10 +277,11 @@ def read_ink(
     extra = [whole_field] if len(segments) > 1 else []
     answers = _answers([s.field for s in segments] + extra, classify, policy)
     whole = answers[-1]
-    segments, parts = _merged(segments, answers[: len(segments)], classify, policy)
+    glyph = _remembered(separators.glyph)  # asked before merging and again between the digits
+    segments, parts = _merged(segments, answers[: len(segments)], classify, policy, glyph)
     segments, parts = _cut(segments, parts, classify, policy)
     tiny = _tiny(segments + marks, coverage.shape)
-    segments, parts, between = _separated(segments, parts, marks)
+    segments, parts, between = _separated(segments, parts, marks, glyph)
     worst = max((a.not_a_digit for a in parts), default=1.0)
     refused = ""
     if tiny:
