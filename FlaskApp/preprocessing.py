@@ -36,8 +36,12 @@ from typing import NoReturn
 
 import image_formats
 import numpy as np
+import pixels
 from image_formats import ACCEPTED_TEXT
 from PIL import ExifTags, Image, ImageOps, PngImagePlugin, UnidentifiedImageError
+from pixels import to_data_url as to_data_url  # fields as PNGs: part of this module's contract
+from pixels import to_png as to_png
+from pixels import to_uint8 as to_uint8
 from scipy import ndimage
 
 logger = logging.getLogger(__name__)
@@ -223,41 +227,9 @@ def upright(image: Image.Image) -> Image.Image:
     return image
 
 
-def _has_transparency(image: Image.Image) -> bool:
-    """True when the image carries an alpha channel or a transparent palette entry."""
-    return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
-
-
-def _channels(image: Image.Image) -> np.ndarray:
-    """Pixel values as float32 (H, W, C) in [0, 255], for any mode."""
-    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
-        values = np.asarray(image, np.float32)
-        top = float(values.max())
-        return (values * (255.0 / top if top > 255 else 1.0))[..., None]
-    if image.mode in ("1", "L"):
-        return np.asarray(image.convert("L"), np.float32)[..., None]
-    if image.mode in ("P", "PA"):
-        image = image.convert("RGBA")  # Pillow resolves palette transparency only this way
-    return np.asarray(image.convert("RGB"), np.float32)
-
-
 def ink(image: Image.Image) -> np.ndarray:
     """Ink coverage of a drawing, float32 (H, W) in [0, 1], 1 where the ink is strongest."""
-    coverage = None
-    if _has_transparency(image):
-        rgba = image if image.mode == "RGBA" else image.convert("RGBA")
-        alpha = np.asarray(rgba.getchannel("A"))
-        if alpha.min() < 255:  # a transparent canvas: the strokes are what is opaque
-            coverage = alpha.astype(np.float32)
-    if coverage is None:
-        pixels = _channels(image)
-        border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
-        background = np.median(border, axis=0)
-        # Chebyshev distance: any channel that departs from the background is ink. Channel by
-        # channel, as whole-image operations: a reduction over a last axis of 3 is slow.
-        coverage = np.abs(pixels[..., 0] - background[0])
-        for channel in range(1, pixels.shape[-1]):
-            np.maximum(coverage, np.abs(pixels[..., channel] - background[channel]), out=coverage)
+    coverage = pixels.departure(image)
     peak = float(coverage.max())
     if peak < MIN_CONTRAST * 255:
         raise NothingDrawn(
@@ -290,9 +262,11 @@ def _depth(mask: np.ndarray) -> np.ndarray:
 def stroke_width(fine: np.ndarray) -> float:
     """Typical stroke width of a digit drawn at FINE times the output scale, in output pixels."""
     mask = fine >= 0.5
-    if not mask.any():
-        return 0.0
-    depth = _depth(mask)
+    return _width(mask, _depth(mask)) if mask.any() else 0.0
+
+
+def _width(mask: np.ndarray, depth: np.ndarray) -> float:
+    """`stroke_width` from the ink's mask and its depth (`_depth`), computed once for both."""
     # The ridge of the distance map runs down the middle of every stroke.
     ridge = mask & (depth >= ndimage.maximum_filter(depth, size=3))
     return float(2.0 * np.median(depth[ridge]) - 0.5) / FINE
@@ -300,17 +274,20 @@ def stroke_width(fine: np.ndarray) -> float:
 
 def even_strokes(fine: np.ndarray) -> np.ndarray:
     """Thicken hairline strokes and thin marker strokes into MNIST's usual range of widths."""
-    width = stroke_width(fine)
-    if width == 0.0 or STROKE_RANGE[0] <= width <= STROKE_RANGE[1]:
-        return fine  # a pen MNIST's writers could have held: leave it alone
     mask = fine >= 0.5
+    if not mask.any():
+        return fine
+    depth = _depth(mask)  # measures the pen, and thins a marker's strokes
+    width = _width(mask, depth)
+    if STROKE_RANGE[0] <= width <= STROKE_RANGE[1]:
+        return fine  # a pen MNIST's writers could have held: leave it alone
     if width < STROKE_RANGE[0]:
         grow = (STROKE_RANGE[0] - width) / 2 * FINE
         # Everything within `grow` of the ink becomes ink, with a one-pixel soft edge.
         halo = np.clip(grow + 0.5 - ndimage.distance_transform_edt(~mask), 0.0, 1.0)
         return np.maximum(fine, halo)
     shrink = (width - STROKE_RANGE[1]) / 2 * FINE
-    core = np.clip(_depth(mask) - shrink, 0.0, 1.0)
+    core = np.clip(depth - shrink, 0.0, 1.0)
     return np.minimum(fine, core)
 
 
@@ -371,21 +348,3 @@ def normalise_bytes(data: bytes) -> np.ndarray:
 def scale_mnist(images: np.ndarray) -> np.ndarray:
     """MNIST uint8 digits (already normalised by its authors) -> float32 in [0, 1]."""
     return images.astype(np.float32) / 255.0
-
-
-def to_uint8(values: np.ndarray) -> np.ndarray:
-    """Values in [0, 1] (a field, ink coverage) as bytes 0-255, the form MNIST keeps digits in."""
-    return np.round(np.clip(values, 0.0, 1.0) * 255).astype(np.uint8)
-
-
-def to_png(field: np.ndarray) -> bytes:
-    """A normalised 28x28 field as a greyscale PNG, exactly as the model sees it (ink white)."""
-    grey = to_uint8(field)
-    buffer = io.BytesIO()
-    Image.fromarray(grey).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def to_data_url(png: bytes) -> str:
-    """PNG bytes as a `data:image/png;base64,...` URL."""
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")

@@ -1,7 +1,9 @@
 """Corrections per client address, at most FEEDBACK_RATE_LIMIT (flask-limiter); beyond, 429.
 
 The count is kept in RATELIMIT_STORAGE_URI: `memory://` is per process; a `redis://` URL shares
-it between workers and instances. Only corrections are limited, never predictions or the review.
+it between workers and instances. Only corrections are limited, never predictions or the review;
+so flask-limiter's hooks run only for the blueprint that holds them (`_only_for`): a prediction
+pays nothing for a limit it does not have.
 """
 
 from __future__ import annotations
@@ -33,7 +35,17 @@ def rate_limiter(app: Flask, settings: Settings) -> Limiter:
         key_prefix="digits-feedback",
     )
     limiter.init_app(app)
+    _only_for(app, LIMITED.split(".")[0])
     return limiter
+
+
+def _only_for(app: Flask, blueprint: str) -> None:
+    """Move the hooks `init_app` just added for every request to `blueprint`'s requests, where
+    they ran before: ahead of its own before-request hooks, after its own after-request and
+    teardown hooks (Flask runs those in reverse)."""
+    for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
+        added = hooks[None].pop()  # init_app appends one of each, last
+        hooks.setdefault(blueprint, []).insert(0, added)
 
 
 def too_many(exc: RateLimitExceeded) -> APIError:

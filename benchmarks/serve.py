@@ -1,14 +1,19 @@
-"""Serving benchmark: the production server (gunicorn) against a naive baseline, in one run.
+"""Serving benchmark: the production server (gunicorn) between a naive baseline and the floor,
+in one run, so that its figures are ratios to servers measured minutes apart, not days.
 
     BENCH_DIR=../shared/bench python benchmarks/serve.py [--n 2000] [--workers 2] [--threads 2]
+        [--servers litert,tensorflow,baseline,floor,litert-gthread]
 
-For each server (production: `gunicorn -c gunicorn.conf.py`, with LiteRT as shipped and with
-the TensorFlow runtime; baseline: the same app with `model.predict` per request,
-`benchmarks/baseline.py`) it measures the time from start to a healthy /healthz (LiteRT: first
-with an empty conversion cache, then again with model.h5 converted), runs `predict_bench.py`
-from BENCH_DIR at concurrency 1 and 16 (the load generator runs beside the server on the same
-machine), and reads each worker's resident memory. Prints a table the README quotes.
-A benchmark, not a test.
+The servers, all `gunicorn -c gunicorn.conf.py` with the same workers and threads:
+production with LiteRT as shipped (its waitress worker) and with the TensorFlow runtime; the
+baseline, the same app with `model.predict` per request (`benchmarks/baseline.py`); the floor,
+a bare WSGI app that decodes the PNG, shrinks it to 28x28 and calls the same LiteRT model once,
+on gunicorn's gthread worker (`benchmarks/floor.py`); and, when asked (`litert-gthread`),
+production on the gthread worker, to see what the waitress worker costs. For each it measures
+the time from start to a healthy /healthz (LiteRT: first with an empty conversion cache, then
+again with model.h5 converted), runs `predict_bench.py` from BENCH_DIR at concurrency 1 and
+16 (the load generator runs beside the server on the same machine), and reads each worker's
+resident memory. Prints a table and the ratios the README quotes. A benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -26,9 +31,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "FlaskApp"))
 import settings
 from load import ROOT, free_port, rss_mb, wait_healthy, workers_of
 
+PRODUCTION = "flaskapp:create_app()"
+# name: (how the table names it, the WSGI app, environment, gunicorn worker class or None)
+SERVERS = {
+    "tensorflow": ("production (TensorFlow)", PRODUCTION, {"FLASK_RUNTIME": "tensorflow"}, None),
+    "baseline": ("baseline", "baseline:create_app()", {"FLASK_RUNTIME": "tensorflow"}, None),
+    "floor": ("floor (bare WSGI, gthread)", "floor:create_app()", {}, "gthread"),
+    "litert-gthread": ("production (LiteRT, gthread)", PRODUCTION, {}, "gthread"),
+}
+LITERT = "production (LiteRT)"
 
-def start_server(app: str, args, env: dict) -> tuple[subprocess.Popen, str, float]:
-    """Start gunicorn with the repo's settings; the process, its URL and seconds to healthy."""
+
+def start_server(
+    app: str, args, env: dict, worker: str | None = None
+) -> tuple[subprocess.Popen, str, float]:
+    """Start gunicorn with the repo's settings (and another worker class, when given); the
+    process, its URL and seconds to healthy."""
     port = free_port()
     env = {
         **os.environ,
@@ -37,7 +55,8 @@ def start_server(app: str, args, env: dict) -> tuple[subprocess.Popen, str, floa
         **env,
     }
     command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
-    command += ["--bind", f"127.0.0.1:{port}", "--pythonpath", "FlaskApp,benchmarks", app]
+    command += ["--bind", f"127.0.0.1:{port}", "--pythonpath", "FlaskApp,benchmarks"]
+    command += ["--worker-class", worker, app] if worker else [app]
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -55,9 +74,11 @@ def predict_bench(bench: Path, url: str, *options: str) -> str:
     return subprocess.run(command, check=True, capture_output=True, text=True).stdout
 
 
-def serve_and_measure(name: str, app: str, args, bench: Path, env: dict) -> list[dict]:
+def serve_and_measure(
+    name: str, app: str, args, bench: Path, env: dict, worker: str | None = None
+) -> list[dict]:
     """Start one server, measure it, stop it; one row per concurrency."""
-    process, url, startup = start_server(app, args, env)
+    process, url, startup = start_server(app, args, env, worker)
     try:
         # Every worker answers once before the clock starts (each loads its own model).
         predict_bench(bench, url, "--n", "64", "--concurrency", str(args.workers * 4))
@@ -89,18 +110,16 @@ def row(name: str, run: dict, rss: float, startup: float) -> dict:
 
 def measure_all(args, bench: Path) -> tuple[list[dict], float]:
     """Every server's rows, and how long the production server takes to start once converted."""
-    production = "flaskapp:create_app()"
     with tempfile.TemporaryDirectory() as cache:
         # An empty cache: the first start includes converting model.h5 for LiteRT.
         env = {"FLASK_MODEL_CACHE_DIR": cache}
-        rows = serve_and_measure("production (LiteRT)", production, args, bench, env)
-        process, _, warm_start = start_server(production, args, env)  # converted already
+        rows = serve_and_measure(LITERT, PRODUCTION, args, bench, env)
+        process, _, warm_start = start_server(PRODUCTION, args, env)  # converted already
         process.terminate()
         process.wait(30)
-    tensorflow = {"FLASK_RUNTIME": "tensorflow"}
-    rows += serve_and_measure("production (TensorFlow)", production, args, bench, tensorflow)
-    if not args.no_baseline:
-        rows += serve_and_measure("baseline", "baseline:create_app()", args, bench, tensorflow)
+        for key in args.servers:
+            name, app, extra, worker = SERVERS[key]
+            rows += serve_and_measure(name, app, args, bench, {**env, **extra}, worker)
     return rows, warm_start
 
 
@@ -122,14 +141,29 @@ def print_table(rows: list[dict], args, warm_start: float) -> None:
             f"{r['rss_mb']:.0f} | {r['startup_s']:.1f} |"
         )
     print(f"start to healthy with model.h5 already converted: {warm_start:.1f} s")
-    base = {r["concurrency"]: r for r in rows if r["server"] == "baseline"}
-    for r in rows:
-        if r["server"] == "production (LiteRT)" and r["concurrency"] in base:
-            b = base[r["concurrency"]]
-            print(
-                f"clients {r['concurrency']}: {r['req_s'] / b['req_s']:.1f}x the baseline's "
-                f"req/s, p50 {b['p50'] / r['p50']:.1f}x lower"
+    print("\n".join(ratios(rows)))
+
+
+def ratios(rows: list[dict]) -> list[str]:
+    """Production (LiteRT) against the baseline and against the floor, clients by clients."""
+    by = {(r["server"], r["concurrency"]): r for r in rows}
+    lines = []
+    for (server, clients), r in by.items():
+        if server != LITERT:
+            continue
+        if b := by.get(("baseline", clients)):
+            lines.append(
+                f"clients {clients}: {r['req_s'] / b['req_s']:.1f}x the baseline's req/s, "
+                f"p50 {b['p50'] / r['p50']:.1f}x lower"
             )
+        for other in (SERVERS["floor"][0], SERVERS["litert-gthread"][0]):
+            if f := by.get((other, clients)):
+                lines.append(
+                    f"clients {clients}: against {other}: p50 {r['p50'] / f['p50']:.2f}x, "
+                    f"req/s {r['req_s'] / f['req_s']:.2f}x, p99 {r['p99'] / f['p99']:.2f}x, "
+                    f"RSS {r['rss_mb'] / f['rss_mb']:.2f}x"
+                )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,8 +173,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--servers",
+        default="tensorflow,baseline,floor",
+        help=f"beside production (LiteRT), comma-separated: {', '.join(SERVERS)}",
+    )
     parser.add_argument("--no-baseline", action="store_true")
     args = parser.parse_args(argv)
+    wanted = [s for s in args.servers.split(",") if s]
+    args.servers = [s for s in wanted if not (args.no_baseline and s == "baseline")]
+    if unknown := set(args.servers) - set(SERVERS):
+        parser.error(f"unknown servers {sorted(unknown)}: choose from {', '.join(SERVERS)}")
     if not args.bench_dir:
         parser.error("needs the folder of predict_bench.py: --bench-dir or BENCH_DIR")
     rows, warm_start = measure_all(args, Path(args.bench_dir))

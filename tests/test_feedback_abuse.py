@@ -128,6 +128,21 @@ def test_a_thousand_rapid_corrections_from_one_client_get_429s(make_app, tmp_pat
         assert client.post("/predict", json={"image": SEVEN_URL}).status_code == 200
 
 
+def test_only_corrections_pay_for_the_limiter(make_app, tmp_path, monkeypatch):
+    app = limited_app(make_app, sqlite_url(tmp_path), "5 per minute")
+    limiter = app.extensions["feedback_limiter"]
+    checked = []
+    identify = limiter.identify_request
+    monkeypatch.setattr(limiter, "identify_request", lambda: checked.append(1) or identify())
+    client = app.test_client()
+    for _ in range(3):
+        assert client.post("/predict", json={"image": SEVEN_URL}).status_code == 200
+    assert client.get("/healthz").status_code == 200
+    assert checked == []  # no limit on predictions, so no bookkeeping either
+    assert client.post("/api/feedback", json=CORRECTION).status_code == 201
+    assert checked
+
+
 def test_the_default_configuration_limits_corrections(make_app, tmp_path):
     app = limited_app(make_app, sqlite_url(tmp_path), None)
     assert app.extensions["settings"].feedback_rate_limit == "20 per minute;500 per day"
