@@ -36,6 +36,7 @@ sys.path.insert(
 )
 
 import flaskapp
+import in_process
 import numpy as np
 import sketches
 
@@ -51,7 +52,7 @@ STAGES = {
     "normalisation": ["preprocessing.normalise_ink", "preprocessing.fit_and_centre"],
     "normalisation: stroke width": ["preprocessing._depth", "preprocessing._width"],
     "separators": ["separators.glyph", "separators.mark"],
-    "merges and cuts": ["merges.merge", "cuts.cut"],
+    "cuts (columns, runs of strokes)": ["cuts.cut", "stroke_groups.runs"],
     "model call": ["serving.ModelService.classify"],
     "calibration": ["calibration.calibrated"],
     "answer as a dict": ["answers.Answer.as_dict"],
@@ -95,7 +96,10 @@ def install(clock: Clock) -> None:
     for stage, names in STAGES.items():
         for name in names:
             module_name, *owner, attr = name.split(".")
-            target = importlib.import_module(module_name)
+            try:
+                target = importlib.import_module(module_name)
+            except ModuleNotFoundError:  # another version may not have it
+                continue
             for part in owner:
                 target = getattr(target, part)
             if hasattr(target, attr):  # another version may not have it
@@ -176,14 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     clock = Clock()
     install(clock)  # before the app: flask-limiter keeps its bound hook
     with tempfile.TemporaryDirectory() as tmp:
-        app = flaskapp.create_app(
-            {
-                "MODEL_PATH": str(ROOT / "model.h5"),
-                "TRAIN_IF_MISSING": False,
-                "MODEL_CACHE_DIR": tmp,
-                "DATABASE_URL": f"sqlite:///{tmp}/feedback.sqlite3",
-            }
-        )
+        app = flaskapp.create_app(in_process.config(tmp))
         client = app.test_client()
         for sent in made.values():  # warm up: imports, caches, the first call of each path
             post(client, sent[0])

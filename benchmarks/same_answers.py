@@ -25,6 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import in_process
 import numpy as np
 from PIL import Image
 
@@ -80,14 +81,7 @@ def dump(code: Path, out: Path, made: dict[str, str]) -> None:
     import flaskapp
 
     with tempfile.TemporaryDirectory() as tmp:
-        app = flaskapp.create_app(
-            {
-                "MODEL_PATH": str(ROOT / "model.h5"),
-                "TRAIN_IF_MISSING": False,
-                "MODEL_CACHE_DIR": tmp,
-                "DATABASE_URL": f"sqlite:///{tmp}/feedback.sqlite3",
-            }
-        )
+        app = flaskapp.create_app(in_process.config(tmp))
         client = app.test_client()
         answers = {}
         for name, image in made.items():
