@@ -59,14 +59,20 @@ def refuse_all(route):
     route.fulfill(status=200, content_type="application/json", body=json.dumps(REFUSED))
 
 
+def bar_read_live(page, handler) -> None:
+    """/predict answered by `handler`, the page watched (WATCH), and a 7's first stroke drawn
+    and read live."""
+    page.route("**/predict", handler)
+    page.evaluate(WATCH, REFUSAL)
+    with page.expect_response("**/predict"):
+        draw_with_mouse(page, BAR)
+
+
 def test_the_first_stroke_of_a_seven_is_not_refused_and_the_seven_is_said_once(browser, live_url):
     with checked_page(browser, live_url, DESKTOP) as watched:
         page = watched.page
         asked: list[str] = []
-        page.route("**/predict", refuse_first(asked))
-        page.evaluate(WATCH, REFUSAL)
-        with page.expect_response("**/predict"):
-            draw_with_mouse(page, BAR)  # read live: refused, but the pen may come back
+        bar_read_live(page, refuse_first(asked))  # refused, but the pen may come back
         draw_with_mouse(page, STEM)
         assert settled_prediction(page) == "7"
         seen = page.evaluate("window.seen")
@@ -77,10 +83,7 @@ def test_the_first_stroke_of_a_seven_is_not_refused_and_the_seven_is_said_once(b
 def test_a_refusal_shows_after_the_pen_has_been_still_a_while(browser, live_url):
     with checked_page(browser, live_url, DESKTOP) as watched:
         page = watched.page
-        page.route("**/predict", refuse_all)
-        page.evaluate(WATCH, REFUSAL)
-        with page.expect_response("**/predict"):
-            draw_with_mouse(page, BAR)
+        bar_read_live(page, refuse_all)
         assert page.locator(".result").get_attribute("data-reading") is None  # not yet
         assert settled_prediction(page) == ""
         seen = page.evaluate("window.seen")
@@ -91,10 +94,7 @@ def test_a_refusal_shows_after_the_pen_has_been_still_a_while(browser, live_url)
 def test_predict_refuses_at_once(browser, live_url):
     with checked_page(browser, live_url, DESKTOP) as watched:
         page = watched.page
-        page.route("**/predict", refuse_all)
-        page.evaluate(WATCH, REFUSAL)
-        with page.expect_response("**/predict"):
-            draw_with_mouse(page, BAR)
+        bar_read_live(page, refuse_all)
         with page.expect_response("**/predict"):
             page.locator("#predict").click()
         page.wait_for_function("() => window.seen.refused !== null")
