@@ -1,39 +1,37 @@
 """Gunicorn settings for production: `gunicorn -c gunicorn.conf.py --bind 127.0.0.1:8000`.
 
 Each worker builds the app (and so loads and warms up the model) when it starts, not at import
-in the master. Every value that can be changed comes from `FlaskApp/settings.py`, read from the
+in the master. Every value that can be changed comes from `drawadigit.settings`, read from the
 environment as the app reads it: BIND, WEB_CONCURRENCY (workers), GUNICORN_THREADS,
 WORKER_CONNECTIONS; the defaults (2 workers x 2 threads) were chosen by measurement (README,
 Serving). Workers run the model with LiteRT and never import TensorFlow; where TensorFlow runs
 (training, converting, FLASK_RUNTIME=tensorflow) it gets one thread per operation: a 28x28
 digit is too small to split across cores.
 
-Connections: each worker reads and writes them with waitress (FlaskApp/waitress_worker.py), so a
-slow or idle client holds a socket, not one of the `threads`. Per worker at most
+Connections: each worker reads and writes them with waitress (`drawadigit.web.waitress_worker`),
+so a slow or idle client holds a socket, not one of the `threads`. Per worker at most
 `worker_connections` are open; an idle one is closed after `keepalive` seconds, a request must
 arrive whole within REQUEST_TIMEOUT seconds of its first byte, and an answer left unread is
 dropped after `keepalive` seconds. Further connections wait in the listen backlog.
 """
 
-import importlib
 import os
 import sys
 
 os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
 os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
-pythonpath = "FlaskApp"
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), pythonpath))
-settings_module = importlib.import_module("settings")
+from drawadigit.settings import SettingsError, load  # noqa: E402 (after the threads are set)
+
 try:
-    SETTINGS = settings_module.load()
-except settings_module.SettingsError as exc:  # one line, as the Flask server says it, no traceback
+    SETTINGS = load()
+except SettingsError as exc:  # one line, as the Flask server says it, no traceback
     sys.exit(f"error: {exc}")
 
-wsgi_app = "flaskapp:create_app()"
+wsgi_app = "drawadigit.web:create_app()"
 bind = SETTINGS.bind
 workers = SETTINGS.web_concurrency
-worker_class = "waitress_worker.WaitressWorker"
+worker_class = "drawadigit.web.waitress_worker.WaitressWorker"
 worker_connections = SETTINGS.worker_connections
 keepalive = 10  # seconds an idle connection stays open
 threads = SETTINGS.gunicorn_threads

@@ -40,10 +40,9 @@ from PIL import Image, ImageDraw
 sys.path.insert(0, str(ROOT / "FlaskApp"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import hostile_images
-import preprocessing
-import sketches
-import throwaway_postgres
+from drawadigit.data import sketches
+from drawadigit.reading import preprocessing
+from scripts import hostile_images, throwaway_postgres
 
 LOCKER = ROOT / "scripts" / "sqlite_locker.py"
 PREDICT_BUDGET_MS = 100  # a normal /predict must answer within this, 99 % of the time

@@ -6,13 +6,13 @@ for one drawing. Only inference differs from the production app, so the ratio me
 
 from __future__ import annotations
 
-import flaskapp
-import tf_runtime
+from drawadigit import web
+from drawadigit.model import tf_runtime
 
 
 def create_app():
     """The production app with its compiled forward pass swapped for `model.predict`."""
-    app = flaskapp.create_app()
+    app = web.create_app()
     service = app.extensions["digit_model"]
     model = tf_runtime.load(service.model_path)
     service._forward = lambda fields: model.predict(

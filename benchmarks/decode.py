@@ -33,8 +33,8 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "FlaskApp"))
 
-import preprocessing
-import reading
+from drawadigit import reading
+from drawadigit.reading import preprocessing
 
 MAX_CONTENT_LENGTH = 4 * 1024 * 1024  # the app's default
 DATA_URL_OVERHEAD = 64  # '{"image": "data:image/png;base64,' and the closing '"}'

@@ -15,10 +15,11 @@ import base64
 import io
 import json
 
-import lite
 import numpy as np
-import settings
 from PIL import Image
+
+from drawadigit import settings
+from drawadigit.model import lite
 
 
 def create_app():

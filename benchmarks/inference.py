@@ -22,14 +22,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "FlaskApp"))
 
-import lite
-import modelfile
 import numpy as np
-import preprocessing
-import reading
-import settings
-import sketches
-import tf_runtime
+
+from drawadigit import reading, settings
+from drawadigit.data import sketches
+from drawadigit.model import lite, modelfile, tf_runtime
+from drawadigit.reading import preprocessing
 
 
 def timed(call, n: int) -> dict[str, float]:

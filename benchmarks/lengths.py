@@ -28,8 +28,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "FlaskApp"))
 
 import numpy as np
-import sketches
 from load import free_port, wait_healthy
+
+from drawadigit.data import sketches
 
 KINDS = {  # name: (digits, gaps between them as a share of a digit's width)
     "1 digit": (1, sketches.GAPS),

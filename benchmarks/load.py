@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "FlaskApp"))
 
-import preprocessing
-import sketches
+from drawadigit.data import sketches
+from drawadigit.reading import preprocessing
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -35,10 +35,11 @@ sys.path.insert(
     else str(Path(__file__).resolve().parent.parent / "FlaskApp"),
 )
 
-import flaskapp
 import in_process
 import numpy as np
-import sketches
+
+from drawadigit import web
+from drawadigit.data import sketches
 
 ROOT = Path(__file__).resolve().parent.parent
 LENGTHS = {"1 digit": 1, "5 digits": 5, "10 digits": 10}
@@ -180,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     clock = Clock()
     install(clock)  # before the app: flask-limiter keeps its bound hook
     with tempfile.TemporaryDirectory() as tmp:
-        app = flaskapp.create_app(in_process.config(tmp))
+        app = web.create_app(in_process.config(tmp))
         client = app.test_client()
         for sent in made.values():  # warm up: imports, caches, the first call of each path
             post(client, sent[0])

@@ -38,7 +38,7 @@ def drawings(n: int, bench_dir: str | None, mnist_dir: str | None) -> list:
     """(name, PNG bytes) of every drawing compared, drawn once by this tree's code for both
     versions (in this process, which never imports either version's app)."""
     sys.path.insert(0, str(ROOT / "FlaskApp"))
-    import sketches
+    from drawadigit.data import sketches
 
     made = []
     if bench_dir and mnist_dir:
@@ -78,10 +78,10 @@ def comparable(answer: dict) -> dict:
 def dump(code: Path, out: Path, made: dict[str, str]) -> None:
     """Every drawing's answer by the code in `code` (a FlaskApp folder), written to `out`."""
     sys.path.insert(0, str(code))
-    import flaskapp
+    from drawadigit import web
 
     with tempfile.TemporaryDirectory() as tmp:
-        app = flaskapp.create_app(in_process.config(tmp))
+        app = web.create_app(in_process.config(tmp))
         client = app.test_client()
         answers = {}
         for name, image in made.items():

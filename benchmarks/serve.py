@@ -28,8 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "FlaskApp"))
 
-import settings
 from load import ROOT, free_port, rss_mb, wait_healthy, workers_of
+
+from drawadigit import settings
 
 PRODUCTION = "flaskapp:create_app()"
 # name: (how the table names it, the WSGI app, environment, gunicorn worker class or None)

@@ -15,22 +15,21 @@ import uuid
 from pathlib import Path
 
 import flask
-import flaskapp
 import keras
-import mnist
-import modelfile
 import numpy as np
-import preprocessing
 import psycopg
 import pytest
-import sketches
-import support
-import tf_runtime
-import throwaway_postgres
-from feedback import FeedbackStore
 from playwright.sync_api import sync_playwright
-from settings import Settings
-from support import SHIPPED_MODEL, DiskWrites, feedback_config, free_port, sqlite_url
+
+from drawadigit import web
+from drawadigit.corrections.store import FeedbackStore
+from drawadigit.data import mnist, sketches
+from drawadigit.model import modelfile, tf_runtime
+from drawadigit.reading import preprocessing
+from drawadigit.settings import Settings
+from scripts import throwaway_postgres
+from tests import support
+from tests.support import SHIPPED_MODEL, DiskWrites, feedback_config, free_port, sqlite_url
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +48,7 @@ def mnist_dir() -> Path:
     pytest.fail(
         "These tests need the four MNIST gz IDX files: set the MNIST_DIR environment variable "
         f"to their folder (looked in: {'; '.join(looked)}), "
-        "or fetch them with `python FlaskApp/mnist.py`."
+        "or fetch them with `python -m drawadigit.data.mnist`."
     )
 
 
@@ -85,7 +84,7 @@ def make_app(tiny_model_path):
 
     def make(model_path: str | os.PathLike | None = None, **config) -> flask.Flask:
         model = str(model_path or tiny_model_path)
-        app = flaskapp.create_app({"MODEL_PATH": model, "TRAIN_IF_MISSING": False, **config})
+        app = web.create_app({"MODEL_PATH": model, "TRAIN_IF_MISSING": False, **config})
         made.append(app)
         return app
 
@@ -109,7 +108,7 @@ def client(app):
 @pytest.fixture(scope="session")
 def shipped_client():
     """A test client of the app around the shipped model.h5."""
-    app = flaskapp.create_app({"MODEL_PATH": str(SHIPPED_MODEL), "TRAIN_IF_MISSING": False})
+    app = web.create_app({"MODEL_PATH": str(SHIPPED_MODEL), "TRAIN_IF_MISSING": False})
     return app.test_client()
 
 

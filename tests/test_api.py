@@ -5,14 +5,14 @@ from __future__ import annotations
 import base64
 import io
 
-import answers
-import modelfile
 import numpy as np
-import preprocessing
 import pytest
-import support
 from PIL import Image
-from support import SEVEN, SEVEN_URL, png_bytes
+
+from drawadigit.model import modelfile
+from drawadigit.reading import answers, preprocessing
+from tests import support
+from tests.support import SEVEN, SEVEN_URL, png_bytes
 
 
 def assert_prediction(body: dict) -> None:

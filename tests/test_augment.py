@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import augment
 import numpy as np
-import preprocessing
 import pytest
+
+from drawadigit.data import augment
+from drawadigit.reading import preprocessing
 
 
 @pytest.fixture(scope="module")
 def train_digits(mnist_dir):
     """The first 300 MNIST training digits as fields, with their labels."""
-    import mnist
+    from drawadigit.data import mnist
 
     images, labels = mnist.load_split(mnist_dir, "train")
     return preprocessing.scale_mnist(images[:300]), labels[:300]

@@ -11,8 +11,9 @@ test_page_corrections.py, the layout in test_page_layout.py and the upload in te
 from __future__ import annotations
 
 import pytest
-import sketches
-from support import (
+
+from drawadigit.data import sketches
+from tests.support import (
     NUMBER,
     NUMBER_BOXES,
     bar_probabilities,

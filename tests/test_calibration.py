@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import calibration
 import numpy as np
 import pytest
+
+from drawadigit.reading import calibration
 
 
 def overconfident(n: int, temperature: float, seed: int = 0):

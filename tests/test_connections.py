@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from support import closed_within, connect, fetch, raw, started_gunicorn
+
+from tests.support import closed_within, connect, fetch, raw, started_gunicorn
 
 SECURITY = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options")
 
@@ -216,7 +217,7 @@ def test_workers_restart_on_hup_and_stop_cleanly_on_term(tmp_path, shipped_model
 
 def test_a_worker_whose_every_thread_is_stuck_in_the_app_is_restarted(tmp_path):
     env = {"WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "2"}
-    args = ["--timeout", "3", "--pythonpath", "FlaskApp,tests/programs", "hanging_app:app"]
+    args = ["--timeout", "3", "tests.programs.hanging_app:app"]
     with gunicorn(tmp_path, args=args, **env) as (url, _):
         first = fetch(url + "/pid")[2]
 

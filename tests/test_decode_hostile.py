@@ -14,14 +14,15 @@ import time
 import tracemalloc
 import zlib
 
-import hostile_images
 import numpy as np
-import preprocessing
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
-from support import HYPOTHESIS, assert_json_answer, data_url
+
+from drawadigit.reading import preprocessing
+from scripts import hostile_images
+from tests.support import HYPOTHESIS, assert_json_answer, data_url
 
 MEGABYTE = 1024 * 1024
 ACCEPTED = ["PNG", "JPEG", "WebP", "GIF", "BMP"]

@@ -6,17 +6,15 @@ import json
 import shutil
 import textwrap
 
-import evaluation
-import modelfile
-import negatives
-import networks
 import numpy as np
-import preprocessing
 import pytest
-import sketches
-import tf_runtime
-import training
 from PIL import Image
+
+from drawadigit import evaluation, training
+from drawadigit.data import negatives, sketches
+from drawadigit.model import modelfile, tf_runtime
+from drawadigit.reading import preprocessing
+from drawadigit.training import networks
 
 # A stand-in for the benchmark's canvas.py: the same interface, two fixed drawings.
 FAKE_CANVAS = textwrap.dedent(
@@ -24,7 +22,7 @@ FAKE_CANVAS = textwrap.dedent(
     from __future__ import annotations
 
     from dataclasses import dataclass
-    from sketches import SKETCHES, stroke_drawing
+    from drawadigit.data.sketches import SKETCHES, stroke_drawing
 
     @dataclass
     class Drawing:

@@ -4,18 +4,18 @@ corrupt MNIST file fails its checksum, naming the file."""
 from __future__ import annotations
 
 import gzip
-import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
 
-import mnist
-import networks
 import pytest
-import tf_runtime
-from support import PROGRAMS, ROOT
+
+from drawadigit.data import mnist
+from drawadigit.model import tf_runtime
+from drawadigit.training import networks
+from tests.support import PROGRAMS, ROOT
 
 
 def test_training_killed_with_sigkill_leaves_the_previous_model_intact(tmp_path, mnist_dir):
@@ -62,7 +62,6 @@ def test_a_save_killed_with_sigkill_leaves_the_previous_model_intact(tmp_path):
     process = subprocess.Popen(
         [sys.executable, PROGRAMS / "kill_mid_save.py", str(model_path)],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "FlaskApp")},
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

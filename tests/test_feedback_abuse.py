@@ -6,12 +6,13 @@ import io
 import struct
 import zlib
 
-import feedback
 import numpy as np
 import pytest
 from PIL import Image
-from settings import Settings
-from support import (
+
+from drawadigit.corrections import store as feedback
+from drawadigit.settings import Settings
+from tests.support import (
     CORRECTION,
     SEVEN,
     SEVEN_URL,

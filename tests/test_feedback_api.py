@@ -7,15 +7,16 @@ import base64
 import io
 import json
 
-import corrections
-import feedback
 import numpy as np
-import preprocessing
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
-from support import (
+
+from drawadigit.corrections import store as feedback
+from drawadigit.reading import preprocessing
+from drawadigit.web.corrections import submit
+from tests.support import (
     BEARER,
     HYPOTHESIS,
     SEVEN,
@@ -122,7 +123,7 @@ def test_the_clients_predicted_is_optional_and_ignored(sqlite_app, predicted):
     assert response.status_code == 201
     assert response.get_json()["predicted"] == model_reading(client)
     (record,) = sqlite_app.extensions["feedback_store"].recent()
-    assert corrections.label_name(record["predicted"]) == model_reading(client)
+    assert submit.label_name(record["predicted"]) == model_reading(client)
 
 
 feedback_bodies = (

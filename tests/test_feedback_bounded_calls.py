@@ -6,9 +6,10 @@ from __future__ import annotations
 import threading
 import time
 
-import bounded
 import pytest
-from support import run_program
+
+from drawadigit.web.corrections import bounded
+from tests.support import run_program
 
 
 def test_bounded_calls_answer_and_raise_like_the_function():

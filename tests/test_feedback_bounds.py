@@ -19,8 +19,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from feedback import FeedbackStore
-from support import BEARER, CORRECTION, ROOT, SEVEN_URL, feedback_config, sqlite_url
+
+from drawadigit.corrections.store import FeedbackStore
+from tests.support import BEARER, CORRECTION, ROOT, SEVEN_URL, feedback_config, sqlite_url
 
 TIMEOUT = 1.5  # FEEDBACK_TIMEOUT in these tests, seconds
 WITHIN = 5.0  # what the issue allows a correction the database cannot take

@@ -7,9 +7,9 @@ import os
 import signal
 from concurrent.futures import ThreadPoolExecutor
 
-import feedback
-from feedback import FeedbackStore
-from support import OPEN_LIMIT, SEVEN_URL, request, started_gunicorn, started_server
+from drawadigit.corrections import store as feedback
+from drawadigit.corrections.store import FeedbackStore
+from tests.support import OPEN_LIMIT, SEVEN_URL, request, started_gunicorn, started_server
 
 
 def test_an_acknowledged_correction_survives_sigkill_right_after_the_answer(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import gzip
 
-import feedback
-import mnist
 import numpy as np
-from feedback import FeedbackStore
-from support import correction, sqlite_url
+
+from drawadigit.corrections import store as feedback
+from drawadigit.corrections.store import FeedbackStore
+from drawadigit.data import mnist
+from tests.support import correction, sqlite_url
 
 NAMES = ["feedback-images-idx3-ubyte.gz", "feedback-labels-idx1-ubyte.gz"]
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import json
 
-import feedback
-import modelfile
 import numpy as np
 import pytest
-import training
-import training_data
-from feedback import FeedbackStore
-from sketches import stroke_drawing
-from support import cross, data_url, feedback_config, sqlite_url
+
+from drawadigit import training
+from drawadigit.corrections import store
+from drawadigit.corrections.store import FeedbackStore
+from drawadigit.data.sketches import stroke_drawing
+from drawadigit.model import modelfile
+from drawadigit.training import datasets
+from tests.support import cross, data_url, feedback_config, sqlite_url
 
 
 def dollar(rng: np.random.Generator) -> bytes:
@@ -54,14 +55,14 @@ def test_training_with_feedback_learns_the_corrections_and_evaluates_on_held_out
     training.train_and_save(model_path, training.Data(mnist_dir, limit=3000), dense)
     with_feedback = training.Data(mnist_dir, limit=3000, feedback_url=url)
     metrics = training.train_and_save(model_path, with_feedback, dense).summary
-    held_out = [i for i in range(1, 41) if feedback.is_held_out(i)]
+    held_out = [i for i in range(1, 41) if store.is_held_out(i)]
     card = json.loads(modelfile.card_path(model_path).read_text())
     used = card["training"]["feedback"]
     assert used["held_out"] == len(held_out) > 0 and used["train"] == 40 - len(held_out)
-    assert used["repeat"] == training_data.FEEDBACK_REPEAT
-    assert card["training"]["digits"] == 3000 + used["train"] * training_data.FEEDBACK_REPEAT
+    assert used["repeat"] == datasets.FEEDBACK_REPEAT
+    assert card["training"]["digits"] == 3000 + used["train"] * datasets.FEEDBACK_REPEAT
     stored = set(FeedbackStore(url).dataset()[2].tolist())
-    assert stored == {label if label != "not_a_digit" else feedback.NOT_A_DIGIT}
+    assert stored == {label if label != "not_a_digit" else store.NOT_A_DIGIT}
     before = metrics["feedback_held_out_accuracy_before"]
     after = metrics["feedback_held_out_accuracy"]
     assert before == used["held_out_accuracy_before"]

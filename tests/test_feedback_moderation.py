@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 import re
 
-import feedback
 import numpy as np
 import pytest
-import review_access
-from support import BASIC, BEARER, correction, form_token, post_correction
+
+from drawadigit.corrections import store as feedback
+from drawadigit.web.corrections import access
+from tests.support import BASIC, BEARER, correction, form_token, post_correction
 
 
 def moderate(client, public_id: str, action: str, token: str | None, headers=BASIC):
@@ -55,7 +56,7 @@ def test_the_review_page_hides_shows_and_deletes_records(feedback_app, caplog):
 
 @pytest.mark.parametrize(
     "token",
-    [None, "", "0" * 64, "é" * 64, "\u2603", review_access.form_token("another token")],
+    [None, "", "0" * 64, "é" * 64, "\u2603", access.form_token("another token")],
     ids=str,
 )
 def test_a_form_without_the_pages_token_changes_nothing(feedback_app, token):

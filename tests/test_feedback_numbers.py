@@ -10,9 +10,10 @@ import json
 import numpy as np
 import pytest
 import sqlalchemy as sa
-import training_data
-from feedback import FeedbackStore
-from support import SHIPPED_MODEL, data_url, feedback_config, number_drawing, sqlite_url
+
+from drawadigit.corrections.store import FeedbackStore
+from drawadigit.training import datasets
+from tests.support import SHIPPED_MODEL, data_url, feedback_config, number_drawing, sqlite_url
 
 NUMBER = [(2, "curve"), (0, "oval"), (2, "curve"), (6, "curl")]  # 2026, read as such
 STROKES = [[[10, 10], [30, 60]], [[40, 10], [60, 60]]]
@@ -22,11 +23,11 @@ STROKES = [[[10, 10], [30, 60]], [[40, 10], [60, 60]]]
 def shipped_app(tmp_path_factory):
     """The app around the shipped model (a number needs a model that reads digits), its
     corrections kept in an SQLite file of its own."""
-    import flaskapp
+    from drawadigit import web
 
     folder = tmp_path_factory.mktemp("numbers")
     config = {"MODEL_PATH": str(SHIPPED_MODEL), "TRAIN_IF_MISSING": False}
-    app = flaskapp.create_app({**config, **feedback_config(sqlite_url(folder))})
+    app = web.create_app({**config, **feedback_config(sqlite_url(folder))})
     app.config["TEST_DATABASE"] = sqlite_url(folder)  # where the test reads it back
     yield app
     app.extensions["feedback_store"].close()
@@ -67,13 +68,11 @@ def test_a_number_is_stored_digit_by_digit_with_boxes_and_strokes(shipped_app, n
     store.close()
     assert labels.tolist()[-4:] == [2, 0, 2, 7]  # each digit a training example of its own
     assert len({fields[i].tobytes() for i in range(-4, 0)}) == 4  # each its own 28x28
-    corrections = training_data.load_corrections(shipped_app.config["TEST_DATABASE"])
+    corrections = datasets.load_corrections(shipped_app.config["TEST_DATABASE"])
     learned = np.concatenate([corrections.train.y, corrections.held_out.y])
     assert sorted(learned.tolist()) == [0, 2, 2, 7]  # the store holds this number only
-    trained = training_data.with_corrections(
-        training_data.Labelled(fields[:0], labels[:0]), corrections
-    )
-    assert len(trained.y) == len(corrections.train.y) * training_data.FEEDBACK_REPEAT
+    trained = datasets.with_corrections(datasets.Labelled(fields[:0], labels[:0]), corrections)
+    assert len(trained.y) == len(corrections.train.y) * datasets.FEEDBACK_REPEAT
 
 
 @pytest.mark.parametrize(

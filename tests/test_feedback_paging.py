@@ -10,12 +10,13 @@ import html
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
-import feedback
 import pytest
-import review
-import review_paging
-from feedback import FeedbackStore
-from support import (
+
+from drawadigit.corrections import store as feedback
+from drawadigit.corrections.store import FeedbackStore
+from drawadigit.web.corrections import paging as review_paging
+from drawadigit.web.corrections import review
+from tests.support import (
     BASIC,
     BEARER,
     TOKEN,

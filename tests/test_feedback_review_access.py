@@ -9,10 +9,11 @@ from __future__ import annotations
 import io
 import re
 
-import flaskapp
 import pytest
 from PIL import Image
-from support import (
+
+from drawadigit import web
+from tests.support import (
     BASIC,
     BEARER,
     SEVEN_URL,
@@ -95,7 +96,7 @@ def test_the_review_token_comes_from_flask_review_token(
     monkeypatch.setenv("DATABASE_URL", sqlite_url(tmp_path))
     monkeypatch.setenv("FLASK_TRAIN_IF_MISSING", "false")
     monkeypatch.setenv("FLASK_REVIEW_TOKEN", token)
-    app = flaskapp.create_app()  # no test mapping: the configuration comes from the environment
+    app = web.create_app()  # no test mapping: the configuration comes from the environment
     client = app.test_client()
     assert client.get("/feedback").status_code == 401
     assert client.get("/feedback", headers=basic(token)).status_code == 200

@@ -13,13 +13,14 @@ import re
 import threading
 from datetime import UTC, datetime
 
-import feedback
 import numpy as np
 import pytest
 import sqlalchemy as sa
-from feedback import FeedbackError, FeedbackStore
 from PIL import Image
-from support import SEVEN, correction, seven_as_served, sqlite_url
+
+from drawadigit.corrections import store as feedback
+from drawadigit.corrections.store import FeedbackError, FeedbackStore
+from tests.support import SEVEN, correction, seven_as_served, sqlite_url
 
 # --- the schema and its migrations -----------------------------------------------------------
 

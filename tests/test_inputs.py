@@ -13,7 +13,8 @@ import zlib
 import numpy as np
 import pytest
 from PIL import Image, ImageFile
-from support import SEVEN, SEVEN_IMAGE, assert_json_answer, data_url, png_bytes, seven_in_mode
+
+from tests.support import SEVEN, SEVEN_IMAGE, assert_json_answer, data_url, png_bytes, seven_in_mode
 
 
 def typed_data_url(data: bytes, kind: str) -> str:

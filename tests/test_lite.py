@@ -8,14 +8,13 @@ import sys
 import threading
 import time
 
-import flaskapp
-import lite
-import modelfile
 import numpy as np
-import preprocessing
 import pytest
-import tf_runtime
-from support import ROOT, SEVEN_URL, SHIPPED_MODEL, canvas_set, run_program
+
+from drawadigit import web
+from drawadigit.model import lite, modelfile, tf_runtime
+from drawadigit.reading import preprocessing
+from tests.support import ROOT, SEVEN_URL, SHIPPED_MODEL, canvas_set, run_program
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +146,7 @@ def convert_broken_file(tmp_path, *command: str) -> subprocess.CompletedProcess:
 
 
 def test_the_converter_reports_a_refused_file_as_one_json_line(tmp_path):
-    done = convert_broken_file(tmp_path, "FlaskApp/lite_convert.py", "{model}", "{out}")
+    done = convert_broken_file(tmp_path, "-m", "drawadigit.model.lite_convert", "{model}", "{out}")
     assert done.returncode == 2
     outcome = json.loads(done.stdout.strip().splitlines()[-1])
     assert outcome["kind"] == "model_file"
@@ -163,7 +162,7 @@ def test_the_tflite_command_reports_a_refused_file_in_words(tmp_path):
 
 def test_tensorflow_runtime_still_serves_and_says_so(tiny_model_path, tmp_path):
     apps = {
-        runtime: flaskapp.create_app(
+        runtime: web.create_app(
             {
                 "MODEL_PATH": str(tiny_model_path),
                 "TRAIN_IF_MISSING": False,
@@ -183,4 +182,4 @@ def test_tensorflow_runtime_still_serves_and_says_so(tiny_model_path, tmp_path):
 
 def test_unknown_runtime_is_refused_at_start(tiny_model_path):
     with pytest.raises(ValueError, match="Unknown runtime 'onnx'"):
-        flaskapp.create_app({"MODEL_PATH": str(tiny_model_path), "RUNTIME": "onnx"})
+        web.create_app({"MODEL_PATH": str(tiny_model_path), "RUNTIME": "onnx"})

@@ -9,11 +9,11 @@ import shutil
 import struct
 from pathlib import Path
 
-import mnist
-import mnist_files
 import numpy as np
 import pytest
-from support import T10K, T10K_LABELS, UNREACHABLE, content_sha
+
+from drawadigit.data import mnist, mnist_files
+from tests.support import T10K, T10K_LABELS, UNREACHABLE, content_sha
 
 
 def _tiny_split(
@@ -125,7 +125,7 @@ def test_load_mnist_without_download_on_empty_dir_names_the_dir(tmp_path: Path) 
     message = str(info.value)
     assert f"missing in {tmp_path}" in message
     assert all(f"{name}.gz" in message for name in mnist.FILES)
-    assert "python FlaskApp/mnist.py --dir" in message
+    assert "python -m drawadigit.data.mnist --dir" in message
     assert list(tmp_path.iterdir()) == []
 
 

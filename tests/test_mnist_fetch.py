@@ -12,9 +12,10 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import mnist
 import pytest
-from support import T10K, T10K_LABELS, UNREACHABLE, content_sha
+
+from drawadigit.data import mnist
+from tests.support import T10K, T10K_LABELS, UNREACHABLE, content_sha
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -199,13 +200,13 @@ def test_mirror_settings_parse_spaces_and_commas_and_default_when_empty() -> Non
 def test_the_app_reads_mnist_mirrors_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, tiny_model_path: Path, tmp_path: Path
 ) -> None:
-    import flaskapp
+    from drawadigit import web
 
     monkeypatch.setenv("MODEL_PATH", str(tiny_model_path))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'feedback.sqlite3'}")
     monkeypatch.setenv("FLASK_MODEL_CACHE_DIR", str(tmp_path / "models"))
     monkeypatch.setenv("MNIST_MIRRORS", "http://mirror.example/a/ http://mirror.example/b/")
-    app = flaskapp.create_app()
+    app = web.create_app()
     assert app.extensions["settings"].mnist_mirrors == (
         "http://mirror.example/a/",
         "http://mirror.example/b/",

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import json
 
-import lite
-import modelfile
-import networks
 import numpy as np
-import preprocessing
 import pytest
-import sketches
-import support
-import tf_runtime
-import training
-import training_data
-from support import SHIPPED_MODEL
+
+from drawadigit import training
+from drawadigit.data import sketches
+from drawadigit.model import lite, modelfile, tf_runtime
+from drawadigit.reading import preprocessing
+from drawadigit.training import datasets, networks
+from tests import support
+from tests.support import SHIPPED_MODEL
 
 MIN_TEST_ACCURACY = 0.996  # MNIST test set, as MNIST has it
 MIN_DRAWN_ACCURACY = 0.995  # the same digits through the drawing pipeline
@@ -45,7 +43,7 @@ def test_shipped_model_meets_its_mnist_test_accuracy(shipped_model, mnist_test):
     images, labels = mnist_test
     fields = preprocessing.scale_mnist(images)
     assert training.accuracy(shipped_model, fields, labels) >= MIN_TEST_ACCURACY
-    drawn = training_data.as_drawn(fields)
+    drawn = datasets.as_drawn(fields)
     assert training.accuracy(shipped_model, drawn, labels) >= MIN_DRAWN_ACCURACY
 
 

@@ -8,15 +8,13 @@ import logging
 import math
 import shutil
 
-import flaskapp
-import lite
-import modelfile
 import numpy as np
 import pytest
-import security
-import serving
-import tf_runtime
-from support import SEVEN_URL, run_program
+
+from drawadigit import web
+from drawadigit.model import lite, modelfile, serving, tf_runtime
+from drawadigit.web import security
+from tests.support import SEVEN_URL, run_program
 
 
 def strict_json(response) -> dict:
@@ -39,7 +37,7 @@ def write_model(source, target, *, bias: float | None = None):
 
 
 def make_app(model_path, cache_dir, **config):
-    return flaskapp.create_app(
+    return web.create_app(
         {
             "MODEL_PATH": str(model_path),
             "MODEL_CACHE_DIR": str(cache_dir),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import letters
-import negatives
 import numpy as np
-import preprocessing
 import pytest
+
+from drawadigit.data import letters, negatives
+from drawadigit.reading import preprocessing
 
 
 @pytest.mark.parametrize("kind", sorted(negatives.KINDS))

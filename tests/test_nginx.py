@@ -9,7 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support import (
+
+from tests.support import (
     ROOT,
     closed_within,
     connect,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import nbformat
 from nbclient import NotebookClient
-from support import ROOT
+
+from tests.support import ROOT
 
 NOTEBOOK = ROOT / "notebook.ipynb"
 

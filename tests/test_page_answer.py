@@ -8,8 +8,9 @@ from __future__ import annotations
 import contextlib
 
 import pytest
-import sketches
-from support import (
+
+from drawadigit.data import sketches
+from tests.support import (
     DESKTOP,
     REFUSAL,
     bar_probabilities,

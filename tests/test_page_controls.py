@@ -3,8 +3,8 @@ where Esc clears and where focus goes; every control found by its label, no inli
 
 from __future__ import annotations
 
-import sketches
-from support import draw_with_mouse, settled_prediction
+from drawadigit.data import sketches
+from tests.support import draw_with_mouse, settled_prediction
 
 ONE = sketches.SKETCHES[(1, "stroke")]
 CROSS = [[(0.0, 0.5), (1.0, 0.5)]]  # drawn over the 1: no longer a one

@@ -7,12 +7,13 @@ from __future__ import annotations
 import base64
 import math
 
-import feedback
 import numpy as np
-import preprocessing
-import sketches
-from feedback import FeedbackStore
-from support import (
+
+from drawadigit.corrections import store as feedback
+from drawadigit.corrections.store import FeedbackStore
+from drawadigit.data import sketches
+from drawadigit.reading import preprocessing
+from tests.support import (
     DESKTOP,
     REFUSAL,
     REVIEW_TOKEN,

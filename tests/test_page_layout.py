@@ -9,8 +9,9 @@ halves the CSS viewport and doubles the pixels per CSS px; media queries follow 
 from __future__ import annotations
 
 import pytest
-import sketches
-from support import (
+
+from drawadigit.data import sketches
+from tests.support import (
     MIDDLE,
     NUMBER,
     checked_page,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from support import DESKTOP, REFUSAL, checked_page, draw_with_mouse, settled_prediction
+from tests.support import DESKTOP, REFUSAL, checked_page, draw_with_mouse, settled_prediction
 
 PAUSE_MS = 1500  # the pen still this long before a live reading may refuse (app.js)
 BAR = [[(0.1, 0.0), (0.9, 0.0)]]  # a 7's first stroke

@@ -5,7 +5,8 @@ like a digit's correction, sent as one digit per digit read, and stored digit by
 from __future__ import annotations
 
 import sqlalchemy as sa
-from support import NUMBER, draw_number, settled_prediction, wait_for_text
+
+from tests.support import NUMBER, draw_number, settled_prediction, wait_for_text
 
 CHIPS = "#digit-chips button.chip"
 

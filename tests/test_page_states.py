@@ -6,8 +6,9 @@ went white on light grey under the pointer)."""
 from __future__ import annotations
 
 import pytest
-import sketches
-from support import (
+
+from drawadigit.data import sketches
+from tests.support import (
     DESKTOP,
     checked_page,
     draw_number,

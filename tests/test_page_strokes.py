@@ -9,10 +9,11 @@ import io
 
 import numpy as np
 import pytest
-import sketches
-from feedback import FeedbackStore
 from PIL import Image
-from support import (
+
+from drawadigit.corrections.store import FeedbackStore
+from drawadigit.data import sketches
+from tests.support import (
     MIDDLE,
     NUMBER,
     bar_probabilities,

@@ -6,10 +6,10 @@ from __future__ import annotations
 import base64
 
 import numpy as np
-import preprocessing
-import segmentation
-from sketches import SKETCHES
-from support import NUMBER, NUMBER_SKETCHES, draw_with_mouse, settled_prediction
+
+from drawadigit.data.sketches import SKETCHES
+from drawadigit.reading import preprocessing, segmentation
+from tests.support import NUMBER, NUMBER_SKETCHES, draw_with_mouse, settled_prediction
 
 # Each digit's box reaches into the next one's: with a fat pen the four digits touch.
 TOUCHING_BOXES = [(0.08 + 0.2 * i, 0.3, 0.23, 0.4) for i in range(4)]

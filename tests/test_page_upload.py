@@ -18,9 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-import sketches
 from PIL import Image
-from support import DESKTOP, PHONE, draw_with_touch, open_page, settled_prediction
+
+from drawadigit.data import sketches
+from tests.support import DESKTOP, PHONE, draw_with_touch, open_page, settled_prediction
 
 MATCH_AT_LEAST = 0.99
 TYPICAL_UPLOAD = 10 * 1024  # bytes of JSON per prediction

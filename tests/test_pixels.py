@@ -6,10 +6,10 @@ from __future__ import annotations
 import io
 
 import numpy as np
-import pixels
-import preprocessing
 import pytest
 from PIL import Image
+
+from drawadigit.reading import pixels, preprocessing
 
 
 def converted_departure(image: Image.Image) -> np.ndarray:

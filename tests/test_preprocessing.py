@@ -6,12 +6,13 @@ import collections
 import io
 
 import numpy as np
-import preprocessing
 import pytest
-import support
-import tf_runtime
-import training_data
 from PIL import Image
+
+from drawadigit.model import tf_runtime
+from drawadigit.reading import preprocessing
+from drawadigit.training import datasets
+from tests import support
 
 
 def field_of(drawing: support.Drawing) -> np.ndarray:
@@ -54,7 +55,7 @@ def test_output_keeps_the_contract_shape_range_box_and_centre():
 def test_mnist_digits_already_keep_the_contract(mnist_test):
     images, _ = mnist_test
     fields = preprocessing.scale_mnist(images[:200])
-    again = training_data.as_drawn(fields)
+    again = datasets.as_drawn(fields)
     # Normalising an MNIST digit changes little: it is already in that form.
     assert np.abs(again - fields).mean() < 0.05
 

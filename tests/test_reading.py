@@ -8,17 +8,15 @@ negatives drawn in fonts that training never saw.
 
 from __future__ import annotations
 
-import letters
-import modelfile
-import negatives
 import numpy as np
-import preprocessing
 import pytest
-import reading
-import sketches
-import support
-import tf_runtime
-from support import SHIPPED_MODEL
+
+from drawadigit import reading
+from drawadigit.data import letters, negatives, sketches
+from drawadigit.model import modelfile, tf_runtime
+from drawadigit.reading import preprocessing
+from tests import support
+from tests.support import SHIPPED_MODEL
 
 MIN_LETTERS_REFUSED = 0.8  # letters in held-out fonts, drawn on canvases
 MIN_SHAPES_REFUSED = 0.85  # shapes, scribbles, hatching and marks

@@ -8,7 +8,8 @@ import io
 import json
 
 import pytest
-from support import SEVEN, SEVEN_URL, assert_json_error
+
+from tests.support import SEVEN, SEVEN_URL, assert_json_error
 
 LIMIT = 4 * 1024 * 1024
 

@@ -11,9 +11,10 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
-from feedback import Correction, FeedbackStore
 from playwright.sync_api import expect
-from support import TOKEN, sqlite_url, started_gunicorn, text_contrasts
+
+from drawadigit.corrections.store import Correction, FeedbackStore
+from tests.support import TOKEN, sqlite_url, started_gunicorn, text_contrasts
 
 RECORDS = 130  # three pages of the default 60
 WRONG = 45  # of them, the model read wrong

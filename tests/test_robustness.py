@@ -7,7 +7,8 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
-from support import HYPOTHESIS, assert_json_answer, data_url, json_values, png_bytes
+
+from tests.support import HYPOTHESIS, assert_json_answer, data_url, json_values, png_bytes
 
 
 @HYPOTHESIS

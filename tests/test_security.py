@@ -8,12 +8,13 @@ from __future__ import annotations
 import base64
 import logging
 
-import flaskapp
 import pytest
-import security
 from flask import request
 from PIL import Image
-from support import SEVEN, assert_json_error, data_url, png_bytes, seven_in_mode
+
+from drawadigit import web
+from drawadigit.web import security
+from tests.support import SEVEN, assert_json_error, data_url, png_bytes, seven_in_mode
 
 LIMIT = 4 * 1024 * 1024
 
@@ -102,9 +103,9 @@ def test_debug_mode_is_off_unless_asked_for(monkeypatch):
         def run(self, **kwargs):
             calls.append(kwargs)
 
-    monkeypatch.setattr(flaskapp, "create_app", lambda settings: App())
-    flaskapp.main([])
-    flaskapp.main(["--debug"])
+    monkeypatch.setattr(web, "create_app", lambda settings: App())
+    web.main([])
+    web.main(["--debug"])
     assert [c["debug"] for c in calls] == [False, True]
 
 
@@ -142,7 +143,7 @@ def test_trusted_proxies_can_be_set_from_the_environment(tiny_model_path, monkey
     monkeypatch.setenv("MODEL_PATH", str(tiny_model_path))
     monkeypatch.setenv("FLASK_TRAIN_IF_MISSING", "false")
     monkeypatch.setenv("FLASK_TRUSTED_PROXIES", "1")
-    client = flaskapp.create_app().test_client()
+    client = web.create_app().test_client()
     answer = client.get("/healthz", headers={"X-Forwarded-Proto": "https"})
     assert answer.headers["Strict-Transport-Security"] == security.HSTS
 

@@ -4,11 +4,11 @@ left to right, with boxes in the image's pixels."""
 from __future__ import annotations
 
 import numpy as np
-import preprocessing
 import pytest
-import segmentation
-import support
-from sketches import SKETCHES
+
+from drawadigit.data.sketches import SKETCHES
+from drawadigit.reading import preprocessing, segmentation
+from tests import support
 
 
 def segments_of(drawing) -> tuple[np.ndarray, list[segmentation.Segment]]:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import reading
-import separators
-import sketches
-from pen import ink_lines
+
+from drawadigit import reading
+from drawadigit.data import sketches
+from drawadigit.data.pen import ink_lines
+from drawadigit.reading import separators
 
 DIGITS = [(0, 100, 60, 200), (200, 100, 260, 200)]  # two digits' boxes: the band is y 100-200
 

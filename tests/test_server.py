@@ -15,7 +15,8 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from support import (
+
+from tests.support import (
     ROOT,
     SEVEN_URL,
     free_port,
@@ -99,7 +100,7 @@ def test_gunicorn_keeps_serving_when_the_model_file_breaks_and_a_worker_dies(
         "FLASK_MODEL_CACHE_DIR": str(tmp_path / "cache"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'feedback.sqlite3'}",
     }
-    args = ["--pythonpath", "FlaskApp", "--workers", "2", "flaskapp:create_app()"]
+    args = ["--chdir", "FlaskApp", "--workers", "2", "flaskapp:create_app()"]  # as from FlaskApp/
     with started_gunicorn(tmp_path, args, env) as (url, process, log):
         validated = request(url + "/healthz")[1]["sha256"]
         while len(worker_pids(process.pid)) < 2:

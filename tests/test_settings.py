@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-import feedback
-import flaskapp
 import pytest
-import settings
-from settings import Settings, SettingsError
-from support import ROOT, SEVEN_URL
+
+from drawadigit import settings, web
+from drawadigit.corrections import store
+from drawadigit.settings import Settings, SettingsError
+from tests.support import ROOT, SEVEN_URL
 
 README = (ROOT / "README.md").read_text()
 
@@ -132,7 +132,7 @@ def test_config_keys_map_onto_the_same_settings(tiny_model_path):
 def test_create_app_takes_settings_or_config_keys(tiny_model_path, tmp_path, make_app):
     database = f"sqlite:///{tmp_path / 'feedback.sqlite3'}"
     given = Settings(model_path=tiny_model_path, train_if_missing=False, database_url=database)
-    app = flaskapp.create_app(given)
+    app = web.create_app(given)
     assert app.extensions["settings"] is given
     assert app.test_client().post("/predict", json={"image": SEVEN_URL}).status_code == 200
     app.extensions["feedback_store"].close()
@@ -144,7 +144,7 @@ def test_create_app_takes_settings_or_config_keys(tiny_model_path, tmp_path, mak
 
 def test_the_flask_server_stops_with_one_line_for_a_bad_value(monkeypatch, capsys):
     monkeypatch.setenv("FLASK_TRUSTED_PROXIES", "all of them")
-    assert flaskapp.main([]) == 2
+    assert web.main([]) == 2
     assert capsys.readouterr().err == (
         "error: Expected FLASK_TRUSTED_PROXIES to be a whole number; received 'all of them'.\n"
     )
@@ -152,7 +152,7 @@ def test_the_flask_server_stops_with_one_line_for_a_bad_value(monkeypatch, capsy
 
 def test_a_short_review_token_stops_the_start_with_one_line_not_echoing_it(monkeypatch, capsys):
     monkeypatch.setenv("FLASK_REVIEW_TOKEN", "short-secret")
-    assert flaskapp.main([]) == 2
+    assert web.main([]) == 2
     error = capsys.readouterr().err
     assert error.startswith("error: Expected FLASK_REVIEW_TOKEN to be at least 16 characters")
     assert error.endswith("received 12.\n") and error.count("\n") == 1
@@ -206,6 +206,6 @@ def test_gunicorn_reads_the_server_settings(monkeypatch):
 def test_the_feedback_command_defaults_to_the_apps_database(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("FLASK_DATABASE_URL", raising=False)
-    assert feedback.url_from_environment() == Settings().database_url
+    assert store.url_from_environment() == Settings().database_url
     monkeypatch.setenv("FLASK_DATABASE_URL", "sqlite:////elsewhere.sqlite3")
-    assert feedback.url_from_environment() == "sqlite:////elsewhere.sqlite3"
+    assert store.url_from_environment() == "sqlite:////elsewhere.sqlite3"

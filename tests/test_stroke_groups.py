@@ -3,18 +3,15 @@ joined digits, and separators between digits, read with the shipped model as the
 
 from __future__ import annotations
 
-import cuts
-import modelfile
 import numpy as np
 import pytest
-import reading
-import segmentation
-import separators
-import sketches
-import stroke_groups
-import tf_runtime
-from pen import ink_lines
-from support import SHIPPED_MODEL
+
+from drawadigit import reading
+from drawadigit.data import sketches
+from drawadigit.data.pen import ink_lines
+from drawadigit.model import modelfile, tf_runtime
+from drawadigit.reading import cuts, segmentation, separators, stroke_groups
+from tests.support import SHIPPED_MODEL
 
 SIZE = (360, 200)
 PEN = 12.0

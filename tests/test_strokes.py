@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 
-import api
 import numpy as np
 import pytest
-import reading
-from support import SEVEN_URL, STROKES, stored_total
+
+from drawadigit import reading
+from drawadigit.web import api
+from tests.support import SEVEN_URL, STROKES, stored_total
 
 SIDE = 280  # SEVEN's canvas
 BOX = (0.2, 0.15, 0.8, 0.85)  # where `sketches.stroke_drawing` put its strokes

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import threading
 
-import flaskapp
-import mnist
-import modelfile
-import networks
 import numpy as np
 import pytest
-import tf_runtime
-import training
-import training_data
-from support import SEVEN_URL
+
+from drawadigit import training, web
+from drawadigit.data import mnist
+from drawadigit.model import modelfile, tf_runtime
+from drawadigit.training import datasets, networks
+from tests.support import SEVEN_URL
 
 
 @pytest.fixture
@@ -35,7 +33,7 @@ def test_first_run_trains_saves_atomically_and_answers_503_meanwhile(
     tmp_path, mnist_dir, gated_training
 ):
     model_path = tmp_path / "model.h5"
-    app = flaskapp.create_app(
+    app = web.create_app(
         {
             "MODEL_PATH": str(model_path),
             "MNIST_DIR": str(mnist_dir),
@@ -87,7 +85,7 @@ def test_each_architecture_trains_on_a_small_subset_and_round_trips(
     validation = refusal["validation"]
     # 200 validation digits, as MNIST has them and augmented, and their share of negatives.
     assert validation["digits"] == 400
-    assert validation["negatives"] == round(training_data.NEGATIVE_SHARE * 200)
+    assert validation["negatives"] == round(datasets.NEGATIVE_SHARE * 200)
     assert validation["digits_refused"] <= training.MAX_FALSE_REFUSAL + 1e-9
     assert validation["negatives_refused"] > 10 * max(validation["digits_refused"], 0.005)
     assert validation["ece_after"] <= validation["ece_before"] + 1e-3
@@ -105,7 +103,7 @@ def test_each_architecture_trains_on_a_small_subset_and_round_trips(
 
 
 def test_failed_first_run_training_is_reported_not_hidden(tmp_path):
-    app = flaskapp.create_app(
+    app = web.create_app(
         {
             "MODEL_PATH": str(tmp_path / "model.h5"),
             "MNIST_DIR": str(tmp_path / "no-mnist"),
@@ -125,7 +123,7 @@ def test_unreadable_model_file_stops_start_up_and_is_not_trained_over(tmp_path):
     broken = tmp_path / "model.h5"
     broken.write_bytes(b"not an HDF5 file")
     with pytest.raises(modelfile.ModelFileError) as error:
-        flaskapp.create_app({"MODEL_PATH": str(broken)})
+        web.create_app({"MODEL_PATH": str(broken)})
     message = str(error.value)
     assert str(broken) in message and "Delete" in message
     assert broken.read_bytes() == b"not an HDF5 file"
@@ -142,7 +140,7 @@ def test_model_file_breaking_the_contract_is_refused(tmp_path):
 
 def test_missing_model_with_training_off_says_how_to_train(tmp_path):
     with pytest.raises(modelfile.ModelFileError, match="kerasModel.py train"):
-        flaskapp.create_app({"MODEL_PATH": str(tmp_path / "model.h5"), "TRAIN_IF_MISSING": False})
+        web.create_app({"MODEL_PATH": str(tmp_path / "model.h5"), "TRAIN_IF_MISSING": False})
 
 
 def test_save_atomic_failing_midway_keeps_the_previous_file(tmp_path, tiny_model_path, monkeypatch):

@@ -10,14 +10,13 @@ from __future__ import annotations
 import gzip
 import json
 
-import evaluation_pen
 import numpy as np
-import pen_writing
 import pytest
-import reading
-import sketches
-import unipen
-from support import assert_json_answer, data_url
+
+from drawadigit import reading
+from drawadigit.data import pen_writing, sketches, unipen
+from drawadigit.evaluation import real_pen
+from tests.support import assert_json_answer, data_url
 
 UNITS = 20.0  # tablet units per mm of the written samples
 
@@ -209,8 +208,8 @@ def test_drawings_are_made_as_the_page_makes_them(share):
 
 def test_writers_weigh_evenly():
     hits = [("a", True)] * 9 + [("a", False)] + [("b", False)]
-    assert evaluation_pen.per_writer(hits) == pytest.approx((0.9 + 0.0) / 2)
-    assert evaluation_pen.per_writer([]) is None
+    assert real_pen.per_writer(hits) == pytest.approx((0.9 + 0.0) / 2)
+    assert real_pen.per_writer([]) is None
 
 
 def test_the_pen_evaluation_reads_only_held_out_writers(share):
@@ -223,7 +222,7 @@ def test_the_pen_evaluation_reads_only_held_out_writers(share):
             png, lambda f: np.tile([0.05] * 10 + [0.5], (len(f), 1)), reading.Policy()
         )
 
-    scores = evaluation_pen.pen_scores(read, folder, n=50)
+    scores = real_pen.pen_scores(read, folder, n=50)
     digits = scores["digits_read_right"]
     assert digits["n"] == 3 * 2 + 4 and digits["writers"] == 1  # the test writer's only
     # The stand-in refuses everything at 0.5.
@@ -232,7 +231,7 @@ def test_the_pen_evaluation_reads_only_held_out_writers(share):
     assert scores["all_letters_refused"]["n"] == 6
     assert scores["symbols_refused"]["rate"] == 1.0 and scores["words_refused"]["n"] == 3
     assert {"digits", "negatives"} == set(scores["worst"])
-    figure = evaluation_pen.pen_figure(scores["worst"])
+    figure = real_pen.pen_figure(scores["worst"])
     assert len(figure.axes) == 32
 
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 
-from support import ROOT, SEVEN_URL, free_port, request
+from tests.support import ROOT, SEVEN_URL, free_port, request
 
 
 def healthy(url: str, process: subprocess.Popen, seconds: float = 90) -> bool:
@@ -40,7 +40,7 @@ def test_a_gunicorn_worker_answers_predictions_without_importing_tensorflow(
         "WEB_CONCURRENCY": "1",  # so the worker asked is the one that answered
     }
     command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", bind]
-    command += ["--pythonpath", "FlaskApp,tests/programs", "worker_modules:create_app()"]
+    command += ["tests.programs.worker_modules:create_app()"]
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )

@@ -10,8 +10,7 @@ conversion failed otherwise (`RuntimeError`).
 import json
 import sys
 
-import lite
-import modelfile
+from drawadigit.model import lite, modelfile
 
 try:
     path, _ = lite.converted(sys.argv[1], sys.argv[2])

@@ -1,12 +1,11 @@
 """A call that hangs for ever, bounded by `bounded.BoundedCalls`: prints "ok" once it times out.
 
-The process must then exit at once, its hung thread notwithstanding. Run with FlaskApp on
-PYTHONPATH.
+The process must then exit at once, its hung thread notwithstanding.
 """
 
 import threading
 
-import bounded
+from drawadigit.web.corrections import bounded
 
 calls = bounded.BoundedCalls(1, 0.1)
 try:

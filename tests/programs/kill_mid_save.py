@@ -1,12 +1,12 @@
 """Save the model at argv[1] over itself, so slowly that the test can kill the save half-way.
 
-Run with FlaskApp on PYTHONPATH; prints "saving" once half a model is written.
+Prints "saving" once half a model is written.
 """
 
 import sys
 import time
 
-import tf_runtime
+from drawadigit.model import tf_runtime
 
 
 def slow_save(self, path, *args, **kwargs):

@@ -8,8 +8,9 @@ Prints "same" when the answers before and after agree (the interpreter holds its
 import os
 import sys
 
-import lite
 import numpy as np
+
+from drawadigit.model import lite
 
 forward = lite.LiteForward(sys.argv[1])
 before = forward(np.ones((1, 28, 28), np.float32))

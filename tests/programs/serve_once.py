@@ -8,10 +8,10 @@ The line also says whether this process imported TensorFlow or Keras on the way.
 import json
 import sys
 
-import flaskapp
+from drawadigit import web
 
 model_path, cache_dir, image = sys.argv[1:]
-app = flaskapp.create_app(
+app = web.create_app(
     {"MODEL_PATH": model_path, "MODEL_CACHE_DIR": cache_dir, "TRAIN_IF_MISSING": False}
 )
 client = app.test_client()

@@ -1,6 +1,6 @@
 """The app as gunicorn serves it, wrapped to answer one more path: what the worker has imported.
 
-    gunicorn -c gunicorn.conf.py --pythonpath FlaskApp,tests/programs "worker_modules:create_app()"
+    gunicorn -c gunicorn.conf.py "tests.programs.worker_modules:create_app()"   # from the checkout
 
 GET /_test/modules answers {"pid": ..., "modules": [...]}: the worker process that took the
 request, and the TensorFlow and Keras modules in its `sys.modules`. Every other request goes to
@@ -11,14 +11,14 @@ import json
 import os
 import sys
 
-import flaskapp
+from drawadigit import web
 
 PATH = "/_test/modules"
 
 
 def create_app():
-    """The app (`flaskapp.create_app()`, configured from the environment) behind the wrapper."""
-    app = flaskapp.create_app()
+    """The app (`web.create_app()`, configured from the environment) behind the wrapper."""
+    app = web.create_app()
 
     def application(environ, start_response):
         if environ.get("PATH_INFO") != PATH:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 import threading
 
-import security
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
+from drawadigit.web import security
 
 __all__ = ["DiskWrites", "HYPOTHESIS", "assert_json_answer", "assert_json_error", "json_values"]
 

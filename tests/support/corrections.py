@@ -8,13 +8,14 @@ import html
 import re
 from pathlib import Path
 
-import feedback
 import numpy as np
-import preprocessing
-from feedback import Correction
-from sketches import (
+
+from drawadigit.corrections import store as feedback
+from drawadigit.corrections.store import Correction
+from drawadigit.data.sketches import (
     stroke_drawing,
 )
+from drawadigit.reading import preprocessing
 
 from .drawings import SEVEN, SEVEN_URL
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 from scipy import ndimage
-from sketches import (
+
+from drawadigit.data.sketches import (
     CANVASES,
     SKETCHES,
     STYLES,

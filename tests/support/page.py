@@ -7,12 +7,13 @@ import json
 import threading
 
 import numpy as np
-import preprocessing
-import sketches
-from sketches import (
+
+from drawadigit.data import sketches
+from drawadigit.data.sketches import (
     SKETCHES,
     encode,
 )
+from drawadigit.reading import preprocessing
 
 from .drawings import canvas_set, data_url
 from .servers import started_server

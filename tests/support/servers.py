@@ -42,14 +42,13 @@ PROGRAMS = ROOT / "tests" / "programs"  # programs the tests run in processes of
 
 
 def run_program(program: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run `program`, a file in PROGRAMS, with the app's modules importable (and nothing else
+    """Run `program`, a file in PROGRAMS (the app's package is installed, and nothing else is
     imported: TensorFlow only if the program imports it); its output captured."""
     return subprocess.run(
         [sys.executable, str(PROGRAMS / program), *args],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "FlaskApp")},
     )
 
 
