@@ -39,7 +39,7 @@ from pathlib import Path
 
 from drawadigit import settings as app_settings
 from drawadigit.data import mnist, sketches
-from drawadigit.evaluation import figures, real_pen, scores
+from drawadigit.evaluation import figures, real_numbers, real_pen, scores
 from drawadigit.evaluation import printout as text
 from drawadigit.evaluation.figures import confusion_figure, worst_figure
 from drawadigit.evaluation.scores import predict
@@ -161,9 +161,9 @@ def _pen(read: scores.Reader, unipen_dir, sizes: Sizes, out: Path, report) -> di
     pen = real_pen.pen_scores(read, unipen_dir, sizes.pen_n)
     real_pen.report_pen(report, pen, unipen_dir)
     real_pen.pen_figure(pen.pop("worst")).savefig(out / "worst_pen_writing.png")
-    numbers = real_pen.number_scores(read, unipen_dir, sizes.pen_n)
-    real_pen.report_numbers(report, numbers)
-    real_pen.numbers_figure(numbers.pop("worst")).savefig(out / "worst_pen_numbers.png")
+    numbers = real_numbers.number_scores(read, unipen_dir, sizes.pen_n)
+    real_numbers.report_numbers(report, numbers)
+    real_numbers.numbers_figure(numbers.pop("worst")).savefig(out / "worst_pen_numbers.png")
     return {**pen, "numbers": numbers}
 
 

@@ -24,7 +24,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from drawadigit.data import pen_writing, unipen
-from drawadigit.evaluation.figures import drawings_grid, two_rows
+from drawadigit.evaluation.figures import two_rows
 from drawadigit.reading import calibration, preprocessing
 
 Reader = Callable[[bytes], object]
@@ -48,7 +48,7 @@ def per_writer(hits: list[tuple[str, bool]]) -> float | None:
     return round(float(np.mean([np.mean(v) for v in by_writer.values()])), 4)
 
 
-def _sample(samples: list, n: int, rng: np.random.Generator) -> list:
+def sample_of(samples: list, n: int, rng: np.random.Generator) -> list:
     """At most n of the samples, spread over the writers (each writer's in turn)."""
     by_writer: dict[str, list] = defaultdict(list)
     for i in rng.permutation(len(samples)):
@@ -162,6 +162,29 @@ def real_size_scores(read: Reader, symbols: list, rng) -> dict:
     return result
 
 
+def _negative_parts(read: Reader, held_out: dict[str, list], n: int, rng) -> dict:
+    """Letters (all, the plain ones, upper and lower case), symbols (at their real size beside
+    a held-out writer's digit, and alone) and words, each read and scored."""
+    letters, symbols = held_out["letters"], held_out["symbols"]
+    plain = [s for s in letters if s.label not in pen_writing.LOOKALIKES]
+    listed = [s for s in symbols if s.label in SYMBOLS]
+    beside = held_out["scaled_digits"]
+
+    def refused(samples: list, beside: list | None = None) -> Outcomes:
+        return _negatives(read, sample_of(samples, n, rng), rng, beside)
+
+    return {
+        "letters": refused(plain),
+        "upper_case": refused([s for s in plain if s.label.isupper()]),
+        "lower_case": refused([s for s in plain if s.label.islower()]),
+        "all_letters": refused(letters),
+        "symbols": refused(listed, beside),
+        "all_symbols": refused(symbols, beside),
+        "symbols_alone": refused(listed),
+        "words": refused(held_out["words"]),
+    }
+
+
 def pen_scores(read: Reader, folder, n: int, seed: int = SEED) -> dict:
     """Every figure of the section (see the module's docstring), and the worst cases."""
     rng = np.random.default_rng(seed)
@@ -174,26 +197,10 @@ def pen_scores(read: Reader, folder, n: int, seed: int = SEED) -> dict:
     letters = held_out("letters")
     symbols = held_out("symbols", lambda s: s.scaled)
     words = held_out("words")
-    right, kept = _digits(read, _sample(digits, n, rng), rng)
+    right, kept = _digits(read, sample_of(digits, n, rng), rng)
     plain = [s for s in letters if s.label not in pen_writing.LOOKALIKES]
-    parts = {
-        "letters": _negatives(read, _sample(plain, n, rng), rng),
-        "upper_case": _negatives(
-            read, _sample([s for s in plain if s.label.isupper()], n, rng), rng
-        ),
-        "lower_case": _negatives(
-            read, _sample([s for s in plain if s.label.islower()], n, rng), rng
-        ),
-        "all_letters": _negatives(read, _sample(letters, n, rng), rng),
-        "symbols": _negatives(
-            read, _sample([s for s in symbols if s.label in SYMBOLS], n, rng), rng, scaled_digits
-        ),
-        "all_symbols": _negatives(read, _sample(symbols, n, rng), rng, scaled_digits),
-        "symbols_alone": _negatives(
-            read, _sample([s for s in symbols if s.label in SYMBOLS], n, rng), rng
-        ),
-        "words": _negatives(read, _sample(words, n, rng), rng),
-    }
+    kinds = {"letters": letters, "symbols": symbols, "words": words}
+    parts = _negative_parts(read, {**kinds, "scaled_digits": scaled_digits}, n, rng)
     result = {
         "source": unipen.SOURCE,
         "held_out": f"writers of split 'test' ({unipen.TEST_SHARE:.0%} of writers, by hash)",
@@ -207,127 +214,11 @@ def pen_scores(read: Reader, folder, n: int, seed: int = SEED) -> dict:
         key=lambda w: w[0],
     )
     result["calibration"] = calibration_error(
-        _sample(digits, n // 2, rng), _sample(plain, n // 2, rng), read, rng
+        sample_of(digits, n // 2, rng), sample_of(plain, n // 2, rng), read, rng
     )
-    result["symbols_at_real_size"] = real_size_scores(read, _sample(symbols, n, rng), rng)
+    result["symbols_at_real_size"] = real_size_scores(read, sample_of(symbols, n, rng), rng)
     result["worst"] = {"digits": worst_digits, "negatives": worst_negatives}
     return result
-
-
-NUMBER_GAPS = {"apart": (0.15, 0.5), "touching": (-0.1, 0.1)}  # in digit heights
-NUMBER_LENGTHS = range(2, 11)
-
-
-def _number_outcome(read: Reader, d: unipen.Drawing, with_strokes: bool) -> tuple[bool, str]:
-    """Whether a number was read exactly, and what was read."""
-    r = read(d.png, d.strokes if with_strokes else None)
-    return r.reading in ("number", "digit") and r.number == d.label, r.number or r.reading
-
-
-def _numbers(read: Reader, samples: list, rng) -> dict:
-    """Numbers read exactly from the PNG alone and with the strokes, overall and per length."""
-    result, worst = {}, []
-    drawings = [unipen.drawing(s, rng) for s in samples]
-    for how in ("png", "strokes"):
-        hits, per_length = [], defaultdict(list)
-        for d in drawings:
-            ok, told = _number_outcome(read, d, how == "strokes")
-            hits.append((d.writer, ok))
-            per_length[len(d.label)].append((d.writer, ok))
-            if not ok and how == "png":
-                worst.append((0.0, f"{d.label} → {told}", None, d.png))
-        result[how] = {
-            "exact": per_writer(hits),
-            "n": len(hits),
-            "writers": len({w for w, _ in hits}),
-            "per_length": {str(k): per_writer(v) for k, v in sorted(per_length.items())},
-        }
-    return {**result, "worst": worst}
-
-
-def composed_numbers(digits: list, n: int, rng) -> dict[str, list]:
-    """Numbers of 2-10 digits, each from one held-out writer's own digits, set side by side at
-    their real sizes, apart and touching."""
-    by_writer: dict[str, list] = defaultdict(list)
-    for s in digits:
-        if s.scaled:
-            by_writer[s.writer].append(s)
-    writers = sorted(w for w, v in by_writer.items() if len(v) >= 4)
-    made: dict[str, list] = {name: [] for name in NUMBER_GAPS}
-    for name, gap in NUMBER_GAPS.items():
-        for i in range(n if writers else 0):
-            own = by_writer[writers[i % len(writers)]]
-            length = int(rng.choice(NUMBER_LENGTHS))
-            parts = [own[int(j)] for j in rng.integers(len(own), size=length)]
-            made[name].append(unipen.beside(parts, list(rng.uniform(*gap, size=length - 1))))
-    return made
-
-
-def separator_scores(read: Reader, samples: list, rng) -> dict:
-    """Tokens of digits and separators: read exactly, refused, or a wrong string (the defect)."""
-    outcomes = {"png": defaultdict(list), "strokes": defaultdict(list)}
-    worst = []
-    for sample in samples:
-        d = unipen.drawing(sample, rng)
-        for how, kinds in outcomes.items():
-            r = read(d.png, d.strokes if how == "strokes" else None)
-            kind = (
-                "refused"
-                if r.reading == "not_a_digit"
-                else ("exact" if r.number == sample.label else "wrong")
-            )
-            for k in ("exact", "refused", "wrong"):
-                kinds[k].append((sample.writer, kind == k))
-            if kind == "wrong" and how == "png":
-                worst.append((0.0, f"{sample.label} → {r.number}", None, d.png))
-    result = {
-        how: {k: per_writer(v) for k, v in kinds.items()} | {"n": len(samples)}
-        for how, kinds in outcomes.items()
-    }
-    return {**result, "worst": worst}
-
-
-def number_scores(read: Reader, folder, n: int, seed: int = SEED) -> dict:
-    """Numbers as people wrote them (every writer of numbers.jsonl.gz: none is trained on),
-    numbers composed of held-out writers' digits, apart and touching, and tokens with
-    separators; each from the PNG alone and with the strokes."""
-    rng = np.random.default_rng(seed)
-    natural = [s for s in unipen.load(folder, "numbers") if s.label.isdigit()]
-    digits = [
-        s for s in unipen.of_split(unipen.load(folder, "digits"), "test") if s.label.isdigit()
-    ]
-    tokens = unipen.load(folder, "separators")
-    result = {"natural": _numbers(read, _sample(natural, n, rng), rng)}
-    for name, made in composed_numbers(digits, n, rng).items():
-        result[name] = _numbers(read, made, rng)
-    result["separators"] = separator_scores(read, _sample(tokens, n, rng), rng)
-    worst = [w for part in result.values() for w in part.pop("worst")]
-    result["worst"] = worst
-    return result
-
-
-def report_numbers(report, scores: dict) -> None:
-    """The numbers' printout."""
-    report(
-        "\nNumbers in real pen writing, read exactly (writers weigh evenly): PNG alone / strokes"
-    )
-    for name in ("natural", "apart", "touching"):
-        png, strokes = scores[name]["png"], scores[name]["strokes"]
-        report(f"  {name:<10} {png['exact']:.4f} / {strokes['exact']:.4f}  ({png['n']} numbers)")
-        lengths = " ".join(f"{k}:{v:.2f}" for k, v in png["per_length"].items())
-        report(f"    per length (PNG): {lengths}")
-    for how in ("png", "strokes"):
-        sep = scores["separators"][how]
-        report(
-            f"  separators ({how}): exact {sep['exact']:.4f}, refused {sep['refused']:.4f}, "
-            f"wrong {sep['wrong']:.4f}  ({sep['n']} tokens)"
-        )
-
-
-def numbers_figure(worst: list, count: int = 18) -> Figure:
-    """Numbers misread, as drawn, with what they show and what was read."""
-    items = [(png, caption, []) for _, caption, _, png in worst]
-    return drawings_grid(items, "Real pen numbers misread from the PNG (truth → read)", count)
 
 
 def _complement(rate: float | None) -> float | None:

@@ -239,20 +239,11 @@ def train_and_save(
     """
     settings, report = settings or Settings(), progress or ignore
     digits, test = _mnist(data, report)
-    corrections, before = None, None
-    if data.feedback_url:
-        report({"stage": "loading people's corrections"})
-        corrections = datasets.load_corrections(data.feedback_url)
-        before = _accuracy_before(path, corrections)
-        digits = datasets.with_corrections(digits, corrections)
+    digits, corrections, before = _with_corrections(path, data, digits, report)
     report({"stage": f"preparing {len(digits.y):,} training digits, then training"})
     tf_runtime.keras()  # imported before the clock starts: the card times the training alone
     started = time.perf_counter()
-    pen = None
-    if data.unipen_dir:
-        from drawadigit.data import pen_writing  # the share is read only when training is given it
-
-        pen = pen_writing.load(data.unipen_dir, settings.seed, report)
+    pen = _pen_writing(data, settings, report)
     fields = preprocessing.scale_mnist(digits.x)
     trained = train(
         fields,
@@ -270,6 +261,32 @@ def train_and_save(
         record["feedback"] = corrections.record(before)
         metrics["feedback_held_out_accuracy"] = _held_out_accuracy(trained.model, corrections)
         metrics["feedback_held_out_accuracy_before"] = before
+    return _save(trained, path, record, metrics, report)
+
+
+def _with_corrections(path, data: Data, digits, report: Progress):
+    """The training digits with people's corrections from `data.feedback_url` added (none
+    without it), the corrections, and the accuracy of the model at `path` on their held-out
+    share before training."""
+    if not data.feedback_url:
+        return digits, None, None
+    report({"stage": "loading people's corrections"})
+    corrections = datasets.load_corrections(data.feedback_url)
+    before = _accuracy_before(path, corrections)
+    return datasets.with_corrections(digits, corrections), corrections, before
+
+
+def _pen_writing(data: Data, settings: Settings, report: Progress):
+    """The UNIPEN share's training fields when `data.unipen_dir` names it, else None."""
+    if not data.unipen_dir:
+        return None
+    from drawadigit.data import pen_writing  # the share is read only when training is given it
+
+    return pen_writing.load(data.unipen_dir, settings.seed, report)
+
+
+def _save(trained, path, record: dict, metrics: dict, report: Progress) -> Saved:
+    """The model file and its card, each written atomically; what the run reports."""
     tf_runtime.save_atomic(trained.model, path)
     card = {**networks.model_card(trained.model, record, metrics), "refusal": trained.refusal}
     modelfile.save_card(card, path)

@@ -77,15 +77,20 @@ def assemble(
         made, _ = negatives.negatives(count, seed * 1000 + 100 + part, digits=digits)
         parts[name].append(Labelled(made, np.full(count, negatives.NOT_A_DIGIT, np.int64)))
     if pen is not None:
-        written, validation = pen
-        parts["training"].append(written)
-        digits = Labelled(written.x[written.y < DIGITS], written.y[written.y < DIGITS])
-        for copy in range(recipe.augmented_copies):
-            report({"stage": f"augmenting {len(digits.y):,} digits of real pen writing"})
-            made = augment.augment_many(digits.x, digits.y, seed=seed * 1000 + 500 + copy)
-            parts["training"].append(Labelled(made, digits.y))
-        parts["validation"].append(validation)
+        parts["training"] += _pen_copies(pen[0], recipe, seed, report)
+        parts["validation"].append(pen[1])
     return _joined(parts["training"]), _joined(parts["validation"])
+
+
+def _pen_copies(written: Labelled, recipe, seed: int, report: Progress) -> list[Labelled]:
+    """Real pen writing for training: as it is, and its digits in the recipe's augmented copies."""
+    copies = [written]
+    digits = Labelled(written.x[written.y < DIGITS], written.y[written.y < DIGITS])
+    for copy in range(recipe.augmented_copies):
+        report({"stage": f"augmenting {len(digits.y):,} digits of real pen writing"})
+        made = augment.augment_many(digits.x, digits.y, seed=seed * 1000 + 500 + copy)
+        copies.append(Labelled(made, digits.y))
+    return copies
 
 
 def _joined(parts: list[Labelled]) -> Labelled:

@@ -41,7 +41,7 @@ from waitress.wasyncore import loop
 from drawadigit import settings
 from drawadigit.web.security import SECURITY_HEADERS
 
-MAX_BODY = 4 * 1024 * 1024 + 64 * 1024  # the app allows 4 MB; a form's framing on top
+FRAMING = 64 * 1024  # bytes a multipart form's framing may add to the largest body the app takes
 IN_MEMORY_BODY = 1024 * 1024  # bodies above this wait in an unlinked temporary file
 
 
@@ -99,16 +99,18 @@ class UnixServer(UnixWSGIServer):
 class WaitressWorker(Worker):
     """Gunicorn worker: waitress's event loop and thread pool around the app."""
 
-    def adjustments(self) -> Adjustments:
-        """Waitress's settings from gunicorn's."""
+    def adjustments(self, app_settings: settings.Settings) -> Adjustments:
+        """Waitress's settings from gunicorn's, and its body limit from the app's: the largest
+        body the app takes (MAX_CONTENT_LENGTH, MAX_FORM_MEMORY_SIZE) and a form's framing."""
         cfg = self.cfg
+        largest = max(app_settings.max_content_length, app_settings.max_form_memory_size)
         return Adjustments(
             threads=cfg.threads,
             connection_limit=cfg.worker_connections,
             channel_timeout=cfg.keepalive,
             cleanup_interval=1,
             max_request_header_size=cfg.limit_request_field_size * 4,
-            max_request_body_size=MAX_BODY,
+            max_request_body_size=largest + FRAMING,
             inbuf_overflow=IN_MEMORY_BODY,
             backlog=cfg.backlog,
             ident="",  # no Server header
@@ -141,8 +143,9 @@ class WaitressWorker(Worker):
         # Waitress warns whenever a request waits for a thread; gunicorn's log is not the place.
         logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         self.app_lock, self.left_app = threading.Lock(), time.monotonic()
-        self.request_timeout = settings.load().request_timeout
-        adj = self.adjustments()
+        app_settings = settings.load()
+        self.request_timeout = app_settings.request_timeout
+        adj = self.adjustments(app_settings)
         dispatcher = ThreadedTaskDispatcher()
         dispatcher.set_thread_count(adj.threads)
         channels: dict = {}

@@ -1,0 +1,7 @@
+"""`python -m drawadigit.corrections stats|export`: the corrections' command line."""
+
+import sys
+
+from drawadigit.corrections.cli import main
+
+sys.exit(main())

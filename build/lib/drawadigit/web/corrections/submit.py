@@ -1,0 +1,245 @@
+"""The corrections API: `POST /api/feedback`, on the blueprint the review routes share.
+
+The page sends `{"image": <data URL>, "label": 0-9}` when a person says which digit they drew,
+or `"label": "not_a_digit"` when what they drew is no digit (stored as label `NOT_A_DIGIT`, 10,
+the model's own class for it), and the drawing's pen `strokes` as `/predict` takes them
+(`api.strokes_field`; optional, stored with the correction). The drawing is read by
+`api.read_drawing`, as `/predict` reads it, strokes and all (decoded within the same limits; a
+blank one is 422): what is stored as `predicted`, and counted in the statistics, is that
+reading (the digit, or `not_a_digit` when the reading refuses the drawing), never what a client
+says the model answered; a `"predicted"` field in the body, which older pages send, is accepted
+and ignored. The answer is 201 with the record's random public
+`id` and the server's `predicted`, once it is committed.
+
+A number is corrected with `"digits": [2, 0, 2, 7]` instead of `label`: one digit 0-9 per digit
+the server reads, left to right (a drawing that does not read as a number of that many digits
+is 422). Each digit is stored as a correction of its own: its label, the server's reading of
+it, its own 28x28, its box, the whole drawing with its strokes, and the number as corrected, so
+training learns from each digit. The answer is 201 with `ids` (one per digit), `number` and the
+server's `predicted` number.
+
+Every database call runs through `bounded.BoundedCalls` (`stored`); a database that cannot
+serve in time, or at all, is a 503 with Retry-After (`STORAGE_ERRORS`), a full store a 507.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify, url_for
+
+from drawadigit.corrections.store import (
+    NOT_A_DIGIT,
+    Correction,
+    DeadlinePassed,
+    FeedbackStore,
+    StoreFull,
+)
+from drawadigit.reading import preprocessing
+from drawadigit.web.api import (
+    MISSING,
+    APIError,
+    current_settings,
+    field_names,
+    image_field,
+    json_object,
+    json_type,
+    model_service,
+    read_drawing,
+    require_json,
+    strokes_field,
+)
+from drawadigit.web.corrections import bounded
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("feedback", __name__)
+
+EXAMPLE = '{"image": "data:image/png;base64,...", "label": 4}'
+IMAGE_EXPECTED = "Expected field 'image', the drawing as a PNG data URL"
+NOT_A_DIGIT_NAME = "not_a_digit"
+UNAVAILABLE = "The feedback database is unavailable; please try again later."
+
+
+def store() -> FeedbackStore:
+    """The app's feedback store."""
+    return current_app.extensions["feedback_store"]
+
+
+def stored(function, *args):
+    """A store call, run on one of the few storage threads and waited for within the timeout."""
+    return current_app.extensions["feedback_calls"].run(function, *args)
+
+
+def label_field(payload: dict, name: str) -> int:
+    """A required label from the request body: a digit 0-9, or "not_a_digit" (NOT_A_DIGIT)."""
+    value = payload.get(name, MISSING)
+    expected = f'a digit 0-9 or "{NOT_A_DIGIT_NAME}"'
+    if value is MISSING:
+        received = f"received fields {field_names(payload)}"
+        raise APIError(400, f"Expected field '{name}', {expected}; {received}.")
+    if value == NOT_A_DIGIT_NAME:
+        return NOT_A_DIGIT
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 9:
+        if type(value) in (int, float):
+            shown = value
+        elif isinstance(value, str):
+            shown = f"the string {value[:20]!r}"
+        else:
+            shown = f"a JSON {json_type(value)}"
+        raise APIError(400, f"Expected field '{name}' to be {expected}; received {shown}.")
+    return value
+
+
+MAX_DIGITS = 64  # a number's digits in one correction, at most (checked before reading)
+
+
+def digits_field(payload: dict) -> list[int]:
+    """A number's corrected digits: `digits`, a list of 2 to MAX_DIGITS digits 0-9."""
+    value = payload["digits"]
+    expected = f"a list of 2 to {MAX_DIGITS} digits 0-9, one per digit read, left to right"
+    if not isinstance(value, list) or not 2 <= len(value) <= MAX_DIGITS:
+        shown = f"a list of {len(value)}" if isinstance(value, list) else json_type(value)
+        shown = shown if isinstance(value, list) else f"a JSON {shown}"
+        raise APIError(400, f"Expected field 'digits' to be {expected}; received {shown}.")
+    for digit in value:
+        if isinstance(digit, bool) or not isinstance(digit, int) or not 0 <= digit <= 9:
+            shown = repr(digit)[:20] if type(digit) in (int, float, str) else json_type(digit)
+            shown = shown if type(digit) in (int, float, str) else f"a JSON {shown}"
+            raise APIError(400, f"Expected field 'digits' to be {expected}; received {shown}.")
+    return value
+
+
+def label_name(label: int) -> int | str:
+    """A stored label as the API spells it."""
+    return NOT_A_DIGIT_NAME if label == NOT_A_DIGIT else label
+
+
+def model_version(card: dict) -> str:
+    """The serving model as the card names it: architecture and the model file's hash."""
+    sha256 = card.get("file", {}).get("sha256", "")
+    return f"{card.get('architecture', 'model')}-{sha256[:16]}"
+
+
+def read_correction(data: bytes, label: int, strokes: list[np.ndarray]) -> Correction:
+    """The drawing read by the serving model, as /predict reads it, as a correction to store."""
+    service = model_service()
+    try:
+        answer = read_drawing(data, strokes)
+    except preprocessing.NothingDrawn as exc:
+        raise preprocessing.NothingDrawn(
+            f"{exc} There is nothing to learn from a blank drawing."
+        ) from exc
+    read = answer.reading
+    coverage = preprocessing.ink(answer.image)  # what is kept of the drawing: its ink
+    return Correction(
+        label=label,
+        predicted=NOT_A_DIGIT if read.reading == "not_a_digit" else read.whole.digit,
+        probabilities=read.whole.probabilities,
+        model_version=model_version(service.describe()),
+        drawing=coverage,
+        field=preprocessing.normalise_ink(coverage),
+        strokes=strokes,
+    )
+
+
+def read_number(data: bytes, digits: list[int], strokes: list[np.ndarray]) -> list[Correction]:
+    """A number's drawing read as /predict reads it, one correction per digit read."""
+    answer = read_drawing(data, strokes)
+    read = answer.reading
+    if read.reading != "number" or len(read.digits) != len(digits):
+        found = f"a number of {len(read.digits)}" if read.reading == "number" else read.reading
+        raise APIError(
+            422,
+            f"Expected a drawing read as a number of {len(digits)} digits, one for each of "
+            f"'digits'; it reads as {found.replace('_', ' ')}.",
+        )
+    coverage = preprocessing.ink(answer.image)
+    version = model_version(model_service().describe())
+    number = "".join(map(str, digits))
+    return [
+        Correction(
+            label=label,
+            predicted=part.digit,
+            probabilities=part.probabilities,
+            model_version=version,
+            drawing=coverage,
+            field=part.field,
+            strokes=strokes,
+            box=tuple(part.box),
+            number=number,
+        )
+        for label, part in zip(digits, read.digits, strict=True)
+    ]
+
+
+def add_number(payload: dict, data: bytes):
+    """Store a number's correction, a record per digit: 201 with their ids."""
+    if "label" in payload:
+        raise APIError(400, "Expected field 'label' or 'digits', not both; received both.")
+    digits = digits_field(payload)
+    parts = read_number(data, digits, strokes_field(payload.get("strokes", MISSING)))
+    deadline = time.monotonic() + current_app.extensions["feedback_calls"].timeout
+    ids = stored(store().add_all, parts, deadline)
+    logger.info("feedback %s stored: number %s drawn", ",".join(ids), parts[0].number)
+    predicted = "".join(str(part.predicted) for part in parts)
+    return jsonify({"ids": ids, "number": parts[0].number, "predicted": predicted}), 201
+
+
+@bp.post("/api/feedback")
+def add_feedback():
+    """Store a correction: the drawing, the digit drawn, and the server's own reading."""
+    require_json("with the drawing and the digit drawn")
+    payload = json_object(EXAMPLE)
+    data = image_field(payload.get("image", MISSING), IMAGE_EXPECTED)
+    if "digits" in payload:
+        return add_number(payload, data)
+    label = label_field(payload, "label")
+    correction = read_correction(data, label, strokes_field(payload.get("strokes", MISSING)))
+    deadline = time.monotonic() + current_app.extensions["feedback_calls"].timeout
+    public_id = stored(store().add, correction, deadline)
+    logger.info(
+        "feedback %s stored: drawn %d, model said %d",
+        public_id,
+        correction.label,
+        correction.predicted,
+    )
+    answer = {
+        "id": public_id,
+        "label": label_name(correction.label),
+        "predicted": label_name(correction.predicted),
+    }
+    response = jsonify(answer)
+    response.headers["Location"] = url_for("feedback.image", public_id=public_id)
+    return response, 201
+
+
+def unavailable(exc: Exception) -> APIError:
+    """The database is down, unreachable, locked or corrupt, or too slow: 503 with Retry-After,
+    and the server goes on predicting."""
+    if isinstance(exc, bounded.Unavailable):  # it did not answer in time, or every thread waits
+        logger.warning("feedback database too slow: %s", exc)
+    else:
+        logger.error("feedback database unavailable: %s", exc)
+    retry_after = str(current_settings().feedback_retry_after)
+    return APIError(503, UNAVAILABLE, headers={"Retry-After": retry_after})
+
+
+def store_full(exc: StoreFull) -> APIError:
+    """The storage cap is reached: 507 until records are deleted or the cap is raised."""
+    logger.warning("feedback store full: %s", exc)
+    message = f"{exc} No more are taken until some are deleted or FEEDBACK_MAX_RECORDS is raised."
+    return APIError(507, message)
+
+
+# How the storage's failures are answered (`errors.register`).
+STORAGE_ERRORS = {
+    bounded.Unavailable: unavailable,
+    sa.exc.DBAPIError: unavailable,
+    sa.exc.TimeoutError: unavailable,
+    DeadlinePassed: unavailable,
+    StoreFull: store_full,
+}
