@@ -51,7 +51,9 @@ ATTACKS = {
 
 def main(argv: list[str] | None = None) -> int:
     """Run the attacks and print what held."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        "python -m benchmarks.abuse", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--url", help="attack this server instead of starting one")
     parser.add_argument("--seconds", type=float, default=20, help="how long each attack lasts")
     parser.add_argument("--only", choices=sorted(ATTACKS), action="append")
