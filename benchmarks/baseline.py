@@ -1,4 +1,4 @@
-"""The naive baseline for benchmarks/serve.py: the same app, but `model.predict` per request.
+"""The naive baseline for `benchmarks.serve`: the same app, but `model.predict` per request.
 
 Keras' `predict` builds a data pipeline and runs a loop for every call: fine for batches, slow
 for one drawing. Only inference differs from the production app, so the ratio measures it.

@@ -1,6 +1,6 @@
 """What an image costs the server against its pixel count, and the worst one /predict accepts.
 
-    python benchmarks/decode.py [--megapixels 1 2 4 8 16] [--repeat 5]
+    python -m benchmarks.decode [--megapixels 1 2 4 8 16] [--repeat 5]
 
 For each size (square-ish, as many megapixels as asked), images a client could send are made:
 a drawing on a transparent canvas (what the page sends), the same on white as PNG, JPEG and
@@ -26,12 +26,9 @@ import math
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "FlaskApp"))
 
 from drawadigit import reading
 from drawadigit.reading import preprocessing

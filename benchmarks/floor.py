@@ -1,12 +1,11 @@
-"""The floor for benchmarks/serve.py: what any server of this model must at least do.
+"""The floor for `python -m benchmarks.serve`: what any server of this model must at least do.
 
 A bare WSGI app (no Flask) that reads the JSON body, decodes the PNG data URL, shrinks the
 drawing's ink to 28x28 in one resize (no cropping, centring or reading of numbers) and calls
 the same LiteRT model once. It reads drawings badly; only its speed counts: the production
 server's time over the floor's is what reading and refusing add.
 
-    gunicorn -c gunicorn.conf.py --worker-class gthread --pythonpath FlaskApp,benchmarks \
-        "floor:create_app()"
+    gunicorn -c gunicorn.conf.py --worker-class gthread "benchmarks.floor:create_app()"
 """
 
 from __future__ import annotations

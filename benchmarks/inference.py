@@ -1,6 +1,6 @@
 """Single-digit inference cost on this machine: the model call alone, and the whole request path.
 
-    python benchmarks/inference.py [--model model.h5] [--n 2000]
+    python -m benchmarks.inference [--model model.h5] [--n 2000]
 
 Prints median, 90th and 99th percentile milliseconds for one digit at a time (batch of one):
   * eager:    `model(x, training=False)`, Keras layer by layer in Python;
@@ -18,9 +18,6 @@ import argparse
 import sys
 import tempfile
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "FlaskApp"))
 
 import numpy as np
 

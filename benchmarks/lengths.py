@@ -1,6 +1,6 @@
 """What a number costs against a single digit, through the production server, in one run.
 
-    python benchmarks/lengths.py [--n 200] [--workers 2] [--threads 2] [--against DIR]
+    python -m benchmarks.lengths [--n 200] [--workers 2] [--threads 2] [--against DIR]
 
 Starts `gunicorn -c gunicorn.conf.py` (LiteRT, as shipped), then posts drawings of numbers of
 1, 5 and 10 digits written in the project's sketches (apart, and 10 touching), one client, one
@@ -25,11 +25,9 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "FlaskApp"))
-
 import numpy as np
-from load import free_port, wait_healthy
 
+from benchmarks.load import free_port, wait_healthy
 from drawadigit.data import sketches
 
 KINDS = {  # name: (digits, gaps between them as a share of a digit's width)
@@ -73,10 +71,16 @@ def started(root: Path, args) -> tuple[subprocess.Popen, http.client.HTTPConnect
         "WEB_CONCURRENCY": str(args.workers),
         "GUNICORN_THREADS": str(args.threads),
     }
-    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
-    command += ["--bind", f"127.0.0.1:{port}", "--pythonpath", "FlaskApp", "flaskapp:create_app()"]
+    # From its FlaskApp folder, which `python -m` puts first on the import path: that
+    # checkout's code, flat or packaged, served as its own gunicorn.conf.py says.
+    command = [sys.executable, "-m", "gunicorn", "-c", str(root / "gunicorn.conf.py")]
+    command += ["--bind", f"127.0.0.1:{port}"]
     process = subprocess.Popen(
-        command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command,
+        cwd=root / "FlaskApp",
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         wait_healthy(f"http://127.0.0.1:{port}", process)

@@ -1,6 +1,6 @@
 """Load: thousands of requests at high concurrency against the production server (gunicorn).
 
-    python benchmarks/load.py [--requests 5000] [--concurrency 32] [--workers 2]
+    python -m benchmarks.load [--requests 5000] [--concurrency 32] [--workers 2]
 
 Starts `gunicorn -c gunicorn.conf.py` on a free port, sends canvas drawings (the project's own
 sketches, a pool of PNG data URLs) to /predict from `--concurrency` threads with keep-alive
@@ -22,8 +22,6 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "FlaskApp"))
 
 from drawadigit.data import sketches
 from drawadigit.reading import preprocessing

@@ -1,14 +1,14 @@
 """Serving benchmark: the production server (gunicorn) between a naive baseline and the floor,
 in one run, so that its figures are ratios to servers measured minutes apart, not days.
 
-    BENCH_DIR=../shared/bench python benchmarks/serve.py [--n 2000] [--workers 2] [--threads 2]
+    BENCH_DIR=../shared/bench python -m benchmarks.serve [--n 2000] [--workers 2] [--threads 2]
         [--servers litert,tensorflow,baseline,floor,litert-gthread]
 
 The servers, all `gunicorn -c gunicorn.conf.py` with the same workers and threads:
 production with LiteRT as shipped (its waitress worker) and with the TensorFlow runtime; the
-baseline, the same app with `model.predict` per request (`benchmarks/baseline.py`); the floor,
+baseline, the same app with `model.predict` per request (`benchmarks.baseline`); the floor,
 a bare WSGI app that decodes the PNG, shrinks it to 28x28 and calls the same LiteRT model once,
-on gunicorn's gthread worker (`benchmarks/floor.py`); and, when asked (`litert-gthread`),
+on gunicorn's gthread worker (`benchmarks.floor`); and, when asked (`litert-gthread`),
 production on the gthread worker, to see what the waitress worker costs. For each it measures
 the time from start to a healthy /healthz (LiteRT: first with an empty conversion cache, then
 again with model.h5 converted), runs `predict_bench.py` from BENCH_DIR at concurrency 1 and
@@ -26,18 +26,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "FlaskApp"))
-
-from load import ROOT, free_port, rss_mb, wait_healthy, workers_of
-
+from benchmarks.load import ROOT, free_port, rss_mb, wait_healthy, workers_of
 from drawadigit import settings
 
-PRODUCTION = "flaskapp:create_app()"
+PRODUCTION = "drawadigit.web:create_app()"
+TENSORFLOW = {"FLASK_RUNTIME": "tensorflow"}
 # name: (how the table names it, the WSGI app, environment, gunicorn worker class or None)
 SERVERS = {
-    "tensorflow": ("production (TensorFlow)", PRODUCTION, {"FLASK_RUNTIME": "tensorflow"}, None),
-    "baseline": ("baseline", "baseline:create_app()", {"FLASK_RUNTIME": "tensorflow"}, None),
-    "floor": ("floor (bare WSGI, gthread)", "floor:create_app()", {}, "gthread"),
+    "tensorflow": ("production (TensorFlow)", PRODUCTION, TENSORFLOW, None),
+    "baseline": ("baseline", "benchmarks.baseline:create_app()", TENSORFLOW, None),
+    "floor": ("floor (bare WSGI, gthread)", "benchmarks.floor:create_app()", {}, "gthread"),
     "litert-gthread": ("production (LiteRT, gthread)", PRODUCTION, {}, "gthread"),
 }
 LITERT = "production (LiteRT)"
@@ -56,7 +54,7 @@ def start_server(
         **env,
     }
     command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
-    command += ["--bind", f"127.0.0.1:{port}", "--pythonpath", "FlaskApp,benchmarks"]
+    command += ["--bind", f"127.0.0.1:{port}"]  # from the root: `benchmarks` imports
     command += ["--worker-class", worker, app] if worker else [app]
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

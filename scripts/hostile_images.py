@@ -1,4 +1,4 @@
-"""Images an attacker sends, made here for the tests and `benchmarks/abuse.py`.
+"""Images an attacker sends, made here for the tests and `benchmarks.abuse`.
 
     big_png(9400)                 # a real 9400x9400 PNG of ~90 kB (88 MB once decoded)
     iptc(inner), ico(inner), icns(inner)   # containers declaring a small size around `inner`

@@ -1,10 +1,10 @@
 """Take the README screenshots: draw a digit on a running server's page and save a PNG.
 
 Usage:
-    python scripts/screenshot.py --url http://127.0.0.1:5000 --out docs/screenshot.png
-    python scripts/screenshot.py --url http://127.0.0.1:5000 --out docs/dark.png --dark
-    python scripts/screenshot.py --url http://127.0.0.1:5000 --preset phone
-    python scripts/screenshot.py --url http://127.0.0.1:5000 --all   # every preset into docs/
+    python -m scripts.screenshot --url http://127.0.0.1:5000 --out docs/screenshot.png
+    python -m scripts.screenshot --url http://127.0.0.1:5000 --out docs/dark.png --dark
+    python -m scripts.screenshot --url http://127.0.0.1:5000 --preset phone
+    python -m scripts.screenshot --url http://127.0.0.1:5000 --all   # every preset into docs/
 
 Presets: desktop and dark (the whole page), phone (390x844, touch, DPR 3), landscape (844x390,
 touch, DPR 3) and zoom (1280x800 at 200 %: a 640x400 CSS viewport at DPR 2); the last three

@@ -3,7 +3,7 @@
     python scripts/sqlite_locker.py DATABASE [SECONDS]
 
 Begins an exclusive transaction on DATABASE, prints "locked" once it holds the lock, and keeps it
-for SECONDS (default 120) or until killed. The storage tests and `benchmarks/abuse.py` use it to
+for SECONDS (default 120) or until killed. The storage tests and `benchmarks.abuse` use it to
 show that a locked database makes corrections wait boundedly and never blocks predictions.
 """
 

@@ -1,6 +1,6 @@
 """The closing note's screenshots for issue 25, from a running server's page (before or after).
 
-    PYTHONPATH=FlaskApp:tests python docs/issue25/make_shots.py --url http://127.0.0.1:5099 \
+    python -m docs.issue25.make_shots --url http://127.0.0.1:5099 \
         --token <review token> --name after
 
 Saves, into docs/issue25/: NAME-pressed.png (a correction chosen, the pointer still on it, light
@@ -14,9 +14,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import sketches
 from playwright.sync_api import sync_playwright
-from support.page import draw_number, draw_with_mouse, settled_prediction
+
+from drawadigit.data import sketches
+from tests.support.page import draw_number, draw_with_mouse, settled_prediction
 
 OUT = Path(__file__).parent
 SCREEN = {"viewport": {"width": 1280, "height": 800}, "reduced_motion": "reduce"}
