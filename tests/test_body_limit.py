@@ -7,15 +7,20 @@ import json
 
 import pytest
 
-from tests.support import SEVEN_URL, fetch, started_gunicorn
+from tests.support import SEVEN_URL, raw, started_gunicorn
 
 MEGABYTE = 1024 * 1024
 
 
 def five_megabyte_prediction() -> bytes:
-    """A real drawing in a JSON body padded with whitespace (valid JSON) to 5 MB."""
+    """A POST of a real drawing in a JSON body padded with whitespace (valid JSON) to 5 MB."""
     body = json.dumps({"image": SEVEN_URL}).encode()
-    return body + b" " * (5 * MEGABYTE - len(body))
+    body += b" " * (5 * MEGABYTE - len(body))
+    head = (
+        "POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    return head.encode() + body
 
 
 @pytest.mark.parametrize(
@@ -29,7 +34,7 @@ def test_raising_max_content_length_lets_a_larger_body_through(tmp_path, limit, 
         env["FLASK_MAX_CONTENT_LENGTH"] = limit
     args = ["-c", "gunicorn.conf.py"]
     with started_gunicorn(tmp_path, args, env) as (url, _, _):
-        code, headers, body = fetch(url + "/predict", five_megabyte_prediction(), timeout=30)
+        code, headers, body = raw(url, five_megabyte_prediction())
     assert code == status, body[:200]
     assert headers["Content-Type"] == "application/json"
     answer = json.loads(body)
