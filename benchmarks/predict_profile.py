@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             profiler = cProfile.Profile()
             profiler.runcall(measure, client, Clock(), made)
             pstats.Stats(profiler).sort_stats("tottime").print_stats(args.cprofile)
-        app.extensions["feedback_store"].close()
+        app.extensions["corrections_store"].close()
     return 0
 
 

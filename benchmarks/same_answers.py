@@ -87,7 +87,7 @@ def dump(code: Path, out: Path, made: dict[str, str]) -> None:
         for name, image in made.items():
             response = client.post("/predict", json={"image": image})
             answers[name] = [response.status_code, comparable(response.get_json())]
-        app.extensions["feedback_store"].close()
+        app.extensions["corrections_store"].close()
     out.write_text(json.dumps(answers))
 
 

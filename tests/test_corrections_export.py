@@ -6,8 +6,8 @@ import gzip
 
 import numpy as np
 
-from drawadigit.corrections import store as feedback
-from drawadigit.corrections.store import FeedbackStore
+from drawadigit.corrections.cli import export, main
+from drawadigit.corrections.store import CorrectionStore
 from drawadigit.data import mnist
 from tests.support import correction, sqlite_url
 
@@ -17,7 +17,7 @@ NAMES = ["feedback-images-idx3-ubyte.gz", "feedback-labels-idx1-ubyte.gz"]
 def test_dataset_and_export_as_mnist_gz_idx(store, tmp_path):
     for label in (4, 2, 9):
         store.add(correction(label=label))
-    images_path, labels_path, n = feedback.export(store, tmp_path / "out")
+    images_path, labels_path, n = export(store, tmp_path / "out")
     assert n == 3
     assert [images_path.name, labels_path.name] == NAMES
     images = gzip.decompress(images_path.read_bytes())
@@ -34,8 +34,8 @@ def test_dataset_and_export_as_mnist_gz_idx(store, tmp_path):
 
 def test_export_command_writes_the_idx_files(tmp_path):
     url = sqlite_url(tmp_path)
-    store = FeedbackStore(url)
+    store = CorrectionStore(url)
     store.add(correction(label=6))
     store.close()
-    assert feedback.main(["export", "--database-url", url, "--to", str(tmp_path / "out")]) == 0
+    assert main(["export", "--database-url", url, "--to", str(tmp_path / "out")]) == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == NAMES

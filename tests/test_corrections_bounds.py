@@ -20,8 +20,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from drawadigit.corrections.store import FeedbackStore
-from tests.support import BEARER, CORRECTION, ROOT, SEVEN_URL, feedback_config, sqlite_url
+from drawadigit.corrections.store import CorrectionStore
+from tests.support import BEARER, CORRECTION, ROOT, SEVEN_URL, corrections_config, sqlite_url
 
 TIMEOUT = 1.5  # FEEDBACK_TIMEOUT in these tests, seconds
 WITHIN = 5.0  # what the issue allows a correction the database cannot take
@@ -29,7 +29,7 @@ WITHIN = 5.0  # what the issue allows a correction the database cannot take
 
 def bounded_app(make_app, database_url: str, **extra):
     """The app with a short FEEDBACK_TIMEOUT, storing into `database_url`."""
-    return make_app(**feedback_config(database_url, FEEDBACK_TIMEOUT=TIMEOUT, **extra))
+    return make_app(**corrections_config(database_url, FEEDBACK_TIMEOUT=TIMEOUT, **extra))
 
 
 def timed_post(client, body: dict = CORRECTION):
@@ -43,7 +43,7 @@ def assert_refused_in_time(response, seconds: float) -> None:
     """503 JSON with Retry-After, within the bound."""
     assert response.status_code == 503, response.get_json()
     assert response.get_json() == {
-        "error": "The feedback database is unavailable; please try again later."
+        "error": "The corrections database is unavailable; please try again later."
     }
     assert int(response.headers["Retry-After"]) > 0
     assert seconds < WITHIN, f"refused only after {seconds:.1f} s"
@@ -126,14 +126,14 @@ def test_a_locked_sqlite_database_gives_503_in_seconds_and_predictions_go_on(mak
         predictions.assert_fast()
     response, _ = timed_post(client)  # the lock is gone: stored again
     assert response.status_code == 201
-    assert app.extensions["feedback_store"].count() == 2
+    assert app.extensions["corrections_store"].count() == 2
 
 
 def test_corrections_waiting_on_a_lock_hold_few_threads_and_predictions_flow(make_app, tmp_path):
     path = tmp_path / "feedback.sqlite3"
     app = bounded_app(make_app, sqlite_url(tmp_path), FEEDBACK_THREADS=2)
     assert app.test_client().post("/api/feedback", json=CORRECTION).status_code == 201
-    calls = app.extensions["feedback_calls"]
+    calls = app.extensions["corrections_calls"]
     with sqlite_locked(path), Predictions(app) as predictions:
         seen = []
         watcher = threading.Thread(
@@ -155,7 +155,7 @@ def test_a_burst_of_corrections_on_a_healthy_database_is_served(make_app, databa
     )  # the default: one waits, the others queue briefly
     results = corrections_in_threads(app, 6)
     assert [status for status, _ in results] == [201] * 6
-    assert app.extensions["feedback_store"].count() == 6
+    assert app.extensions["corrections_store"].count() == 6
 
 
 # --- PostgreSQL frozen (SIGSTOP): the server accepts TCP and never answers ---------------------
@@ -213,7 +213,7 @@ def test_a_frozen_postgresql_gives_503_in_seconds_and_predictions_go_on(make_app
     client = app.test_client()
     # A connection is in the pool before the freeze: the bound must hold for it too.
     assert client.post("/api/feedback", json=CORRECTION).status_code == 201
-    store = app.extensions["feedback_store"]
+    store = app.extensions["corrections_store"]
     with postgres_frozen(database_url), Predictions(app) as predictions:
         response, seconds = timed_post(client)
         assert_refused_in_time(response, seconds)
@@ -225,7 +225,7 @@ def test_a_frozen_postgresql_gives_503_in_seconds_and_predictions_go_on(make_app
     assert stats.status_code == 503 and "Retry-After" in stats.headers
     # Once it answers again, corrections are stored, and the ones refused were not stored late.
     deadline = time.monotonic() + 30
-    while app.extensions["feedback_calls"].busy() and time.monotonic() < deadline:
+    while app.extensions["corrections_calls"].busy() and time.monotonic() < deadline:
         time.sleep(0.1)
     response, _ = timed_post(client)
     assert response.status_code == 201
@@ -261,15 +261,15 @@ def test_an_sqlite_file_deleted_or_replaced_under_the_app_is_reopened_not_lost(
     for file in sqlite_files(path):
         file.unlink(missing_ok=True)
     if how == "replaced":  # another database put in its place (a restored backup, say)
-        other = FeedbackStore(sqlite_url(tmp_path, "other.sqlite3"))
+        other = CorrectionStore(sqlite_url(tmp_path, "other.sqlite3"))
         other.version()
         other.close()
         os.replace(tmp_path / "other.sqlite3", path)
-    with caplog.at_level(logging.WARNING, logger="feedback"):
+    with caplog.at_level(logging.WARNING, logger="drawadigit.corrections.store"):
         response = client.post("/api/feedback", json=CORRECTION)
     assert response.status_code == 201
     assert f"was {how}" in caplog.text
-    app.extensions["feedback_store"].close()
-    reader = FeedbackStore(sqlite_url(tmp_path))  # what is really in the file now
+    app.extensions["corrections_store"].close()
+    reader = CorrectionStore(sqlite_url(tmp_path))  # what is really in the file now
     assert [r["public_id"] for r in reader.recent()] == [response.get_json()["id"]]
     reader.close()

@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from drawadigit.corrections import store as feedback
-from drawadigit.corrections.store import FeedbackStore
-from drawadigit.web.corrections import paging as review_paging
-from drawadigit.web.corrections import review
+from drawadigit.corrections.listing import Page
+from drawadigit.corrections.schema import records
+from drawadigit.corrections.store import CorrectionStore
+from drawadigit.web.corrections import paging, review
 from tests.support import (
     BASIC,
     BEARER,
@@ -30,7 +30,7 @@ from tests.support import (
 # --- the store's pages -----------------------------------------------------------------------
 
 
-def walk_older(store: FeedbackStore, limit: int, **filters) -> list[feedback.Page]:
+def walk_older(store: CorrectionStore, limit: int, **filters) -> list[Page]:
     """Every page from the newest, following the oldest id shown, as the Older link does."""
     pages = [store.page(limit, **filters)]
     while pages[-1].has_older:
@@ -39,7 +39,7 @@ def walk_older(store: FeedbackStore, limit: int, **filters) -> list[feedback.Pag
     return pages
 
 
-def public_ids(pages: list[feedback.Page]) -> list[str]:
+def public_ids(pages: list[Page]) -> list[str]:
     """The public ids the pages show, in order."""
     return [record["public_id"] for page in pages for record in page.records]
 
@@ -107,7 +107,7 @@ def test_the_wrong_only_filter_pages_through_records_the_model_read_wrong(store)
 
 
 def test_a_page_past_either_end_is_empty_and_points_back(store):
-    assert store.page(5) == feedback.Page([], 0, 0, False, False)
+    assert store.page(5) == Page([], 0, 0, False, False)
     ids = [store.add(correction()) for _ in range(3)]
     newest, oldest = store.page(5).records[0]["id"], store.page(5).records[-1]["id"]
     past_oldest = store.page(5, before=oldest)
@@ -122,10 +122,10 @@ def test_a_page_past_either_end_is_empty_and_points_back(store):
 # --- the review page ------------------------------------------------------------------------
 
 
-def test_the_review_page_pages_through_every_record_with_newer_and_older_links(feedback_app):
-    store = feedback_app.extensions["feedback_store"]
+def test_the_review_page_pages_through_every_record_with_newer_and_older_links(corrections_app):
+    store = corrections_app.extensions["corrections_store"]
     ids = [store.add(correction()) for _ in range(7)]
-    client = feedback_app.test_client()
+    client = corrections_app.test_client()
     first = review_page(client, "/feedback?limit=3")
     assert listed_ids(first) == ids[:-4:-1] and "Showing 1-3 of 7." in first
     assert page_link(first, "prev") is None and page_link(first, "first") is None
@@ -141,20 +141,20 @@ def test_the_review_page_pages_through_every_record_with_newer_and_older_links(f
     assert 'start="4"' in second  # the list numbers its records by position
 
 
-def test_the_paging_cursor_is_opaque_and_checked(feedback_app):
-    store = feedback_app.extensions["feedback_store"]
+def test_the_paging_cursor_is_opaque_and_checked(corrections_app):
+    store = corrections_app.extensions["corrections_store"]
     for _ in range(3):
         store.add(correction())
-    client = feedback_app.test_client()
+    client = corrections_app.test_client()
     older = page_link(review_page(client, "/feedback?limit=1"), "next")
     cursor = re.fullmatch(r"/feedback\?limit=1&before=([A-Za-z0-9_-]{22})", older).group(1)
     oldest_shown = store.page(1).records[0]["id"]
-    key = review_paging.cursor_key(TOKEN)
-    assert review_paging.decode_cursor(cursor, key) == oldest_shown
-    neighbours = {review_paging.encode_cursor(i, key) for i in range(1, 50)}
+    key = paging.cursor_key(TOKEN)
+    assert paging.decode_cursor(cursor, key) == oldest_shown
+    neighbours = {paging.encode_cursor(i, key) for i in range(1, 50)}
     assert len({c[:4] for c in neighbours}) > 40  # neighbouring ids share no visible prefix
-    other = review_paging.cursor_key("another token")
-    assert review_paging.decode_cursor(cursor, other) is None
+    other = paging.cursor_key("another token")
+    assert paging.decode_cursor(cursor, other) is None
 
 
 @pytest.mark.parametrize(
@@ -163,7 +163,7 @@ def test_the_paging_cursor_is_opaque_and_checked(feedback_app):
         ("before=3", "Expected ?before= to be a cursor from the review page's own links"),
         ("after=" + "A" * 22, "Expected ?after= to be a cursor"),
         ("before=%E2%9C%93", "Expected ?before= to be a cursor"),
-        ("before=" + review_paging.encode_cursor(1, b"another key"), "another REVIEW_TOKEN"),
+        ("before=" + paging.encode_cursor(1, b"another key"), "another REVIEW_TOKEN"),
         ("before={c}&after={c}", "Expected ?before= or ?after=, not both"),
         ("limit=ten", "Expected ?limit= to be a whole number 1-500; received 'ten'"),
         ("limit=-5", "Expected ?limit= to be a whole number"),
@@ -172,11 +172,11 @@ def test_the_paging_cursor_is_opaque_and_checked(feedback_app):
     ],
     ids=["id", "forged", "not ascii", "other key", "both", "word", "negative", "flag", "hidden"],
 )
-def test_review_query_parameters_that_cannot_be_used_get_400(feedback_app, query, message):
-    store = feedback_app.extensions["feedback_store"]
+def test_review_query_parameters_that_cannot_be_used_get_400(corrections_app, query, message):
+    store = corrections_app.extensions["corrections_store"]
     store.add(correction())
-    cursor = review_paging.encode_cursor(1, review_paging.cursor_key(TOKEN))
-    client = feedback_app.test_client()
+    cursor = paging.encode_cursor(1, paging.cursor_key(TOKEN))
+    client = corrections_app.test_client()
     url = "/feedback?" + query.format(c=cursor)
     response = client.get(url, headers=BASIC)
     assert response.status_code == 400 and message in response.get_json()["error"]
@@ -190,22 +190,22 @@ def test_review_query_parameters_that_cannot_be_used_get_400(feedback_app, query
 
 
 @pytest.mark.parametrize(("asked", "listed"), [("1", 1), ("500", 5), ("100000", 5), ("0", 1)])
-def test_the_page_size_is_kept_between_1_and_500(feedback_app, asked, listed):
-    store = feedback_app.extensions["feedback_store"]
+def test_the_page_size_is_kept_between_1_and_500(corrections_app, asked, listed):
+    store = corrections_app.extensions["corrections_store"]
     for _ in range(5):
         store.add(correction())
-    page = review_page(feedback_app.test_client(), f"/feedback?limit={asked}")
+    page = review_page(corrections_app.test_client(), f"/feedback?limit={asked}")
     assert len(listed_ids(page)) == listed
 
 
 def test_the_wrong_only_filter_lists_what_the_model_read_wrong_and_is_kept_across_pages(
-    feedback_app,
+    corrections_app,
 ):
-    store = feedback_app.extensions["feedback_store"]
+    store = corrections_app.extensions["corrections_store"]
     made = [(7, 7), (3, 5), (4, 4), (1, 7), (10, 10), (10, 2), (2, 10)]
     ids = [store.add(correction(label=label, predicted=said)) for label, said in made]
     wrong = [i for i, (label, said) in zip(ids, made, strict=True) if label != said]
-    client = feedback_app.test_client()
+    client = corrections_app.test_client()
     everything = review_page(client, "/feedback")
     assert listed_ids(everything) == ids[::-1]
     toggle = re.search(r'href="([^"]+)">Wrong only</a>', everything).group(1)
@@ -232,23 +232,21 @@ def test_the_wrong_only_filter_lists_what_the_model_read_wrong_and_is_kept_acros
     assert "None: every correction is hidden." in review_page(client, "/feedback?hidden=0")
 
 
-def test_the_review_page_says_when_the_model_read_every_record_right(feedback_app):
-    feedback_app.extensions["feedback_store"].add(correction(label=4, predicted=4))
-    page = review_page(feedback_app.test_client(), "/feedback?wrong=1")
+def test_the_review_page_says_when_the_model_read_every_record_right(corrections_app):
+    corrections_app.extensions["corrections_store"].add(correction(label=4, predicted=4))
+    page = review_page(corrections_app.test_client(), "/feedback?wrong=1")
     assert "None: the model read every record right." in page and listed_ids(page) == []
 
 
-def test_times_are_shown_in_utc_and_say_so(feedback_app):
-    store = feedback_app.extensions["feedback_store"]
+def test_times_are_shown_in_utc_and_say_so(corrections_app):
+    store = corrections_app.extensions["corrections_store"]
     public_id = store.add(correction())
     moment = datetime(2026, 12, 1, 10, 31, 5, tzinfo=UTC)
     with store.engine().begin() as connection:
         connection.execute(
-            feedback.records.update()
-            .where(feedback.records.c.public_id == public_id)
-            .values(created=moment)
+            records.update().where(records.c.public_id == public_id).values(created=moment)
         )
-    page = review_page(feedback_app.test_client(), "/feedback")
+    page = review_page(corrections_app.test_client(), "/feedback")
     assert '<time datetime="2026-12-01T10:31:05Z">2026-12-01 10:31 UTC</time>' in page
     # An aware time in another zone is shown as the same moment in UTC.
     in_tokyo = moment.astimezone(timezone(timedelta(hours=9)))
@@ -256,10 +254,10 @@ def test_times_are_shown_in_utc_and_say_so(feedback_app):
     assert review.utc_iso(in_tokyo) == "2026-12-01T10:31:05Z"
 
 
-def test_a_moderation_button_returns_to_the_page_it_was_on(feedback_app):
-    store = feedback_app.extensions["feedback_store"]
+def test_a_moderation_button_returns_to_the_page_it_was_on(corrections_app):
+    store = corrections_app.extensions["corrections_store"]
     ids = [store.add(correction(label=3, predicted=5)) for _ in range(5)]
-    client = feedback_app.test_client()
+    client = corrections_app.test_client()
     first = review_page(client, "/feedback?limit=2&wrong=1")
     second = review_page(client, page_link(first, "next"))
     token = form_token(second)

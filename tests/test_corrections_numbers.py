@@ -1,6 +1,6 @@
 """A number corrected digit by digit: `"digits": [...]` instead of `label`, one record per digit
 read, each with its own 28x28, its box, the drawing's strokes and the number as corrected; and
-training with feedback learns from each digit. Bad `digits` are 400s, a drawing that does not
+training with corrections learns from each digit. Bad `digits` are 400s, a drawing that does not
 read as that many digits a 422, always as JSON."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from drawadigit.corrections.store import FeedbackStore
+from drawadigit.corrections.store import CorrectionStore
 from drawadigit.training import datasets
-from tests.support import SHIPPED_MODEL, data_url, feedback_config, number_drawing, sqlite_url
+from tests.support import SHIPPED_MODEL, corrections_config, data_url, number_drawing, sqlite_url
 
 NUMBER = [(2, "curve"), (0, "oval"), (2, "curve"), (6, "curl")]  # 2026, read as such
 STROKES = [[[10, 10], [30, 60]], [[40, 10], [60, 60]]]
@@ -27,10 +27,10 @@ def shipped_app(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("numbers")
     config = {"MODEL_PATH": str(SHIPPED_MODEL), "TRAIN_IF_MISSING": False}
-    app = web.create_app({**config, **feedback_config(sqlite_url(folder))})
+    app = web.create_app({**config, **corrections_config(sqlite_url(folder))})
     app.config["TEST_DATABASE"] = sqlite_url(folder)  # where the test reads it back
     yield app
-    app.extensions["feedback_store"].close()
+    app.extensions["corrections_store"].close()
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def test_a_number_is_stored_digit_by_digit_with_boxes_and_strokes(shipped_app, n
     assert {r.number for r in rows} == {"2027"}
     assert all(json.loads(r.strokes) == STROKES for r in rows)
 
-    store = FeedbackStore(shipped_app.config["TEST_DATABASE"])
+    store = CorrectionStore(shipped_app.config["TEST_DATABASE"])
     ids, fields, labels = store.dataset()
     store.close()
     assert labels.tolist()[-4:] == [2, 0, 2, 7]  # each digit a training example of its own
@@ -72,7 +72,7 @@ def test_a_number_is_stored_digit_by_digit_with_boxes_and_strokes(shipped_app, n
     learned = np.concatenate([corrections.train.y, corrections.held_out.y])
     assert sorted(learned.tolist()) == [0, 2, 2, 7]  # the store holds this number only
     trained = datasets.with_corrections(datasets.Labelled(fields[:0], labels[:0]), corrections)
-    assert len(trained.y) == len(corrections.train.y) * datasets.FEEDBACK_REPEAT
+    assert len(trained.y) == len(corrections.train.y) * datasets.CORRECTION_REPEAT
 
 
 @pytest.mark.parametrize(

@@ -18,17 +18,23 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from drawadigit.corrections import store as feedback
-from drawadigit.corrections.store import FeedbackError, FeedbackStore
+from drawadigit.corrections import schema
+from drawadigit.corrections.pictures import field_bytes
+from drawadigit.corrections.store import (
+    CorrectionError,
+    CorrectionStore,
+    is_held_out,
+)
+from drawadigit.corrections.store import database_url as engine_url  # beside the fixture
 from tests.support import SEVEN, correction, seven_as_served, sqlite_url
 
 # --- the schema and its migrations -----------------------------------------------------------
 
 
 def test_schema_is_created_on_first_use_and_versioned(store, database_url):
-    engine = sa.create_engine(feedback.database_url(database_url))
+    engine = sa.create_engine(engine_url(database_url))
     assert sa.inspect(engine).get_table_names() == []  # nothing before first use
-    assert store.version() == len(feedback.MIGRATIONS) == 4
+    assert store.version() == len(schema.MIGRATIONS) == 4
     assert set(sa.inspect(engine).get_table_names()) == {"feedback", "schema_version"}
     with engine.connect() as connection:
         versions = connection.execute(sa.text("SELECT version FROM schema_version")).all()
@@ -48,27 +54,27 @@ def test_a_new_migration_runs_once_on_an_existing_database(store, database_url, 
         ran.append(True)
         connection.execute(sa.text("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)"))
 
-    shipped = len(feedback.MIGRATIONS)
-    monkeypatch.setattr(feedback, "MIGRATIONS", [*feedback.MIGRATIONS, add_notes])
+    shipped = len(schema.MIGRATIONS)
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, add_notes])
     for _ in range(2):  # a second instance starting later finds it done
-        later = FeedbackStore(database_url)
+        later = CorrectionStore(database_url)
         assert later.version() == shipped + 1
         later.close()
     assert ran == [True]
-    again = FeedbackStore(database_url)
+    again = CorrectionStore(database_url)
     assert [r["public_id"] for r in again.recent()] == [public_id]  # the data survived
     again.close()
 
 
 def version_1_database(url: str, n: int) -> None:
     """A database as the first release left it: schema version 1 and `n` corrections."""
-    engine = sa.create_engine(feedback.database_url(url))
+    engine = sa.create_engine(engine_url(url))
     sent = SEVEN.png + b"junk after IEND"  # version 1 kept the bytes as sent
     with engine.begin() as connection:
-        feedback.schema_version.create(connection)
-        feedback._create_v1(connection)
-        connection.execute(feedback.schema_version.insert().values(version=1))
-        field = feedback.field_bytes(correction().field)
+        schema.schema_version.create(connection)
+        schema._create_v1(connection)
+        connection.execute(schema.schema_version.insert().values(version=1))
+        field = field_bytes(correction().field)
         for label in range(n):
             row = {
                 "created": datetime.now(UTC),
@@ -79,14 +85,14 @@ def version_1_database(url: str, n: int) -> None:
                 "image_png": b"no longer decodable" if label == 0 else sent,
                 "field": field,
             }
-            connection.execute(feedback.corrections.insert().values(**row))
+            connection.execute(schema.corrections.insert().values(**row))
     engine.dispose()
 
 
 def test_a_version_1_database_is_migrated_and_every_record_gets_a_public_id(database_url):
     version_1_database(database_url, 3)
-    store = FeedbackStore(database_url)
-    assert store.version() == len(feedback.MIGRATIONS)
+    store = CorrectionStore(database_url)
+    assert store.version() == len(schema.MIGRATIONS)
     records = store.recent()
     ids = [r["public_id"] for r in records]
     assert len(set(ids)) == 3 and all(re.fullmatch(r"[A-Za-z0-9_-]{16}", i) for i in ids)
@@ -98,8 +104,8 @@ def test_a_version_1_database_is_migrated_and_every_record_gets_a_public_id(data
     new = store.add(correction())
     assert new not in ids and store.count() == 4
     store.close()
-    again = FeedbackStore(database_url)  # a second start finds it done
-    assert again.version() == len(feedback.MIGRATIONS)
+    again = CorrectionStore(database_url)  # a second start finds it done
+    assert again.version() == len(schema.MIGRATIONS)
     assert [r["public_id"] for r in again.recent()][1:] == ids
     assert [again.strokes(i) for i in ids] == [[], [], []]  # none were kept before version 3
     again.close()
@@ -152,7 +158,7 @@ def test_recent_lists_newest_first_within_the_limit(store):
 
 
 def test_threads_and_instances_write_to_one_database_without_losing_any(store, database_url):
-    other = FeedbackStore(database_url)  # a second app instance on the same database
+    other = CorrectionStore(database_url)  # a second app instance on the same database
     errors = []
 
     def add_many(target, label):
@@ -177,16 +183,16 @@ def test_threads_and_instances_write_to_one_database_without_losing_any(store, d
 
 
 def test_held_out_share_is_stable_per_id():
-    held = [feedback.is_held_out(i) for i in range(1, 2001)]
+    held = [is_held_out(i) for i in range(1, 2001)]
     assert 0.17 < np.mean(held) < 0.23
-    assert held == [feedback.is_held_out(i) for i in range(1, 2001)]
+    assert held == [is_held_out(i) for i in range(1, 2001)]
 
 
 # --- the databases it takes ------------------------------------------------------------------
 
 
 def test_sqlite_runs_in_wal_mode_with_synced_commits(tmp_path):
-    store = FeedbackStore(sqlite_url(tmp_path / "sub", "f.sqlite3"))
+    store = CorrectionStore(sqlite_url(tmp_path / "sub", "f.sqlite3"))
     store.add(correction())
     with store.engine().connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -196,10 +202,10 @@ def test_sqlite_runs_in_wal_mode_with_synced_commits(tmp_path):
 
 @pytest.mark.parametrize("url", ["mysql://db/x", "feedback.sqlite3", "sqlite://", ""])
 def test_unsupported_database_urls_are_refused_with_the_reason(url):
-    with pytest.raises(FeedbackError, match="sqlite:///"):
-        FeedbackStore(url).version()
+    with pytest.raises(CorrectionError, match="sqlite:///"):
+        CorrectionStore(url).version()
 
 
 def test_the_app_refuses_to_start_with_a_bad_database_url(make_app):
-    with pytest.raises(FeedbackError, match="DATABASE_URL"):
+    with pytest.raises(CorrectionError, match="DATABASE_URL"):
         make_app(DATABASE_URL="mysql://db/x")

@@ -10,16 +10,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from drawadigit.corrections import store as feedback
+from drawadigit.corrections.pictures import DRAWING_SIDE
+from drawadigit.corrections.schema import NOT_A_DIGIT
 from drawadigit.settings import Settings
 from tests.support import (
     CORRECTION,
     SEVEN,
     SEVEN_URL,
     SHIPPED_MODEL,
+    corrections_config,
     cross,
     data_url,
-    feedback_config,
     free_port,
     model_reading,
     png_bytes,
@@ -54,7 +55,7 @@ def test_junk_carried_in_a_png_is_never_stored_or_served(make_app, tmp_path, whe
     assert SEVEN.png.endswith(IEND)
     body = {"image": data_url(png), "label": 7}
     path = tmp_path / "feedback.sqlite3"
-    app = make_app(**feedback_config(sqlite_url(tmp_path)))
+    app = make_app(**corrections_config(sqlite_url(tmp_path)))
     client = app.test_client()
     assert client.post("/api/feedback", json=CORRECTION).status_code == 201  # the file exists
     before = on_disk(path)
@@ -65,23 +66,23 @@ def test_junk_carried_in_a_png_is_never_stored_or_served(make_app, tmp_path, whe
         ids.append(response.get_json()["id"])
     grown = on_disk(path) - before
     assert grown < 5_000_000, f"60 corrections grew the database by {grown:,} bytes"
-    store = app.extensions["feedback_store"]
+    store = app.extensions["corrections_store"]
     served = store.image(ids[-1])
     assert len(served) < 50_000 and served.endswith(IEND) and junk[:64] not in served
     image = Image.open(io.BytesIO(served))
-    assert image.mode == "L" and max(image.size) <= feedback.DRAWING_SIDE
+    assert image.mode == "L" and max(image.size) <= DRAWING_SIDE
 
 
 def test_a_huge_drawing_is_stored_downscaled(make_app, tmp_path):
     big = Image.open(io.BytesIO(SEVEN.png)).resize((2000, 1000))
     body = {"image": data_url(png_bytes(big))}
-    app = make_app(**feedback_config(sqlite_url(tmp_path)))
+    app = make_app(**corrections_config(sqlite_url(tmp_path)))
     response = app.test_client().post("/api/feedback", json={**body, "label": 7})
     assert response.status_code == 201
-    served = app.extensions["feedback_store"].image(response.get_json()["id"])
+    served = app.extensions["corrections_store"].image(response.get_json()["id"])
     assert Image.open(io.BytesIO(served)).size == (
-        feedback.DRAWING_SIDE,
-        feedback.DRAWING_SIDE // 2,
+        DRAWING_SIDE,
+        DRAWING_SIDE // 2,
     )
 
 
@@ -89,14 +90,14 @@ def test_a_model_with_refusal_stores_not_a_digit_as_its_own_reading(
     make_app, tmp_path, shipped_model
 ):
     url = data_url(cross(np.random.default_rng(0)))
-    app = make_app(SHIPPED_MODEL, **feedback_config(sqlite_url(tmp_path)))
+    app = make_app(SHIPPED_MODEL, **corrections_config(sqlite_url(tmp_path)))
     client = app.test_client()
     said = model_reading(client, url)
     assert said == "not_a_digit"  # the shipped model refuses an X
     response = client.post("/api/feedback", json={"image": url, "label": 5, "predicted": 5})
     assert response.status_code == 201 and response.get_json()["predicted"] == "not_a_digit"
-    (record,) = app.extensions["feedback_store"].recent()
-    assert record["predicted"] == feedback.NOT_A_DIGIT
+    (record,) = app.extensions["corrections_store"].recent()
+    assert record["predicted"] == NOT_A_DIGIT
 
 
 # --- rate limit per client -----------------------------------------------------------------------
@@ -104,7 +105,7 @@ def test_a_model_with_refusal_stores_not_a_digit_as_its_own_reading(
 
 def limited_app(make_app, url: str, limit: str | None, **extra):
     """The app with FEEDBACK_RATE_LIMIT `limit` (None: the default)."""
-    config = feedback_config(url, **extra)
+    config = corrections_config(url, **extra)
     if limit is None:
         del config["FEEDBACK_RATE_LIMIT"]
     else:
@@ -121,7 +122,7 @@ def test_a_thousand_rapid_corrections_from_one_client_get_429s(make_app, tmp_pat
     refused = responses[-1]
     assert refused.is_json and "at most 5 per 1 minute" in refused.get_json()["error"]
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
-    assert app.extensions["feedback_store"].count() == 5
+    assert app.extensions["corrections_store"].count() == 5
     # Another client is not held back, and predictions are never limited.
     other = client.post("/api/feedback", json=CORRECTION, environ_base={"REMOTE_ADDR": "10.0.0.9"})
     assert other.status_code == 201
@@ -131,7 +132,7 @@ def test_a_thousand_rapid_corrections_from_one_client_get_429s(make_app, tmp_pat
 
 def test_only_corrections_pay_for_the_limiter(make_app, tmp_path, monkeypatch):
     app = limited_app(make_app, sqlite_url(tmp_path), "5 per minute")
-    limiter = app.extensions["feedback_limiter"]
+    limiter = app.extensions["corrections_limiter"]
     checked = []
     identify = limiter.identify_request
     monkeypatch.setattr(limiter, "identify_request", lambda: checked.append(1) or identify())
@@ -194,7 +195,7 @@ def test_an_unreachable_redis_does_not_take_corrections_down(make_app, tmp_path)
 
 
 def test_a_full_store_answers_507_until_records_are_deleted(make_app, database_url):
-    app = make_app(**feedback_config(database_url, FEEDBACK_MAX_RECORDS=3))
+    app = make_app(**corrections_config(database_url, FEEDBACK_MAX_RECORDS=3))
     client = app.test_client()
     ids = [client.post("/api/feedback", json=CORRECTION).get_json()["id"] for _ in range(3)]
     full = client.post("/api/feedback", json=CORRECTION)
@@ -203,7 +204,7 @@ def test_a_full_store_answers_507_until_records_are_deleted(make_app, database_u
         "The store holds its maximum of 3 corrections. No more are taken until some are "
         "deleted or FEEDBACK_MAX_RECORDS is raised."
     )
-    store = app.extensions["feedback_store"]
+    store = app.extensions["corrections_store"]
     assert store.count() == 3
     assert store.delete(ids[0])
     assert client.post("/api/feedback", json=CORRECTION).status_code == 201
@@ -211,4 +212,4 @@ def test_a_full_store_answers_507_until_records_are_deleted(make_app, database_u
 
 def test_the_default_cap_is_set(app):
     assert app.extensions["settings"].feedback_max_records == Settings().feedback_max_records
-    assert app.extensions["feedback_store"].max_records == 50_000
+    assert app.extensions["corrections_store"].max_records == 50_000

@@ -46,7 +46,7 @@ def test_without_review_token_the_review_routes_are_not_served(open_app):
             assert "not served" in response.get_json()["error"]
     response = client.post(f"/feedback/{public_id}", data={"action": "delete"}, headers=BEARER)
     assert response.status_code == 404
-    assert open_app.extensions["feedback_store"].count() == 1
+    assert open_app.extensions["corrections_store"].count() == 1
 
 
 def test_without_review_token_bad_review_parameters_still_get_404(open_app):
@@ -66,9 +66,9 @@ def test_without_review_token_bad_review_parameters_still_get_404(open_app):
     ],
     ids=["none", "wrong bearer", "longer bearer", "wrong basic", "broken basic", "bare token"],
 )
-def test_a_missing_or_wrong_credential_gets_401_with_a_challenge(feedback_app, headers):
-    public_id = post_correction(feedback_app)
-    client = feedback_app.test_client()
+def test_a_missing_or_wrong_credential_gets_401_with_a_challenge(corrections_app, headers):
+    public_id = post_correction(corrections_app)
+    client = corrections_app.test_client()
     for url in review_urls(public_id):
         response = client.get(url, headers=headers)
         assert response.status_code == 401 and response.is_json, url
@@ -77,9 +77,9 @@ def test_a_missing_or_wrong_credential_gets_401_with_a_challenge(feedback_app, h
         assert response.headers["WWW-Authenticate"].startswith(f'{scheme} realm="corrections"')
 
 
-def test_the_token_opens_the_review_as_bearer_or_basic(feedback_app):
-    public_id = post_correction(feedback_app)
-    client = feedback_app.test_client()
+def test_the_token_opens_the_review_as_bearer_or_basic(corrections_app):
+    public_id = post_correction(corrections_app)
+    client = corrections_app.test_client()
     for url in review_urls(public_id):
         assert client.get(url, headers=BEARER).status_code == 200, url
     for url in review_urls(public_id):  # a browser: any user name, the token as password
@@ -102,12 +102,12 @@ def test_the_review_token_comes_from_flask_review_token(
     assert client.get("/feedback", headers=basic(token)).status_code == 200
     authorised = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/feedback/stats", headers=authorised).status_code == 200
-    app.extensions["feedback_store"].close()
+    app.extensions["corrections_store"].close()
 
 
-def test_review_answers_are_never_cached_and_images_stay_on_this_origin(feedback_app):
-    public_id = post_correction(feedback_app)
-    client = feedback_app.test_client()
+def test_review_answers_are_never_cached_and_images_stay_on_this_origin(corrections_app):
+    public_id = post_correction(corrections_app)
+    client = corrections_app.test_client()
     for url in review_urls(public_id):
         response = client.get(url, headers=BEARER)
         assert response.status_code == 200, url
@@ -118,11 +118,11 @@ def test_review_answers_are_never_cached_and_images_stay_on_this_origin(feedback
     assert moderated.status_code == 200 and moderated.headers["Cache-Control"] == "no-store"
 
 
-def test_public_ids_are_random_and_sequential_ids_open_nothing(feedback_app):
-    ids = [post_correction(feedback_app) for _ in range(3)]
+def test_public_ids_are_random_and_sequential_ids_open_nothing(corrections_app):
+    ids = [post_correction(corrections_app) for _ in range(3)]
     assert len(set(ids)) == 3
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{16}", i) for i in ids)
-    client = feedback_app.test_client()
+    client = corrections_app.test_client()
     for guess in ("1", "2", "3", "0"):
         response = client.get(f"/api/feedback/{guess}/image.png", headers=BEARER)
         assert response.status_code == 404
@@ -130,8 +130,8 @@ def test_public_ids_are_random_and_sequential_ids_open_nothing(feedback_app):
     assert all(f'data-id="{i}"' in page for i in ids)
 
 
-def test_review_page_lists_recent_corrections_with_both_thumbnails(feedback_app):
-    client = feedback_app.test_client()
+def test_review_page_lists_recent_corrections_with_both_thumbnails(corrections_app):
+    client = corrections_app.test_client()
     empty = client.get("/feedback", headers=BASIC)
     assert empty.status_code == 200 and b"No corrections yet" in empty.data
     ids = []

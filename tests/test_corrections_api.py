@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from drawadigit.corrections import store as feedback
+from drawadigit.corrections.pictures import DRAWING_SIDE
 from drawadigit.reading import preprocessing
 from drawadigit.web.corrections import submit
 from tests.support import (
@@ -21,8 +21,8 @@ from tests.support import (
     HYPOTHESIS,
     SEVEN,
     SEVEN_URL,
+    corrections_config,
     data_url,
-    feedback_config,
     free_port,
     json_values,
     model_reading,
@@ -35,8 +35,8 @@ BLANK_URL = data_url(png_bytes(Image.new("RGBA", (280, 280), (0, 0, 0, 0))))
 ABSENT = object()
 
 
-def test_post_feedback_stores_the_drawing_and_answers_201(feedback_app):
-    client = feedback_app.test_client()
+def test_posting_a_correction_stores_the_drawing_and_answers_201(corrections_app):
+    client = corrections_app.test_client()
     response = client.post("/api/feedback", json={"image": SEVEN_URL, "label": 7, "predicted": 1})
     assert response.status_code == 201
     body = response.get_json()
@@ -45,7 +45,7 @@ def test_post_feedback_stores_the_drawing_and_answers_201(feedback_app):
     assert isinstance(body["id"], str) and len(body["id"]) >= 16
     assert response.headers["Location"] == f"/api/feedback/{body['id']}/image.png"
 
-    store = feedback_app.extensions["feedback_store"]
+    store = corrections_app.extensions["corrections_store"]
     (record,) = store.recent()
     model = client.get("/api/model").get_json()
     assert record["model_version"] == f"{model['architecture']}-{model['file']['sha256'][:16]}"
@@ -64,10 +64,10 @@ def test_other_formats_are_stored_as_a_bounded_greyscale_png(sqlite_app):
     client = sqlite_app.test_client()
     response = client.post("/api/feedback", json={"image": jpeg, "label": 7})
     assert response.status_code == 201
-    stored = sqlite_app.extensions["feedback_store"].image(response.get_json()["id"])
+    stored = sqlite_app.extensions["corrections_store"].image(response.get_json()["id"])
     image = Image.open(io.BytesIO(stored))
     assert stored.startswith(b"\x89PNG") and image.mode == "L"
-    assert max(image.size) == feedback.DRAWING_SIDE and image.size[0] == image.size[1]
+    assert max(image.size) == DRAWING_SIDE and image.size[0] == image.size[1]
     grey = np.asarray(image)
     assert grey.max() == 255 and grey.min() < 40  # white paper, dark ink
 
@@ -122,11 +122,11 @@ def test_the_clients_predicted_is_optional_and_ignored(sqlite_app, predicted):
     response = client.post("/api/feedback", json=body)
     assert response.status_code == 201
     assert response.get_json()["predicted"] == model_reading(client)
-    (record,) = sqlite_app.extensions["feedback_store"].recent()
+    (record,) = sqlite_app.extensions["corrections_store"].recent()
     assert submit.label_name(record["predicted"]) == model_reading(client)
 
 
-feedback_bodies = (
+correction_bodies = (
     st.dictionaries(
         st.sampled_from(["image", "label", "predicted", "x"]),
         json_values
@@ -139,7 +139,7 @@ feedback_bodies = (
 
 
 @HYPOTHESIS
-@given(payload=feedback_bodies)
+@given(payload=correction_bodies)
 def test_random_corrections_always_get_a_json_answer_and_only_valid_ones_are_kept(
     sqlite_app, payload
 ):
@@ -158,7 +158,7 @@ def test_random_corrections_always_get_a_json_answer_and_only_valid_ones_are_kep
     assert stored_total(sqlite_app) == before + valid
 
 
-def test_feedback_needs_a_json_body(sqlite_app):
+def test_a_correction_needs_a_json_body(sqlite_app):
     client = sqlite_app.test_client()
     response = client.post("/api/feedback", data="label=7", content_type="text/plain")
     assert response.status_code == 415 and "application/json" in response.get_json()["error"]
@@ -169,8 +169,8 @@ def test_feedback_needs_a_json_body(sqlite_app):
     assert stored_total(sqlite_app) == 0
 
 
-def test_stats_count_how_often_the_servers_own_reading_was_right(feedback_app):
-    client = feedback_app.test_client()
+def test_stats_count_how_often_the_servers_own_reading_was_right(corrections_app):
+    client = corrections_app.test_client()
     said = model_reading(client)  # whatever the tiny model reads SEVEN as
     other = next(d for d in range(10) if d != said)
     # Clients claim the model said what was drawn: the stats never believe them.
@@ -189,13 +189,13 @@ def test_stats_count_how_often_the_servers_own_reading_was_right(feedback_app):
 
 def test_an_unreachable_database_gives_503_and_predictions_go_on(make_app):
     url = f"postgresql://digits@127.0.0.1:{free_port()}/nowhere"
-    client = make_app(**feedback_config(url)).test_client()
+    client = make_app(**corrections_config(url)).test_client()
     body = {"image": SEVEN_URL, "label": 7}
     for _ in range(2):
         response = client.post("/api/feedback", json=body)
         assert response.status_code == 503
         assert response.get_json() == {
-            "error": "The feedback database is unavailable; please try again later."
+            "error": "The corrections database is unavailable; please try again later."
         }
         assert int(response.headers["Retry-After"]) > 0
     assert client.get("/api/feedback/stats", headers=BEARER).status_code == 503

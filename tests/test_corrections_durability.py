@@ -7,8 +7,8 @@ import os
 import signal
 from concurrent.futures import ThreadPoolExecutor
 
-from drawadigit.corrections import store as feedback
-from drawadigit.corrections.store import FeedbackStore
+from drawadigit.corrections.schema import MIGRATIONS
+from drawadigit.corrections.store import CorrectionStore
 from tests.support import OPEN_LIMIT, SEVEN_URL, request, started_gunicorn, started_server
 
 
@@ -22,7 +22,7 @@ def test_an_acknowledged_correction_survives_sigkill_right_after_the_answer(
         os.kill(process.pid, signal.SIGKILL)  # no shutdown, no flushing, nothing
         process.wait(10)
     assert status == 201
-    store = FeedbackStore(database_url)
+    store = CorrectionStore(database_url)
     _, fields, labels = store.dataset()
     (record,) = store.recent()
     store.close()
@@ -42,8 +42,8 @@ def test_two_gunicorn_workers_share_one_database_without_losing_a_correction(
             answers = list(pool.map(lambda b: request(url + "/api/feedback", b), bodies))
     assert [status for status, _ in answers] == [201] * 80
     assert len({body["id"] for _, body in answers}) == 80
-    store = FeedbackStore(database_url)
+    store = CorrectionStore(database_url)
     stats = store.stats()
     assert stats["total"] == 80 and stats["per_digit"]["7"]["model_right"] == 8
-    assert store.version() == len(feedback.MIGRATIONS) and len(store.dataset()[0]) == 80
+    assert store.version() == len(MIGRATIONS) and len(store.dataset()[0]) == 80
     store.close()
