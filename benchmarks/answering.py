@@ -47,7 +47,7 @@ def answers(config: dict, drawings: dict[str, str]) -> dict:
     for name, image in drawings.items():
         response = client.post("/predict", json={"image": image})
         found[name] = [response.status_code, comparable(response.get_json())]
-    app.extensions["feedback_store"].close()
+    app.extensions["corrections_store"].close()
     return found
 
 

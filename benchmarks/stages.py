@@ -141,7 +141,7 @@ def profile(job: dict) -> dict:
         post(client, sent[0])
     rows = measure(client, clock, made)
     text = cprofiled(client, made, job["cprofile"]) if job["cprofile"] else ""
-    app.extensions["feedback_store"].close()
+    app.extensions["corrections_store"].close()
     return {"rows": rows, "cprofile": text}
 
 

@@ -1,5 +1,5 @@
 """Shared fixtures: MNIST from MNIST_DIR, a tiny model for fast route tests, the shipped model,
-databases (SQLite files, a throwaway PostgreSQL server) for the feedback storage, and a throwaway
+databases (SQLite files, a throwaway PostgreSQL server) for the corrections store, and a throwaway
 Redis server for the rate limits."""
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from drawadigit import web
-from drawadigit.corrections.store import FeedbackStore
+from drawadigit.corrections.store import CorrectionStore
 from drawadigit.data import mnist, sketches
 from drawadigit.model import modelfile, tf_runtime
 from drawadigit.reading import preprocessing
 from drawadigit.settings import Settings
 from scripts import throwaway_postgres
 from tests import support
-from tests.support import SHIPPED_MODEL, DiskWrites, feedback_config, free_port, sqlite_url
+from tests.support import SHIPPED_MODEL, DiskWrites, corrections_config, free_port, sqlite_url
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +90,7 @@ def make_app(tiny_model_path):
 
     yield make
     for app in made:
-        app.extensions["feedback_store"].close()
+        app.extensions["corrections_store"].close()
 
 
 @pytest.fixture
@@ -283,26 +283,26 @@ def page_drawings(mnist_test) -> list[str]:
 @pytest.fixture
 def store(database_url):
     """An empty store on each kind of database."""
-    store = FeedbackStore(database_url)
+    store = CorrectionStore(database_url)
     yield store
     store.close()
 
 
 @pytest.fixture
-def feedback_app(make_app, database_url):
+def corrections_app(make_app, database_url):
     """The app around the tiny model, its corrections going to `database_url`, REVIEW_TOKEN set."""
-    return make_app(**feedback_config(database_url))
+    return make_app(**corrections_config(database_url))
 
 
 @pytest.fixture
 def sqlite_app(make_app, tmp_path):
     """The app around the tiny model with an SQLite file of its own."""
-    return make_app(**feedback_config(sqlite_url(tmp_path)))
+    return make_app(**corrections_config(sqlite_url(tmp_path)))
 
 
 @pytest.fixture
 def open_app(make_app, tmp_path):
     """The app with an SQLite file of its own and no REVIEW_TOKEN."""
-    config = feedback_config(sqlite_url(tmp_path))
+    config = corrections_config(sqlite_url(tmp_path))
     del config["REVIEW_TOKEN"]
     return make_app(**config)

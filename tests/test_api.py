@@ -240,7 +240,7 @@ def test_predict_rejects_blank_canvas_with_422(client, blank):
     assert "blank" in response.get_json()["error"]
 
 
-def test_a_blank_drawing_is_422_on_predict_and_on_feedback_alike(make_app, tmp_path):
+def test_a_blank_drawing_is_422_on_predict_and_on_corrections_alike(make_app, tmp_path):
     app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'feedback.sqlite3'}")
     client = app.test_client()
     blank = preprocessing.to_data_url(png_bytes(Image.new("RGBA", (280, 280), (0, 0, 0, 0))))
@@ -250,7 +250,7 @@ def test_a_blank_drawing_is_422_on_predict_and_on_feedback_alike(make_app, tmp_p
     assert "blank" in predicted.get_json()["error"]
     assert corrected.get_json()["error"].startswith(predicted.get_json()["error"])
     assert "nothing to learn from a blank drawing" in corrected.get_json()["error"]
-    assert app.extensions["feedback_store"].count() == 0
+    assert app.extensions["corrections_store"].count() == 0
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])

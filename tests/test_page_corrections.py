@@ -9,8 +9,8 @@ import math
 
 import numpy as np
 
-from drawadigit.corrections import store as feedback
-from drawadigit.corrections.store import FeedbackStore
+from drawadigit.corrections.pictures import drawing_png
+from drawadigit.corrections.store import CorrectionStore
 from drawadigit.data import sketches
 from drawadigit.reading import preprocessing
 from tests.support import (
@@ -43,7 +43,7 @@ def scribble(seed: int = 1, loops: int = 9, points: int = 240) -> list[list[tupl
 
 def stored(live_database: str, public_id: str) -> dict:
     """The correction the server committed, read back independently of it."""
-    store = FeedbackStore(live_database)
+    store = CorrectionStore(live_database)
     (record,) = [r for r in store.recent(500) if r["public_id"] == public_id]
     store.close()
     return record
@@ -105,7 +105,7 @@ def correct_a_seven_as_a_one(page):
 
 def assert_stored_as_sent(live_database: str, response) -> None:
     """The server committed the correction, with its own reading and the ink it found."""
-    store = FeedbackStore(live_database)  # what the server committed, read back independently
+    store = CorrectionStore(live_database)  # what the server committed, read back independently
     record_id = response.json()["id"]
     (record,) = [r for r in store.recent(500) if r["public_id"] == record_id]
     assert (record["label"], record["predicted"]) == (1, 7)  # 7: the server's own reading
@@ -113,7 +113,7 @@ def assert_stored_as_sent(live_database: str, response) -> None:
     assert record["probabilities"].index(max(record["probabilities"])) == 7
     png = base64.b64decode(response.request.post_data_json["image"].split(",", 1)[1])
     ink = preprocessing.ink(preprocessing.decode(png))
-    assert store.image(record_id) == feedback.drawing_png(ink)  # the ink it found, re-encoded
+    assert store.image(record_id) == drawing_png(ink)  # the ink it found, re-encoded
     store.close()
 
 
@@ -146,7 +146,7 @@ def test_a_correction_goes_from_the_page_to_the_database(desktop, browser, live_
     assert_reviewed_and_hidden(browser, live_url, live_database, response.json()["id"])
 
 
-def test_feedback_is_offered_again_for_each_new_drawing_and_hidden_on_clear(desktop):
+def test_a_correction_is_offered_again_for_each_new_drawing_and_hidden_on_clear(desktop):
     page = desktop.page
     draw_with_mouse(page, sketches.SKETCHES[(4, "open")])
     assert settled_prediction(page) == "4"
@@ -166,7 +166,7 @@ def test_a_failed_correction_says_why_and_can_be_sent_again(browser, live_url):
     tolerated = "Failed to load resource"
     with checked_page(browser, live_url, DESKTOP, tolerated=tolerated) as watched:
         page = watched.page
-        message = "The feedback database is unavailable; please try again later."
+        message = "The corrections database is unavailable; please try again later."
         page.route("**/api/feedback", fulfil(503, {"error": message}))
         draw_with_mouse(page, sketches.SKETCHES[(3, "round")])
         assert settled_prediction(page) == "3"

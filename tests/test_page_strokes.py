@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from drawadigit.corrections.store import FeedbackStore
+from drawadigit.corrections.store import CorrectionStore
 from drawadigit.data import sketches
 from tests.support import (
     MIDDLE,
@@ -121,7 +121,7 @@ def test_a_correction_carries_its_strokes_and_the_store_keeps_them(desktop, live
     assert response.status == 201
     sent = response.request.post_data_json["strokes"]
     assert sent == predictions[-1].post_data_json["strokes"]  # as the reading was asked
-    store = FeedbackStore(live_database)
+    store = CorrectionStore(live_database)
     kept = store.strokes(response.json()["id"])
     store.close()
     assert [len(s) for s in kept] == [len(s) for s in sent]

@@ -80,7 +80,7 @@ def test_a_streamed_body_that_breaks_off_gets_a_json_400(client):
     assert_json_error(response, 400)
 
 
-def test_a_streamed_feedback_body_over_the_limit_gets_a_json_413(client):
+def test_a_streamed_correction_body_over_the_limit_gets_a_json_413(client):
     body = b'{"image": "' + b"A" * LIMIT + b'", "label": 7}'
     assert_json_error(streamed(client, body, "application/json", "/api/feedback"), 413)
 

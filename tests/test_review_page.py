@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from drawadigit.corrections.store import Correction, FeedbackStore
+from drawadigit.corrections.store import Correction, CorrectionStore
 from tests.support import TOKEN, sqlite_url, started_gunicorn, text_contrasts
 
 RECORDS = 130  # three pages of the default 60
@@ -39,7 +39,7 @@ def review_url(tiny_model_path, tmp_path_factory):
     corrections, WRONG of them wrong, the newest hidden, and the review open to TOKEN."""
     folder = tmp_path_factory.mktemp("review")
     database = sqlite_url(folder)
-    store = FeedbackStore(database)
+    store = CorrectionStore(database)
     for n in range(RECORDS):
         label = n % 10
         store.add(bar_correction(label, (label + 1) % 10 if n < WRONG else label))

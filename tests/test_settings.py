@@ -135,7 +135,7 @@ def test_create_app_takes_settings_or_config_keys(tiny_model_path, tmp_path, mak
     app = web.create_app(given)
     assert app.extensions["settings"] is given
     assert app.test_client().post("/predict", json={"image": SEVEN_URL}).status_code == 200
-    app.extensions["feedback_store"].close()
+    app.extensions["corrections_store"].close()
     keyed = make_app(TESTING=True, MAX_CONTENT_LENGTH=1000)  # Flask's own keys pass through
     assert keyed.config["TESTING"] is True and keyed.config["MAX_CONTENT_LENGTH"] == 1000
     with pytest.raises(SettingsError, match="NO_SUCH_SETTING"):
@@ -203,7 +203,7 @@ def test_gunicorn_reads_the_server_settings(monkeypatch):
     )
 
 
-def test_the_feedback_command_defaults_to_the_apps_database(monkeypatch):
+def test_the_corrections_command_defaults_to_the_apps_database(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("FLASK_DATABASE_URL", raising=False)
     assert store.url_from_environment() == Settings().database_url

@@ -166,29 +166,29 @@ def test_a_form_posts_bad_strokes_text_get_a_400(client, text, message):
 
 
 @pytest.mark.parametrize("with_time", [False, True], ids=["xy", "xyt"])
-def test_a_correction_keeps_its_strokes(feedback_app, seen_strokes, with_time):
+def test_a_correction_keeps_its_strokes(corrections_app, seen_strokes, with_time):
     sent = seven_strokes(with_time)
-    client = feedback_app.test_client()
+    client = corrections_app.test_client()
     response = client.post("/api/feedback", json={"image": SEVEN_URL, "label": 7, "strokes": sent})
     assert response.status_code == 201
     assert len(seen_strokes) == 1 and len(seen_strokes[0]) == len(sent)  # read with them
-    stored = feedback_app.extensions["feedback_store"].strokes(response.get_json()["id"])
+    stored = corrections_app.extensions["corrections_store"].strokes(response.get_json()["id"])
     assert [s.shape for s in stored] == [(len(s), 3 if with_time else 2) for s in sent]
     for array, stroke in zip(stored, sent, strict=True):
         np.testing.assert_allclose(array, stroke, atol=0.005)
 
 
-def test_a_correction_without_strokes_keeps_none(feedback_app):
-    client = feedback_app.test_client()
+def test_a_correction_without_strokes_keeps_none(corrections_app):
+    client = corrections_app.test_client()
     response = client.post("/api/feedback", json={"image": SEVEN_URL, "label": 7})
     assert response.status_code == 201
-    store = feedback_app.extensions["feedback_store"]
+    store = corrections_app.extensions["corrections_store"]
     assert store.strokes(response.get_json()["id"]) == []
     assert store.strokes("no-such-id") is None
 
 
 def test_the_drawing_itself_is_unchanged_by_its_strokes(sqlite_app):
-    store = sqlite_app.extensions["feedback_store"]
+    store = sqlite_app.extensions["corrections_store"]
     client = sqlite_app.test_client()
     ids = [
         client.post("/api/feedback", json={"image": SEVEN_URL, "label": 7, **extra}).get_json()[

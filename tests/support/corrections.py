@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from drawadigit.corrections import store as feedback
+from drawadigit.corrections.pictures import drawing_png
 from drawadigit.corrections.store import Correction
 from drawadigit.data.sketches import (
     stroke_drawing,
@@ -28,7 +28,7 @@ __all__ = [
     "basic",
     "correction",
     "cross",
-    "feedback_config",
+    "corrections_config",
     "form_token",
     "listed_ids",
     "model_reading",
@@ -63,7 +63,7 @@ def sqlite_url(folder: Path, name: str = "feedback.sqlite3") -> str:
     return f"sqlite:///{folder / name}"
 
 
-def feedback_config(database_url: str, **extra) -> dict:
+def corrections_config(database_url: str, **extra) -> dict:
     """The configuration (for `make_app`) of an app storing corrections into `database_url`,
     reviewed with TOKEN, its rate limit out of the way."""
     return {
@@ -84,7 +84,7 @@ def correction(label: int = 7, predicted: int = 1, png: bytes = SEVEN.png) -> Co
 
 def seven_as_served() -> bytes:
     """What the store keeps of SEVEN: its ink, black on white, as a bounded greyscale PNG."""
-    return feedback.drawing_png(preprocessing.ink(preprocessing.decode(SEVEN.png)))
+    return drawing_png(preprocessing.ink(preprocessing.decode(SEVEN.png)))
 
 
 def cross(rng: np.random.Generator) -> bytes:
@@ -97,7 +97,7 @@ def cross(rng: np.random.Generator) -> bytes:
 
 
 def model_reading(client, url: str = SEVEN_URL) -> int | str:
-    """What /predict answers for a drawing, as the feedback API spells a label."""
+    """What /predict answers for a drawing, as the corrections API spells a label."""
     answer = client.post("/predict", json={"image": url}).get_json()
     return "not_a_digit" if answer["reading"] == "not_a_digit" else answer["digit"]
 
@@ -111,7 +111,7 @@ def post_correction(app, label: int = 7) -> str:
 
 def stored_total(app) -> int:
     """How many corrections the app's store holds, read directly."""
-    return app.extensions["feedback_store"].count()
+    return app.extensions["corrections_store"].count()
 
 
 def review_page(client, url: str) -> str:

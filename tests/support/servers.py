@@ -148,7 +148,7 @@ def started_gunicorn(
     process and log file once /healthz answers 200, and stops it afterwards."""
     port = free_port()
     url, log = f"http://127.0.0.1:{port}", folder / f"gunicorn-{port}.log"
-    database = f"sqlite:///{folder / f'feedback-{port}.sqlite3'}"
+    database = f"sqlite:///{folder / f'corrections-{port}.sqlite3'}"
     environment = {"FLASK_TRAIN_IF_MISSING": "false", "FLASK_DATABASE_URL": database, **(env or {})}
     with open(log, "w") as out:
         process = subprocess.Popen(

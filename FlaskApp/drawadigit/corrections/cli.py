@@ -11,12 +11,12 @@ import json
 import os
 from pathlib import Path
 
-from drawadigit.corrections.store import FeedbackStore, url_from_environment
+from drawadigit.corrections.store import CorrectionStore, url_from_environment
 from drawadigit.data import mnist
 
 
 def export(
-    store: FeedbackStore, folder: str | os.PathLike, include_hidden: bool = False
+    store: CorrectionStore, folder: str | os.PathLike, include_hidden: bool = False
 ) -> tuple[Path, Path, int]:
     """Write the corrections as feedback-images-idx3-ubyte.gz and feedback-labels-idx1-ubyte.gz."""
     folder = Path(folder)
@@ -43,7 +43,7 @@ def parse(argv: list[str] | None, description: str, default_url: str) -> argpars
     return parser.parse_args(argv)
 
 
-def run(args: argparse.Namespace, store: FeedbackStore) -> int:
+def run(args: argparse.Namespace, store: CorrectionStore) -> int:
     """Print the store's statistics, or export its corrections; the exit status."""
     if args.command == "stats":
         print(json.dumps(store.stats(args.include_hidden), indent=2))
@@ -56,4 +56,4 @@ def run(args: argparse.Namespace, store: FeedbackStore) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Command line: export the corrections, or print their statistics."""
     args = parse(argv, __doc__.split("\n\n")[0], url_from_environment())
-    return run(args, FeedbackStore(args.database_url))
+    return run(args, CorrectionStore(args.database_url))

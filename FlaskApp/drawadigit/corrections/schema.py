@@ -156,7 +156,7 @@ MIGRATIONS: list[Migration] = [
 
 
 def row_of(correction) -> dict:
-    """A `feedback.Correction` as the table keeps it, with a new public id."""
+    """A `store.Correction` as the table keeps it, with a new public id."""
     return {
         "public_id": new_public_id(),
         "hidden": False,

@@ -1,23 +1,19 @@
-"""People's corrections: stored safely, bounded, counted, and handed to training (no Flask here).
+"""The corrections' store: `CorrectionStore` keeps them safely, bounded and counted, and hands them
+to training (no Flask here).
 
-A correction is a drawing the model read, the digit the person says they drew (or
+A correction (`Correction`) is a drawing the model read, the digit the person says they drew (or
 `NOT_A_DIGIT`, 10: "that is no digit"), and what the server's model answered for it.
-`FeedbackStore` keeps them in SQLite (a file) or PostgreSQL, chosen by a URL such as
+`CorrectionStore` keeps them in SQLite (a file) or PostgreSQL, chosen by a URL such as
 `sqlite:///instance/feedback.sqlite3` or `postgresql://user:password@host/db`, through
 SQLAlchemy Core, so one code path serves both. Each record has a random public id for URLs (the
 sequential id stays inside); it can be hidden (kept, but left out of the statistics, the dataset
 and the export unless asked) or deleted. `max_records` caps the store: `add` raises `StoreFull`.
 
-No bound on the database (`feedback_database`) can end a wait on a server alive at the TCP level
-that never answers (a stopped process): callers that must not hang run the store's calls through
-`bounded.BoundedCalls`, and `add` never commits after its `deadline`. An SQLite file deleted or
-replaced under a running store is noticed before the next call (its inode), logged, and opened
-anew with the schema, so no correction goes into a file that is gone.
-
-This module is what other code imports. Beside it: `feedback_schema` (tables, migrations),
-`feedback_images` (what is kept of a drawing: only what was decoded, never what a client sent),
-`feedback_database` (engines, bounds), `feedback_listing` (counts, statistics, the review's
-pages) and `feedback_cli` (`python -m drawadigit.corrections stats|export`).
+No bound on the database (`database`) can end a wait on a server alive at the TCP level that
+never answers (a stopped process): callers that must not hang run the store's calls through
+`web.corrections.bounded.BoundedCalls`, and `add` never commits after its `deadline`. An SQLite
+file deleted or replaced under a running store is noticed before the next call (its inode),
+logged, and opened anew with the schema, so no correction goes into a file that is gone.
 """
 
 from __future__ import annotations
@@ -33,44 +29,10 @@ from pathlib import Path
 import numpy as np
 import sqlalchemy as sa
 
-from drawadigit.corrections import database as feedback_database
-from drawadigit.corrections import listing, pictures
-from drawadigit.corrections import schema as feedback_schema
-from drawadigit.corrections.database import file_identity
+from drawadigit.corrections import database, listing, pictures, schema
 from drawadigit.corrections.listing import Page, count_matching, visible
-from drawadigit.corrections.pictures import DRAWING_SIDE, drawing_png, field_bytes
-from drawadigit.corrections.schema import (
-    MIGRATIONS,
-    NOT_A_DIGIT,
-    _create_v1,
-    corrections,
-    records,
-    schema_version,
-)
+from drawadigit.corrections.schema import NOT_A_DIGIT, records
 from drawadigit.reading import preprocessing
-
-# The names other code uses of this module, wherever they are defined.
-__all__ = [
-    "DRAWING_SIDE",
-    "HOLDOUT_SHARE",
-    "MIGRATIONS",
-    "NOT_A_DIGIT",
-    "Correction",
-    "DeadlinePassed",
-    "FeedbackError",
-    "FeedbackStore",
-    "Page",
-    "StoreFull",
-    "_create_v1",  # for tests that build a version 1 database to migrate
-    "corrections",
-    "database_url",
-    "drawing_png",
-    "field_bytes",
-    "is_held_out",
-    "records",
-    "schema_version",
-    "url_from_environment",
-]
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +42,7 @@ HOLDOUT_SHARE = 0.2  # of the corrections, kept out of training to evaluate on
 DEFAULT_TIMEOUT = 60.0
 
 
-class FeedbackError(ValueError):
+class CorrectionError(ValueError):
     """A correction that cannot be stored as given."""
 
 
@@ -118,14 +80,14 @@ class Correction:
         for name in ("label", "predicted"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
-                raise FeedbackError(
+                raise CorrectionError(
                     f"Expected '{name}' to be a digit 0-9 or {NOT_A_DIGIT} (not a digit); "
                     f"received {value!r}."
                 )
         if np.shape(self.field) != (preprocessing.SIZE, preprocessing.SIZE):
-            raise FeedbackError(f"Expected a 28x28 field; received {np.shape(self.field)}.")
+            raise CorrectionError(f"Expected a 28x28 field; received {np.shape(self.field)}.")
         if np.ndim(self.drawing) != 2 or 0 in np.shape(self.drawing):
-            raise FeedbackError(
+            raise CorrectionError(
                 f"Expected the drawing's ink as a 2-D array; received {np.shape(self.drawing)}."
             )
 
@@ -137,7 +99,7 @@ def database_url(url: str) -> str:
             return "postgresql+psycopg://" + url[len(scheme) :]
     if url.startswith("sqlite:///"):
         return url
-    raise FeedbackError(
+    raise CorrectionError(
         "Expected DATABASE_URL to start with sqlite:/// (a file) or postgresql://; "
         f"received {url.split('://')[0] or url!r}://..."
     )
@@ -145,11 +107,12 @@ def database_url(url: str) -> str:
 
 def is_held_out(record_id: int, share: float = HOLDOUT_SHARE) -> bool:
     """Whether a correction is kept for evaluation: by a hash of its id, so it stays so."""
+    # The salt keeps its old name: another would move records between training and held out.
     digest = hashlib.sha256(f"feedback-{record_id}".encode()).digest()
     return int.from_bytes(digest[:4], "big") / 2**32 < share
 
 
-class FeedbackStore:
+class CorrectionStore:
     """The corrections in one database; safe to share between the threads of a process."""
 
     def __init__(
@@ -165,12 +128,12 @@ class FeedbackStore:
     @property
     def is_sqlite(self) -> bool:
         """Whether this store is an SQLite file."""
-        return feedback_database.is_sqlite(self.url)
+        return database.is_sqlite(self.url)
 
     @property
     def path(self) -> Path:
         """The SQLite file."""
-        return feedback_database.sqlite_path(self.url)
+        return database.sqlite_path(self.url)
 
     def engine(self) -> sa.Engine:
         """The engine, connecting and creating or updating the schema on first use."""
@@ -186,32 +149,32 @@ class FeedbackStore:
                     engine.dispose()
                     raise
                 self._engine = engine
-                self._identity = file_identity(self.path) if self.is_sqlite else None
+                self._identity = database.file_identity(self.path) if self.is_sqlite else None
             return self._engine
 
     def _file_was_replaced(self) -> bool:
         """Whether the SQLite file is gone or another file now has its name (then: warn)."""
-        now = file_identity(self.path)
+        now = database.file_identity(self.path)
         if now == self._identity:
             return False
         what = "was deleted" if now is None else "was replaced by another file"
-        logger.warning("the feedback database %s %s: opening it anew", self.path, what)
+        logger.warning("the corrections database %s %s: opening it anew", self.path, what)
         return True
 
     def _create_engine(self) -> sa.Engine:
         if self.is_sqlite and not self.path.name:
-            raise FeedbackError("Expected a file in the sqlite:/// URL; received none.")
-        return feedback_database.create_engine(self.url, self.timeout)
+            raise CorrectionError("Expected a file in the sqlite:/// URL; received none.")
+        return database.create_engine(self.url, self.timeout)
 
     def _migrate(self, engine: sa.Engine) -> None:
         """Apply the migrations this database has not had, one process at a time."""
-        with feedback_database.migrating(engine, self.url) as connection:
-            feedback_schema.migrate(connection, MIGRATIONS)
+        with database.migrating(engine, self.url) as connection:
+            schema.migrate(connection, schema.MIGRATIONS)
 
     def version(self) -> int:
         """The schema version of the database."""
         with self.engine().connect() as connection:
-            return feedback_schema.version(connection)
+            return schema.version(connection)
 
     def add(self, correction: Correction, deadline: float | None = None) -> str:
         """Store a correction; its public id once committed (never after `deadline`, monotonic)."""
@@ -219,7 +182,7 @@ class FeedbackStore:
 
     def add_all(self, corrections: list[Correction], deadline: float | None = None) -> list[str]:
         """Store corrections together (a number's digits): all committed, or none."""
-        rows = [feedback_schema.row_of(correction) for correction in corrections]
+        rows = [schema.row_of(correction) for correction in corrections]
         with self.engine().begin() as connection:
             connection.execute(records.insert(), rows)
             # Counted after the insert, so SQLite's write lock makes the count exact.
@@ -292,7 +255,7 @@ class FeedbackStore:
             row = connection.execute(query).first()
         if row is None:
             return None
-        return feedback_schema.strokes_of(row.strokes) or []
+        return schema.strokes_of(row.strokes) or []
 
     def set_hidden(self, public_id: str, hidden: bool) -> bool:
         """Hide a correction (or show it again); False when there is no such correction."""

@@ -63,7 +63,7 @@ class Data:
     mnist_dir: str | os.PathLike
     mirrors: tuple[str, ...] = mnist.DEFAULT_MIRRORS
     limit: int | None = None  # the first N training digits only
-    feedback_url: str | None = None  # add people's corrections from this database
+    corrections_url: str | None = None  # add people's corrections from this database
     unipen_dir: str | os.PathLike | None = None  # add real pen writing from the UNIPEN share
 
 
@@ -233,8 +233,8 @@ def train_and_save(
 ) -> Saved:
     """Fetch MNIST if needed, train, evaluate on the test set and save atomically to `path`.
 
-    With `data.feedback_url`, people's corrections from that database join the training digits
-    (`datasets.FEEDBACK_REPEAT` times each), except a held-out share on which the model at
+    With `data.corrections_url`, people's corrections from that database join the training digits
+    (`datasets.CORRECTION_REPEAT` times each), except a held-out share on which the model at
     `path` before training and the new model are both evaluated.
     """
     settings, report = settings or Settings(), progress or ignore
@@ -258,6 +258,7 @@ def train_and_save(
         record["recipe"] += f"; {networks.PEN_SUMMARY}"
     metrics = _metrics(trained, test)
     if corrections is not None:
+        # The card's keys keep their names (readers of model cards rely on them).
         record["feedback"] = corrections.record(before)
         metrics["feedback_held_out_accuracy"] = _held_out_accuracy(trained.model, corrections)
         metrics["feedback_held_out_accuracy_before"] = before
@@ -265,13 +266,13 @@ def train_and_save(
 
 
 def _with_corrections(path, data: Data, digits, report: Progress):
-    """The training digits with people's corrections from `data.feedback_url` added (none
+    """The training digits with people's corrections from `data.corrections_url` added (none
     without it), the corrections, and the accuracy of the model at `path` on their held-out
     share before training."""
-    if not data.feedback_url:
+    if not data.corrections_url:
         return digits, None, None
     report({"stage": "loading people's corrections"})
-    corrections = datasets.load_corrections(data.feedback_url)
+    corrections = datasets.load_corrections(data.corrections_url)
     before = _accuracy_before(path, corrections)
     return datasets.with_corrections(digits, corrections), corrections, before
 

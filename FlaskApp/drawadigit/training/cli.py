@@ -5,9 +5,10 @@
                                         [--unipen-dir DIR]
 
 writes the model and its card (model.json). `python -m drawadigit.evaluation` evaluates it.
-`--with-feedback [--database-url URL]` adds people's corrections (see feedback.py) and reports
-accuracy on a held-out share of them before and after. `--unipen-dir` (default $UNIPEN_DIR) adds
-real pen writing from the UNIPEN share, its held-out writers left out (`pen_writing`).
+`--with-corrections [--database-url URL]` (or its old name `--with-feedback`) adds people's
+corrections (`drawadigit.corrections`) and reports accuracy on a held-out share of them before
+and after. `--unipen-dir` (default $UNIPEN_DIR) adds real pen writing from the UNIPEN share, its
+held-out writers left out (`pen_writing`).
 
     python FlaskApp/kerasModel.py export [--model model.h5] [--to exported/digits/1]
 
@@ -78,7 +79,9 @@ def parser(defaults: Defaults) -> argparse.ArgumentParser:
     parser.add_argument("--limit", type=int, help="train on the first N training digits only")
     parser.add_argument("--seed", type=int, default=training.SEED)
     parser.add_argument(
-        "--with-feedback",
+        "--with-corrections",
+        "--with-feedback",  # its old name, still taken
+        dest="with_corrections",
         action="store_true",
         help="train: add people's corrections, evaluating on a held-out share before and after",
     )
@@ -93,8 +96,8 @@ def parser(defaults: Defaults) -> argparse.ArgumentParser:
     return parser
 
 
-def feedback_url(args: argparse.Namespace, defaults: Defaults) -> str:
-    """The corrections' database for --with-feedback."""
+def corrections_url(args: argparse.Namespace, defaults: Defaults) -> str:
+    """The corrections' database for --with-corrections."""
     return args.database_url or defaults.database_url
 
 
@@ -110,13 +113,13 @@ def train(args: argparse.Namespace, defaults: Defaults) -> int:
         args.mnist_dir,
         mirrors=defaults.mirrors,
         limit=args.limit,
-        feedback_url=feedback_url(args, defaults) if args.with_feedback else None,
+        corrections_url=corrections_url(args, defaults) if args.with_corrections else None,
         unipen_dir=args.unipen_dir,
     )
     settings = training.Settings(args.arch, args.epochs, args.seed, verbose=2)  # Keras: per epoch
     metrics = training.train_and_save(args.model, data, settings, print_stage).summary
     print(f"saved {args.model} and {card_path(args.model).name}: {metrics}")
-    if args.with_feedback:
+    if args.with_corrections:
         before, after = (metrics[f"feedback_held_out_accuracy{k}"] for k in ("_before", ""))
         print(f"held-out corrections: accuracy {before} before (the replaced model), {after} after")
     return 0

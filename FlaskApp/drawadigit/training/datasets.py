@@ -17,7 +17,7 @@ Progress = Callable[[dict], None]
 
 VALIDATION_SHARE = 0.1  # held out of the training set; the test set is only for evaluation
 NEGATIVE_SHARE = 0.4  # negatives (`negatives.py`) made per training digit
-FEEDBACK_REPEAT = 20  # each correction counts this many times among 60,000 MNIST digits
+CORRECTION_REPEAT = 20  # each correction counts this many times among 60,000 MNIST digits
 
 
 class Labelled(NamedTuple):
@@ -101,7 +101,7 @@ def _joined(parts: list[Labelled]) -> Labelled:
 @dataclass(frozen=True)
 class Corrections:
     """People's corrections from one database, split into those to train on and those held out
-    (`feedback.is_held_out`), as uint8 MNIST-style fields."""
+    (`corrections.store.is_held_out`), as uint8 MNIST-style fields."""
 
     database: str  # its URL, without a password
     train: Labelled
@@ -114,7 +114,7 @@ class Corrections:
             "database": self.database,
             "train": len(self.train.y),
             "held_out": len(self.held_out.y),
-            "repeat": FEEDBACK_REPEAT,
+            "repeat": CORRECTION_REPEAT,
             "held_out_share": self.held_out_share,
             "held_out_accuracy_before": held_out_accuracy_before,
         }
@@ -122,11 +122,10 @@ class Corrections:
 
 def load_corrections(url: str) -> Corrections:
     """The corrections stored in the database at `url`, split for training."""
-    from drawadigit.corrections import (
-        store as feedback,  # SQLAlchemy, only when training with corrections
-    )
+    # SQLAlchemy, only when training with corrections.
+    from drawadigit.corrections.store import HOLDOUT_SHARE, CorrectionStore
 
-    store = feedback.FeedbackStore(url)
+    store = CorrectionStore(url)
     try:
         split = store.split()
     finally:
@@ -135,7 +134,7 @@ def load_corrections(url: str) -> Corrections:
         _without_password(url),
         Labelled(*split["train"]),
         Labelled(*split["held_out"]),
-        feedback.HOLDOUT_SHARE,
+        HOLDOUT_SHARE,
     )
 
 
@@ -147,9 +146,9 @@ def _without_password(url: str) -> str:
 
 
 def with_corrections(digits: Labelled, corrections: Corrections) -> Labelled:
-    """MNIST's training digits and the corrections to train on, each `FEEDBACK_REPEAT` times."""
+    """MNIST's training digits and the corrections to train on, each `CORRECTION_REPEAT` times."""
     fields, labels = corrections.train
     return Labelled(
-        np.concatenate([digits.x, np.repeat(fields, FEEDBACK_REPEAT, axis=0)]),
-        np.concatenate([digits.y, np.repeat(labels, FEEDBACK_REPEAT)]),
+        np.concatenate([digits.x, np.repeat(fields, CORRECTION_REPEAT, axis=0)]),
+        np.concatenate([digits.y, np.repeat(labels, CORRECTION_REPEAT)]),
     )

@@ -5,7 +5,7 @@
 Templates, static files and the instance folder stay in `FlaskApp/` (`settings.APP_DIR`).
 
 `create_app` only wires things together: the settings (`settings`), the model (`serving`),
-the views (`views`, `feedback_views`), the one error path (`errors`) and what every response
+the views (`views`, `corrections`), the one error path (`errors`) and what every response
 promises a browser (`security`). Requests flow one way: view -> reading (segment, normalise,
 model, refuse) -> JSON; request bodies stay in memory and within MAX_CONTENT_LENGTH
 (`protocol`).
@@ -20,6 +20,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 
+from drawadigit.corrections.store import CorrectionError
 from drawadigit.model.modelfile import ModelFileError
 from drawadigit.model.serving import ModelService, TrainingSettings
 from drawadigit.settings import APP_DIR, INSTANCE_DIR, Settings, SettingsError
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         app = create_app(Settings.from_environ())
-    except (SettingsError, ModelFileError, corrections.FeedbackError) as exc:
+    except (SettingsError, ModelFileError, CorrectionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     app.run(host=args.host, port=args.port, debug=args.debug, use_reloader=False, threaded=True)

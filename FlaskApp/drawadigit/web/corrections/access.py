@@ -31,6 +31,7 @@ def review_token() -> str | None:
 
 def form_token(token: str) -> str:
     """The value the review page's forms carry: derived from the token, unguessable without it."""
+    # The label stays as it was, so the pages open when the server is updated keep working.
     return hmac.new(token.encode(), b"feedback review form", hashlib.sha256).hexdigest()
 
 

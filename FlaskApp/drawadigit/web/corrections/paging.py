@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from flask import url_for
 
-from drawadigit.corrections.store import Page
+from drawadigit.corrections.listing import Page
 from drawadigit.web.api import APIError
 
 REVIEW_LIMIT = 60  # records on a review page unless ?limit= says otherwise
@@ -27,6 +27,7 @@ CURSOR_BYTES = 8  # an internal id, and as many bytes of HMAC to hide and check 
 
 def cursor_key(token: str) -> bytes:
     """The key the review page's paging cursors are made with: derived from the token."""
+    # The label stays as it was, so the links handed out before an update still page.
     return hmac.new(token.encode(), b"feedback review cursor", hashlib.sha256).digest()
 
 
@@ -124,7 +125,7 @@ def page_links(page: Page, query: ReviewQuery, key: bytes) -> dict:
     filters = query.filters()
 
     def review_url(**params) -> str:
-        return url_for("feedback.review", **params)
+        return url_for("review.page", **params)
 
     newest = review_url(**filters)
     return {

@@ -2,8 +2,8 @@
 
 The count is kept in RATELIMIT_STORAGE_URI: `memory://` is per process; a `redis://` URL shares
 it between workers and instances. Only corrections are limited, never predictions or the review;
-so flask-limiter's hooks run only for the blueprint that holds them (`_only_for`): a prediction
-pays nothing for a limit it does not have.
+so flask-limiter's hooks run only for the corrections API's blueprint (`_only_for`): a prediction
+or a review pays nothing for a limit it does not have.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from flask_limiter.util import get_remote_address
 from drawadigit.settings import Settings
 from drawadigit.web.api import APIError, current_settings
 
-LIMITED = "feedback.add_feedback"  # the one endpoint limited
+LIMITED = "corrections.add_correction"  # the one endpoint limited, alone on its blueprint
 # A Redis that does not answer delays a correction this long at most, then limits fall back to
 # each process's memory until it is back.
 REDIS_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
@@ -33,7 +33,7 @@ def rate_limiter(app: Flask, settings: Settings) -> Limiter:
         storage_uri=uri,
         storage_options=REDIS_OPTIONS if uri.startswith(("redis", "rediss")) else {},
         in_memory_fallback_enabled=True,
-        key_prefix="digits-feedback",
+        key_prefix="digits-feedback",  # as before: counts kept in Redis go on counting
     )
     limiter.init_app(app)
     _only_for(app, LIMITED.split(".")[0])
@@ -51,7 +51,7 @@ def _only_for(app: Flask, blueprint: str) -> None:
 
 def too_many(exc: RateLimitExceeded) -> APIError:
     """429 with Retry-After: this client sent more corrections than FEEDBACK_RATE_LIMIT allows."""
-    current = current_app.extensions["feedback_limiter"].current_limit
+    current = current_app.extensions["corrections_limiter"].current_limit
     # reset_at is already rounded up to the next whole second, as flask-limiter's own header is.
     wait = max(1, int(current.reset_at - time.time())) if current else 60
     message = (

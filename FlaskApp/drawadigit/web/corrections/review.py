@@ -1,9 +1,10 @@
-"""The review of corrections: `/feedback`, its images, `/api/feedback/stats`, and the page's
-Hide, Show and Delete buttons; only for the holder of REVIEW_TOKEN (`review_access`).
+"""The review of corrections, on a blueprint of its own (`bp`, "review"): `/feedback`, its
+images, `/api/feedback/stats`, and the page's Hide, Show and Delete buttons; only for the holder
+of REVIEW_TOKEN (`access`).
 
-The page lists the records a page at a time (`review_paging`), with the counts per digit; times
-are shown in UTC and say so. Its buttons are POST forms that carry `form_token`, and bring the
-reviewer back to the page they were on.
+The page lists the records a page at a time (`paging`), with the counts per digit; times are
+shown in UTC and say so (the blueprint's template filters `utc_iso` and `utc_text`). Its buttons
+are POST forms that carry `form_token`, and bring the reviewer back to the page they were on.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import logging
 import re
 from datetime import UTC, datetime
 
-from flask import Flask, Response, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
 
-from drawadigit.corrections.store import FeedbackStore, Page
+from drawadigit.corrections.listing import Page
+from drawadigit.corrections.store import CorrectionStore
 from drawadigit.reading import preprocessing
 from drawadigit.web.api import APIError
 from drawadigit.web.corrections.access import form_token, review_only, review_token
@@ -26,9 +28,11 @@ from drawadigit.web.corrections.paging import (
     query_params,
     review_query,
 )
-from drawadigit.web.corrections.submit import bp, store, stored
+from drawadigit.web.corrections.storage import store, stored
 
 logger = logging.getLogger(__name__)
+
+bp = Blueprint("review", __name__)
 
 ACTIONS = {"hide": "hidden", "show": "shown again", "delete": "deleted"}
 # What the review page says after a button did its work (?done=<action>&record=<id>).
@@ -72,16 +76,16 @@ def field(public_id: str):
     return Response(preprocessing.to_png(normalised), mimetype="image/png", headers=IMAGE_HEADERS)
 
 
-def _page_data(feedback: FeedbackStore, query: ReviewQuery) -> tuple[Page, dict, int]:
+def _page_data(corrections: CorrectionStore, query: ReviewQuery) -> tuple[Page, dict, int]:
     """The review page's records, statistics and count of hidden ones, in one storage call."""
-    page = feedback.page(
+    shown = corrections.page(
         query.limit,
         before=query.before,
         after=query.after,
         wrong_only=query.wrong,
         include_hidden=query.hidden,
     )
-    return page, feedback.stats(), feedback.count(hidden=True)
+    return shown, corrections.stats(), corrections.count(hidden=True)
 
 
 def done(args) -> dict | None:
@@ -95,17 +99,17 @@ def done(args) -> dict | None:
 
 @bp.get("/feedback")
 @review_only(basic=True)
-def review():
+def page():
     """The review page."""
     key = cursor_key(review_token())
     query = review_query(request.args, key)
-    page, counts, hidden = stored(_page_data, store(), query)
+    shown, counts, hidden = stored(_page_data, store(), query)
     return render_template(
-        "feedback.html",
+        "review.html",
         done=done(request.args),
-        page=page,
+        page=shown,
         query=query,
-        links=page_links(page, query, key),
+        links=page_links(shown, query, key),
         stats=counts,
         hidden=hidden,
         form_token=form_token(review_token()),
@@ -132,25 +136,21 @@ def moderate(public_id: str):
         done = stored(store().set_hidden, public_id, action == "hide")
     found(done or None, public_id)
     logger.info(
-        "feedback %s %s by a reviewer at %s", public_id, ACTIONS[action], request.remote_addr
+        "correction %s %s by a reviewer at %s", public_id, ACTIONS[action], request.remote_addr
     )
     if g.review_by == "basic":
         said = {"done": action, "record": public_id}  # the page then says what was done
-        return redirect(url_for("feedback.review", **query_params(back, key), **said), 303)
+        return redirect(url_for("review.page", **query_params(back, key), **said), 303)
     return jsonify({"id": public_id, "action": action})
 
 
+@bp.app_template_filter()
 def utc_iso(moment: datetime) -> str:
     """A time as ISO 8601 in UTC, for <time datetime>: 2026-12-01T10:31:05Z."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@bp.app_template_filter()
 def utc_text(moment: datetime) -> str:
     """A time as a reader sees it, with its zone: 2026-12-01 10:31 UTC."""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def init_app(app: Flask) -> None:
-    """The page's template filters."""
-    app.add_template_filter(utc_iso)
-    app.add_template_filter(utc_text)

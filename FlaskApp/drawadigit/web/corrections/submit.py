@@ -1,4 +1,4 @@
-"""The corrections API: `POST /api/feedback`, on the blueprint the review routes share.
+"""The corrections API: `POST /api/feedback`, on a blueprint of its own (`bp`, "corrections").
 
 The page sends `{"image": <data URL>, "label": 0-9}` when a person says which digit they drew,
 or `"label": "not_a_digit"` when what they drew is no digit (stored as label `NOT_A_DIGIT`, 10,
@@ -18,8 +18,8 @@ it, its own 28x28, its box, the whole drawing with its strokes, and the number a
 training learns from each digit. The answer is 201 with `ids` (one per digit), `number` and the
 server's `predicted` number.
 
-Every database call runs through `bounded.BoundedCalls` (`stored`); a database that cannot
-serve in time, or at all, is a 503 with Retry-After (`STORAGE_ERRORS`), a full store a 507.
+Every database call runs through the storage threads (`storage.stored`); a database that cannot
+serve in time, or at all, is a 503 with Retry-After, a full store a 507 (`storage.STORAGE_ERRORS`).
 """
 
 from __future__ import annotations
@@ -28,21 +28,14 @@ import logging
 import time
 
 import numpy as np
-import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify, url_for
+from flask import Blueprint, jsonify, url_for
 
-from drawadigit.corrections.store import (
-    NOT_A_DIGIT,
-    Correction,
-    DeadlinePassed,
-    FeedbackStore,
-    StoreFull,
-)
+from drawadigit.corrections.schema import NOT_A_DIGIT
+from drawadigit.corrections.store import Correction
 from drawadigit.reading import preprocessing
 from drawadigit.web.api import (
     MISSING,
     APIError,
-    current_settings,
     field_names,
     image_field,
     json_object,
@@ -52,26 +45,15 @@ from drawadigit.web.api import (
     require_json,
     strokes_field,
 )
-from drawadigit.web.corrections import bounded
+from drawadigit.web.corrections.storage import calls, store, stored
 
 logger = logging.getLogger(__name__)
 
-bp = Blueprint("feedback", __name__)
+bp = Blueprint("corrections", __name__)
 
 EXAMPLE = '{"image": "data:image/png;base64,...", "label": 4}'
 IMAGE_EXPECTED = "Expected field 'image', the drawing as a PNG data URL"
 NOT_A_DIGIT_NAME = "not_a_digit"
-UNAVAILABLE = "The feedback database is unavailable; please try again later."
-
-
-def store() -> FeedbackStore:
-    """The app's feedback store."""
-    return current_app.extensions["feedback_store"]
-
-
-def stored(function, *args):
-    """A store call, run on one of the few storage threads and waited for within the timeout."""
-    return current_app.extensions["feedback_calls"].run(function, *args)
 
 
 def label_field(payload: dict, name: str) -> int:
@@ -182,15 +164,15 @@ def add_number(payload: dict, data: bytes):
         raise APIError(400, "Expected field 'label' or 'digits', not both; received both.")
     digits = digits_field(payload)
     parts = read_number(data, digits, strokes_field(payload.get("strokes", MISSING)))
-    deadline = time.monotonic() + current_app.extensions["feedback_calls"].timeout
+    deadline = time.monotonic() + calls().timeout
     ids = stored(store().add_all, parts, deadline)
-    logger.info("feedback %s stored: number %s drawn", ",".join(ids), parts[0].number)
+    logger.info("correction %s stored: number %s drawn", ",".join(ids), parts[0].number)
     predicted = "".join(str(part.predicted) for part in parts)
     return jsonify({"ids": ids, "number": parts[0].number, "predicted": predicted}), 201
 
 
 @bp.post("/api/feedback")
-def add_feedback():
+def add_correction():
     """Store a correction: the drawing, the digit drawn, and the server's own reading."""
     require_json("with the drawing and the digit drawn")
     payload = json_object(EXAMPLE)
@@ -199,10 +181,10 @@ def add_feedback():
         return add_number(payload, data)
     label = label_field(payload, "label")
     correction = read_correction(data, label, strokes_field(payload.get("strokes", MISSING)))
-    deadline = time.monotonic() + current_app.extensions["feedback_calls"].timeout
+    deadline = time.monotonic() + calls().timeout
     public_id = stored(store().add, correction, deadline)
     logger.info(
-        "feedback %s stored: drawn %d, model said %d",
+        "correction %s stored: drawn %d, model said %d",
         public_id,
         correction.label,
         correction.predicted,
@@ -213,33 +195,5 @@ def add_feedback():
         "predicted": label_name(correction.predicted),
     }
     response = jsonify(answer)
-    response.headers["Location"] = url_for("feedback.image", public_id=public_id)
+    response.headers["Location"] = url_for("review.image", public_id=public_id)
     return response, 201
-
-
-def unavailable(exc: Exception) -> APIError:
-    """The database is down, unreachable, locked or corrupt, or too slow: 503 with Retry-After,
-    and the server goes on predicting."""
-    if isinstance(exc, bounded.Unavailable):  # it did not answer in time, or every thread waits
-        logger.warning("feedback database too slow: %s", exc)
-    else:
-        logger.error("feedback database unavailable: %s", exc)
-    retry_after = str(current_settings().feedback_retry_after)
-    return APIError(503, UNAVAILABLE, headers={"Retry-After": retry_after})
-
-
-def store_full(exc: StoreFull) -> APIError:
-    """The storage cap is reached: 507 until records are deleted or the cap is raised."""
-    logger.warning("feedback store full: %s", exc)
-    message = f"{exc} No more are taken until some are deleted or FEEDBACK_MAX_RECORDS is raised."
-    return APIError(507, message)
-
-
-# How the storage's failures are answered (`errors.register`).
-STORAGE_ERRORS = {
-    bounded.Unavailable: unavailable,
-    sa.exc.DBAPIError: unavailable,
-    sa.exc.TimeoutError: unavailable,
-    DeadlinePassed: unavailable,
-    StoreFull: store_full,
-}
