@@ -22,7 +22,7 @@ Prints, and writes to `--out`:
   * real pen writing (`--unipen-dir`, default $UNIPEN_DIR; skipped without it): the UNIPEN
     share's held-out writers' digits read right and wrongly refused, their letters, symbols
     (at real size beside a digit) and words refused, writers weighing evenly
-    (`evaluation_pen`), and worst_pen_writing.png; `--pen-only` evaluates that part alone;
+    (`real_pen`, `real_numbers`), and worst_pen_writing.png; `--pen-only` evaluates that part alone;
   * report.json with all of it, also stored as the "evaluation" of the model card (model.json).
 """
 
@@ -154,7 +154,7 @@ def _now() -> str:
 
 
 def _pen(read: scores.Reader, unipen_dir, sizes: Sizes, out: Path, report) -> dict | None:
-    """Real pen writing (`evaluation_pen`), when a share is given; worst_pen_writing.png."""
+    """Real pen writing (`real_pen`, `real_numbers`), when a share is given; worst_pen_writing.png."""
     if not unipen_dir:
         real_pen.report_pen(report, None, unipen_dir)
         return None

@@ -1,6 +1,6 @@
 """Train a digit network: fit it, keep its best epoch, calibrate it, save it with its card.
 
-`train` trains one network on fields in memory (its data: `training_data`); `train_and_save`
+`train` trains one network on fields in memory (its data: `datasets`); `train_and_save`
 is the whole run behind `python FlaskApp/kerasModel.py train` and first-run training in the
 server: MNIST (and people's corrections), `train`, the MNIST test accuracy, then the model file
 and its card (model.json), each written atomically. TensorFlow is imported on first use

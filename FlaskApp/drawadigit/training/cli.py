@@ -18,7 +18,7 @@ writes a TensorFlow SavedModel for TensorFlow Serving, and
 
 the LiteRT (TensorFlow Lite) file the server runs (`lite.py` converts one itself when it needs
 it). The work is done elsewhere: `networks` (the architectures and their recipes), `training`
-and `training_data` (the run that writes model.h5 and its card), `tf_runtime` (loading, checking,
+and `datasets` (the run that writes model.h5 and its card), `tf_runtime` (loading, checking,
 exporting and converting model files, with the model contract).
 """
 
