@@ -154,7 +154,7 @@ def _now() -> str:
 
 
 def _pen(read: scores.Reader, unipen_dir, sizes: Sizes, out: Path, report) -> dict | None:
-    """Real pen writing (`real_pen`, `real_numbers`), when a share is given; worst_pen_writing.png."""
+    """Real pen writing (`real_pen`, `real_numbers`), when a share is given; its figures."""
     if not unipen_dir:
         real_pen.report_pen(report, None, unipen_dir)
         return None
