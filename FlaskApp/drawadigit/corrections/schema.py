@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 import numpy as np
 import sqlalchemy as sa
 
+from drawadigit.contract import NOT_A_DIGIT as NOT_A_DIGIT  # a label: the drawing is no digit
 from drawadigit.corrections import pictures
 from drawadigit.reading import preprocessing
 
-NOT_A_DIGIT = 10  # the label of a drawing that is no digit (the model's eleventh class)
 PUBLIC_ID_BYTES = 12  # random bytes in a public id (16 URL-safe characters)
 MIGRATION_BATCH = 200  # records read and rewritten at a time by a migration
 

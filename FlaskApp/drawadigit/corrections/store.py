@@ -106,7 +106,7 @@ class Correction:
     model_version: str
     drawing: np.ndarray  # ink coverage (H, W) in [0, 1], as `preprocessing.ink` finds it
     field: np.ndarray  # float32 28x28 in [0, 1], as the model saw it
-    # The pen strokes it was drawn with, as `api.strokes_field` checked them: (N, 2) or (N, 3)
+    # The pen strokes it was drawn with, as `api.parse_strokes` checked them: (N, 2) or (N, 3)
     # arrays [x, y(, t)] in the posted image's pixels, t in ms; empty when none were sent.
     strokes: list[np.ndarray] = dataclass_field(default_factory=list)
     # One digit of a corrected number: its box [x0, y0, x1, y1] in the posted image's pixels,

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from drawadigit.contract import NUM_CLASSES, PIXELS
 from drawadigit.model import tf_runtime
-from drawadigit.model.modelfile import NUM_CLASSES, PIXELS
 from drawadigit.reading import preprocessing
 
 if TYPE_CHECKING:
