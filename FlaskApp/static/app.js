@@ -8,7 +8,7 @@
 
 import { NOT_A_DIGIT, isPrediction } from "./api.js";
 import { Corrections } from "./corrections.js";
-import { Pad } from "./drawing.js";
+import { Pad, serverLimits } from "./drawing.js";
 import { keyAction } from "./keyboard.js";
 import { readingProblem } from "./messages.js";
 import { showModelInfo } from "./model-info.js";
@@ -46,11 +46,7 @@ const pad = new Pad(canvas, {
   inkColour,
   pen: () => ({ size: Number(penSize.value), colour: penColour.value }),
   onChange: drawingChanged,
-  limits: {
-    side: Number(app.dataset.uploadSide),
-    strokes: Number(app.dataset.maxStrokes),
-    points: Number(app.dataset.maxStrokePoints),
-  },
+  limits: serverLimits(app),
 });
 
 /** Resolves when the browser is online (at once if it is). */

@@ -7,11 +7,21 @@
 const REFERENCE_WIDTH = 280;
 // Room left around the ink in an upload, as a share of the pad's longer side.
 const UPLOAD_MARGIN = 0.04;
-// An upload's `limits` come from the server, on #app (app.js): `side`, the pad's longer side as
-// uploaded, in pixels (data-upload-side, the server's UPLOAD_SIDE: the side at which its two
-// "too small" rules agree, so a cropped upload is refused exactly when the whole pad would have
-// been; strokes stay 4-20 px wide, plenty to read), and what the strokes may hold, `strokes`
-// and `points` (data-max-strokes, data-max-stroke-points: MAX_STROKES, MAX_STROKE_POINTS).
+
+/**
+ * An upload's limits as the server gives them on #app: `side`, the pad's longer side as
+ * uploaded, in pixels (data-upload-side, the server's UPLOAD_SIDE: the side at which its two
+ * "too small" rules agree, so a cropped upload is refused exactly when the whole pad would have
+ * been; strokes stay 4-20 px wide, plenty to read), and what the strokes may hold, `strokes`
+ * and `points` (data-max-strokes, data-max-stroke-points: MAX_STROKES and MAX_STROKE_POINTS).
+ */
+export function serverLimits(app = document.getElementById("app")) {
+  return {
+    side: Number(app.dataset.uploadSide),
+    strokes: Number(app.dataset.maxStrokes),
+    points: Number(app.dataset.maxStrokePoints),
+  };
+}
 
 /** The ink's bounding box [x0, y0, x1, y1) in `canvas` pixels, or null when nothing is drawn. */
 function inkBounds(canvas) {
@@ -73,7 +83,7 @@ function thinned(strokes, step) {
  * uploaded image's pixels, `[x, y, t]` with t in ms since the drawing's first point. Within
  * `limits` {strokes, points}: points are thinned to fit, and too many strokes send none.
  */
-export function uploadStrokes(strokes, toImage, limits) {
+export function uploadStrokes(strokes, toImage, limits = serverLimits()) {
   const all = visibleRuns(strokes.map((stroke) => stroke.points));
   if (all.length > limits.strokes) return [];
   const count = (r) => r.reduce((n, points) => n + points.length, 0);
@@ -96,7 +106,7 @@ export function uploadStrokes(strokes, toImage, limits) {
  * `place` maps a box [x0, y0, x1, y1] in the image's pixels back to the canvas's. Null when
  * nothing is drawn.
  */
-export function inkUpload(canvas, strokes, limits) {
+export function inkUpload(canvas, strokes = [], limits = serverLimits()) {
   const bounds = inkBounds(canvas);
   if (!bounds) return null;
   const rect = uploadRect(canvas, bounds);
@@ -139,11 +149,11 @@ function relativePoint(event, rect) {
 /**
  * The pad on `canvas`. `inkColour(name)` gives a stroke's colour in the current theme;
  * `pen()` the {size, colour} for a new stroke; `onChange(kind)` hears "down", "move", "up"
- * and "history" (undo, redo, clear); `limits` {side, strokes, points} bound an upload (the
- * server's, from #app).
+ * and "history" (undo, redo, clear); `limits` {side, strokes, points} bound an upload
+ * (`serverLimits`).
  */
 export class Pad {
-  constructor(canvas, { inkColour, pen, onChange, limits }) {
+  constructor(canvas, { inkColour, pen, onChange, limits = serverLimits() }) {
     this.canvas = canvas;
     this.limits = limits;
     this.ctx = canvas.getContext("2d", { willReadFrequently: true });
