@@ -21,10 +21,10 @@ import psycopg
 import pytest
 from playwright.sync_api import sync_playwright
 
-from drawadigit import web
+from drawadigit import contract, web
 from drawadigit.corrections.store import CorrectionStore
 from drawadigit.data import mnist, sketches
-from drawadigit.model import modelfile, tf_runtime
+from drawadigit.model import tf_runtime
 from drawadigit.reading import preprocessing
 from drawadigit.settings import Settings
 from scripts import throwaway_postgres
@@ -63,7 +63,7 @@ def tiny_model_path(tmp_path_factory) -> Path:
     """An untrained, tiny model that keeps the model contract: enough to drive the routes."""
     keras.utils.set_random_seed(1)
     model = keras.Sequential(
-        [keras.Input(shape=(modelfile.PIXELS,)), keras.layers.Dense(10, activation="softmax")]
+        [keras.Input(shape=(contract.PIXELS,)), keras.layers.Dense(10, activation="softmax")]
     )
     return tf_runtime.save_atomic(model, tmp_path_factory.mktemp("tiny") / "tiny.h5")
 

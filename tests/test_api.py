@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from drawadigit import reading
 from drawadigit.model import modelfile
-from drawadigit.reading import answers, preprocessing
+from drawadigit.reading import preprocessing
+from drawadigit.web import api
 from tests import support
 from tests.support import SEVEN, SEVEN_URL, png_bytes
 
@@ -108,7 +110,8 @@ def test_each_digit_of_a_number_carries_the_28x28_it_was_read_from(reader):
     app, client = reader, reader.test_client()
     two = support.number_drawing([(4, "open"), (1, "stroke")], size=(400, 200))
     body = client.post("/predict", json={"image": support.data_url(two.png)}).get_json()
-    read = answers.answer(two.png, app.extensions["digit_model"]).reading
+    model = app.extensions["digit_model"]
+    read = reading.read_bytes(two.png, model.classify, model.policy)
     assert body["reading"] == "number" and len(read.digits) == 2
     shown = [entry["model_input"] for entry in body["digits"]]
     assert shown == [preprocessing.to_data_url(preprocessing.to_png(d.field)) for d in read.digits]
@@ -116,9 +119,10 @@ def test_each_digit_of_a_number_carries_the_28x28_it_was_read_from(reader):
 
 
 def test_the_answer_is_a_plain_function_of_the_image_bytes(app, client):
-    answer = answers.answer(SEVEN.png, app.extensions["digit_model"])
-    assert answer.as_dict() == client.post("/predict", json={"image": SEVEN_URL}).get_json()
-    assert answer.image.size == Image.open(io.BytesIO(SEVEN.png)).size
+    with app.test_request_context():
+        image, read = api.read_drawing(SEVEN.png, [])
+    assert read.as_dict() == client.post("/predict", json={"image": SEVEN_URL}).get_json()
+    assert image.size == Image.open(io.BytesIO(SEVEN.png)).size
 
 
 def test_predict_accepts_bare_base64(client):

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from drawadigit.contract import NOT_A_DIGIT
 from drawadigit.corrections.pictures import DRAWING_SIDE
-from drawadigit.corrections.schema import NOT_A_DIGIT
 from drawadigit.settings import Settings
 from tests.support import (
     CORRECTION,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from drawadigit import training
-from drawadigit.corrections.schema import NOT_A_DIGIT
+from drawadigit.contract import NOT_A_DIGIT
 from drawadigit.corrections.store import CorrectionStore, is_held_out
 from drawadigit.data.sketches import stroke_drawing
 from drawadigit.model import modelfile

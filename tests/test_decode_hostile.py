@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from drawadigit.reading import preprocessing
+from drawadigit.reading import decoding, preprocessing
 from scripts import hostile_images
 from tests.support import HYPOTHESIS, assert_json_answer, data_url
 
@@ -133,7 +133,7 @@ def test_the_decoded_size_is_checked_again(monkeypatch):
         image.load = lambda: None
         image._size = (4000, 4000)
 
-    monkeypatch.setattr(preprocessing, "_load", grown)
+    monkeypatch.setattr(decoding, "_load", grown)
     with pytest.raises(preprocessing.ImageTooLarge, match=r"received 4000x4000 \(PNG\)"):
         preprocessing.decode(sample)
 

@@ -11,8 +11,8 @@ import time
 import numpy as np
 import pytest
 
-from drawadigit import web
-from drawadigit.model import lite, modelfile, tf_runtime
+from drawadigit import contract, web
+from drawadigit.model import lite, tf_runtime
 from drawadigit.reading import preprocessing
 from tests.support import ROOT, SEVEN_URL, SHIPPED_MODEL, canvas_set, run_program
 
@@ -40,7 +40,7 @@ def test_litert_gives_the_keras_models_probabilities(shipped_lite, shipped_model
     )
     expected = tf_runtime.compiled(shipped_model)(fields)
     got = forward(fields)
-    assert got.shape == expected.shape == (500, modelfile.NUM_CLASSES)
+    assert got.shape == expected.shape == (500, contract.NUM_CLASSES)
     np.testing.assert_allclose(got, expected, atol=1e-5)
     assert (got.argmax(1) == expected.argmax(1)).all()
 

@@ -11,7 +11,7 @@ import json
 import numpy as np
 import pytest
 
-from drawadigit import training
+from drawadigit import contract, training
 from drawadigit.data import sketches
 from drawadigit.model import lite, modelfile, tf_runtime
 from drawadigit.reading import preprocessing
@@ -28,12 +28,12 @@ MIN_SKETCH_VARIANT = 0.85  # ... and for every way of writing a digit
 
 def read(model, fields: np.ndarray) -> np.ndarray:
     """The digits the model reads (the likeliest digit, refusal aside)."""
-    return tf_runtime.probabilities(model, fields)[:, : modelfile.DIGITS].argmax(axis=1)
+    return tf_runtime.probabilities(model, fields)[:, : contract.DIGITS].argmax(axis=1)
 
 
 def test_shipped_model_keeps_the_model_contract(shipped_model):
     assert shipped_model.input_shape in ((None, 28, 28, 1), (None, 784))
-    assert shipped_model.output_shape == (None, modelfile.NUM_CLASSES)
+    assert shipped_model.output_shape == (None, contract.NUM_CLASSES)
     assert shipped_model.name == networks.DEFAULT_ARCH
     probs = tf_runtime.probabilities(shipped_model, np.zeros((3, 28, 28), np.float32))
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
@@ -78,7 +78,7 @@ def test_shipped_model_card_describes_the_shipped_file(shipped_client):
     pen = card["training"]["pen_writing"]  # what it learned from beside MNIST
     assert "zenodo.1195803" in pen["source"] and pen["train"]["digits"] > 0
     refusal = card["refusal"]
-    assert refusal["class"] == modelfile.DIGITS and refusal["temperature"] > 0
+    assert refusal["class"] == contract.DIGITS and refusal["temperature"] > 0
     assert 0.5 <= refusal["threshold"] < 1.0
     assert card["evaluation"]["mnist_test_accuracy"] == pytest.approx(
         card["metrics"]["mnist_test_accuracy"], abs=1e-4

@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from drawadigit import training, web
+from drawadigit import contract, training, web
 from drawadigit.data import mnist
 from drawadigit.model import modelfile, tf_runtime
 from drawadigit.training import datasets, networks
@@ -59,7 +59,7 @@ def test_first_run_trains_saves_atomically_and_answers_503_meanwhile(
     # The model and its card, and no temp file left.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.h5", "model.json"]
     model = tf_runtime.load(model_path)
-    assert model.output_shape == (None, modelfile.NUM_CLASSES)
+    assert model.output_shape == (None, contract.NUM_CLASSES)
     assert client.get("/healthz").status_code == 200
     card = client.get("/api/model").get_json()
     assert card["architecture"] == networks.DEFAULT_ARCH
@@ -79,8 +79,8 @@ def test_each_architecture_trains_on_a_small_subset_and_round_trips(
     model, history, refusal = trained.model, trained.history, trained.refusal
     assert model.name == arch and len(history["val_accuracy"]) == 2
     # Every architecture learns to refuse: an eleventh class, calibrated on validation data.
-    assert model.output_shape == (None, modelfile.NUM_CLASSES)
-    assert refusal["class"] == modelfile.DIGITS and refusal["temperature"] > 0
+    assert model.output_shape == (None, contract.NUM_CLASSES)
+    assert refusal["class"] == contract.DIGITS and refusal["temperature"] > 0
     assert 0.5 <= refusal["threshold"] <= 1.0
     validation = refusal["validation"]
     # 200 validation digits, as MNIST has them and augmented, and their share of negatives.

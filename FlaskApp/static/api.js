@@ -17,20 +17,21 @@ export async function postJson(url, payload, { signal, keepalive = false } = {})
   return { response, body };
 }
 
-function isDigit(value) {
-  return Number.isInteger(value) && value >= 0 && value <= 9;
+/** Whether `value` is one of the model's `digits` digits, 0 to digits - 1. */
+function isDigit(value, digits) {
+  return Number.isInteger(value) && value >= 0 && value < digits;
 }
 
-function isProbabilities(value) {
-  return Array.isArray(value) && value.length === 10 && value.every(Number.isFinite);
+function isProbabilities(value, digits) {
+  return Array.isArray(value) && value.length === digits && value.every(Number.isFinite);
 }
 
 /** Whether `read` is one entry of `digits`: a digit, its confidence and its box. */
-function isDigitRead(read) {
+function isDigitRead(read, digits) {
   return (
     read !== null &&
     typeof read === "object" &&
-    isDigit(read.digit) &&
+    isDigit(read.digit, digits) &&
     Number.isFinite(read.confidence) &&
     Array.isArray(read.box) &&
     read.box.length === 4 &&
@@ -38,13 +39,20 @@ function isDigitRead(read) {
   );
 }
 
-/** Whether `body` is a 200 response of /predict's documented shape. */
-export function isPrediction(body) {
+/**
+ * Whether `body` is a 200 response of /predict's documented shape, for a model of `digits`
+ * digits (the server's DIGITS, from #app's data-digits).
+ */
+export function isPrediction(body, digits) {
   if (body === null || typeof body !== "object") return false;
-  if (!isDigit(body.digit) || !Number.isFinite(body.confidence)) return false;
-  if (!isProbabilities(body.probabilities) || !READINGS.includes(body.reading)) return false;
+  if (!isDigit(body.digit, digits) || !Number.isFinite(body.confidence)) return false;
+  if (!isProbabilities(body.probabilities, digits) || !READINGS.includes(body.reading)) {
+    return false;
+  }
   if (typeof body.number !== "string") return false;
-  if (!Array.isArray(body.digits) || !body.digits.every(isDigitRead)) return false;
+  if (!Array.isArray(body.digits) || !body.digits.every((read) => isDigitRead(read, digits))) {
+    return false;
+  }
   if (body.reading === NOT_A_DIGIT) return body.digits.length === 0;
   const wanted = body.reading === "digit" ? body.digits.length === 1 : body.digits.length > 1;
   return wanted && body.number === body.digits.map((read) => read.digit).join("");

@@ -1,11 +1,14 @@
 // Draw-a-digit (or a whole number) front end: ES modules, no globals, no dependencies.
 // The server passes its URLs in `data-predict-url`, `data-model-url` and `data-feedback-url` on
-// #app, and what a drawing's strokes may hold in `data-max-strokes` and `data-max-stroke-points`. /predict reads the drawing as one digit, a number (one box per digit) or "not a digit";
-// the page sends only the ink (drawing.js), and says aloud only answers that have settled.
+// #app, how many digits the model reads in `data-digits`, how large to send a drawing in
+// `data-upload-side`, and what its strokes may hold in `data-max-strokes` and
+// `data-max-stroke-points`. /predict reads the drawing as one digit, a number (one box per
+// digit) or "not a digit"; the page sends only the ink (drawing.js), and says aloud only
+// answers that have settled.
 
 import { NOT_A_DIGIT, isPrediction } from "./api.js";
 import { Corrections } from "./corrections.js";
-import { Pad } from "./drawing.js";
+import { Pad, serverLimits } from "./drawing.js";
 import { keyAction } from "./keyboard.js";
 import { readingProblem } from "./messages.js";
 import { showModelInfo } from "./model-info.js";
@@ -20,6 +23,7 @@ const OFFLINE = "You're offline — will retry when you're back";
 const REFUSAL_PAUSE_MS = 1500;
 
 const app = document.getElementById("app");
+const DIGITS = Number(app.dataset.digits); // the model's digits, as the server counts them
 const canvas = document.getElementById("canvas");
 const status = document.getElementById("status");
 const announcer = document.getElementById("announcer");
@@ -42,7 +46,7 @@ const pad = new Pad(canvas, {
   inkColour,
   pen: () => ({ size: Number(penSize.value), colour: penColour.value }),
   onChange: drawingChanged,
-  limits: { strokes: Number(app.dataset.maxStrokes), points: Number(app.dataset.maxStrokePoints) },
+  limits: serverLimits(app),
 });
 
 /** Resolves when the browser is online (at once if it is). */
@@ -134,14 +138,15 @@ function updateButtons() {
 function showReply({ response, body }, posted, current) {
   window.clearTimeout(refusalTimer);
   const wait = REFUSAL_PAUSE_MS - (performance.now() - changedAt);
-  const refusal = response.ok && isPrediction(body) && body.reading === NOT_A_DIGIT;
+  const known = response.ok && isPrediction(body, DIGITS);
+  const refusal = known && body.reading === NOT_A_DIGIT;
   if (refusal && posted.live && wait > 0) {
     setBusy(true); // not an answer yet: the card is still reading
     refusalTimer = window.setTimeout(() => {
       setBusy(false);
       if (current() && settled(posted)) showAnswer(body, posted, current);
     }, wait);
-  } else if (response.ok && isPrediction(body)) showAnswer(body, posted, current);
+  } else if (known) showAnswer(body, posted, current);
   else if (response.ok) {
     resetResult();
     setStatus("The server sent an answer this page does not understand.", "error");

@@ -5,15 +5,23 @@
 // Pen sizes are expressed against this canvas width so a digit keeps its proportions on any
 // screen; the MNIST preprocessing on the server expects strokes about 1/20 of the canvas wide.
 const REFERENCE_WIDTH = 280;
-// The pad's longer side as uploaded, in pixels. The server calls a mark "too small" below 12 px
-// or 6 % of the image's longer side: at 200 px the two agree, so a cropped upload is refused
-// exactly when the whole pad would have been. Strokes stay 4-20 px wide, plenty to read.
-const UPLOAD_SIDE = 200;
 // Room left around the ink in an upload, as a share of the pad's longer side.
 const UPLOAD_MARGIN = 0.04;
-// What an upload's strokes may hold unless the server says otherwise (data-max-strokes and
-// data-max-stroke-points on #app; the server's MAX_STROKES and MAX_STROKE_POINTS).
-const STROKE_LIMITS = { strokes: 512, points: 20000 };
+
+/**
+ * An upload's limits as the server gives them on #app: `side`, the pad's longer side as
+ * uploaded, in pixels (data-upload-side, the server's UPLOAD_SIDE: the side at which its two
+ * "too small" rules agree, so a cropped upload is refused exactly when the whole pad would have
+ * been; strokes stay 4-20 px wide, plenty to read), and what the strokes may hold, `strokes`
+ * and `points` (data-max-strokes, data-max-stroke-points: MAX_STROKES and MAX_STROKE_POINTS).
+ */
+export function serverLimits(app = document.getElementById("app")) {
+  return {
+    side: Number(app.dataset.uploadSide),
+    strokes: Number(app.dataset.maxStrokes),
+    points: Number(app.dataset.maxStrokePoints),
+  };
+}
 
 /** The ink's bounding box [x0, y0, x1, y1) in `canvas` pixels, or null when nothing is drawn. */
 function inkBounds(canvas) {
@@ -75,7 +83,7 @@ function thinned(strokes, step) {
  * uploaded image's pixels, `[x, y, t]` with t in ms since the drawing's first point. Within
  * `limits` {strokes, points}: points are thinned to fit, and too many strokes send none.
  */
-export function uploadStrokes(strokes, toImage, limits = STROKE_LIMITS) {
+export function uploadStrokes(strokes, toImage, limits = serverLimits()) {
   const all = visibleRuns(strokes.map((stroke) => stroke.points));
   if (all.length > limits.strokes) return [];
   const count = (r) => r.reduce((n, points) => n + points.length, 0);
@@ -92,17 +100,17 @@ export function uploadStrokes(strokes, toImage, limits = STROKE_LIMITS) {
 }
 
 /**
- * Only the ink of `canvas`, cropped and scaled so the pad's longer side would be UPLOAD_SIDE px,
+ * Only the ink of `canvas`, cropped and scaled so the pad's longer side would be `limits.side` px,
  * as black ink on transparency (the server reads the alpha): `{image, strokes, place}` where
  * `strokes` are the pad's `strokes` in the image's pixels (`uploadStrokes`, within `limits`) and
  * `place` maps a box [x0, y0, x1, y1] in the image's pixels back to the canvas's. Null when
  * nothing is drawn.
  */
-export function inkUpload(canvas, strokes = [], limits = STROKE_LIMITS) {
+export function inkUpload(canvas, strokes = [], limits = serverLimits()) {
   const bounds = inkBounds(canvas);
   if (!bounds) return null;
   const rect = uploadRect(canvas, bounds);
-  const scale = Math.min(1, UPLOAD_SIDE / Math.max(canvas.width, canvas.height));
+  const scale = Math.min(1, limits.side / Math.max(canvas.width, canvas.height));
   const out = document.createElement("canvas");
   out.width = Math.max(1, Math.round(rect.width * scale));
   out.height = Math.max(1, Math.round(rect.height * scale));
@@ -141,10 +149,11 @@ function relativePoint(event, rect) {
 /**
  * The pad on `canvas`. `inkColour(name)` gives a stroke's colour in the current theme;
  * `pen()` the {size, colour} for a new stroke; `onChange(kind)` hears "down", "move", "up"
- * and "history" (undo, redo, clear); `limits` bounds an upload's strokes (STROKE_LIMITS).
+ * and "history" (undo, redo, clear); `limits` {side, strokes, points} bound an upload
+ * (`serverLimits`).
  */
 export class Pad {
-  constructor(canvas, { inkColour, pen, onChange, limits = STROKE_LIMITS }) {
+  constructor(canvas, { inkColour, pen, onChange, limits = serverLimits() }) {
     this.canvas = canvas;
     this.limits = limits;
     this.ctx = canvas.getContext("2d", { willReadFrequently: true });

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from drawadigit.contract import NOT_A_DIGIT, NOT_A_DIGIT_NAME
 from drawadigit.corrections import schema
-from drawadigit.corrections.schema import LISTED, NOT_A_DIGIT, records
+from drawadigit.corrections.schema import LISTED, records
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def stats(connection: sa.Connection, include_hidden: bool) -> dict:
     return {
         **_tally(total, right_total),
         "per_digit": per_digit,
-        "not_a_digit": _tally(*rows.get(NOT_A_DIGIT, (0, 0))),
+        NOT_A_DIGIT_NAME: _tally(*rows.get(NOT_A_DIGIT, (0, 0))),
     }
 
 

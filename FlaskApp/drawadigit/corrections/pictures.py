@@ -8,6 +8,7 @@ import io
 import numpy as np
 from PIL import Image
 
+from drawadigit.contract import SIZE
 from drawadigit.reading import preprocessing
 
 DRAWING_SIDE = 256  # pixels: the longer side of a stored drawing, at most
@@ -33,4 +34,4 @@ def field_bytes(field: np.ndarray) -> bytes:
 def fields(blobs: list[bytes]) -> np.ndarray:
     """Stored 784-byte fields as uint8 (N, 28, 28)."""
     flat = np.frombuffer(b"".join(blobs), np.uint8)
-    return flat.reshape(-1, preprocessing.SIZE, preprocessing.SIZE).copy()
+    return flat.reshape(-1, SIZE, SIZE).copy()

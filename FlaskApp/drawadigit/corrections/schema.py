@@ -20,7 +20,6 @@ import sqlalchemy as sa
 from drawadigit.corrections import pictures
 from drawadigit.reading import preprocessing
 
-NOT_A_DIGIT = 10  # the label of a drawing that is no digit (the model's eleventh class)
 PUBLIC_ID_BYTES = 12  # random bytes in a public id (16 URL-safe characters)
 MIGRATION_BATCH = 200  # records read and rewritten at a time by a migration
 

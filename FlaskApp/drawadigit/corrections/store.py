@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 import sqlalchemy as sa
 
+from drawadigit.contract import NOT_A_DIGIT, SIZE
 from drawadigit.corrections import database, listing, pictures, schema
 from drawadigit.corrections.listing import Page, count_matching, visible
-from drawadigit.corrections.schema import NOT_A_DIGIT, records
-from drawadigit.reading import preprocessing
+from drawadigit.corrections.schema import records
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class Correction:
     model_version: str
     drawing: np.ndarray  # ink coverage (H, W) in [0, 1], as `preprocessing.ink` finds it
     field: np.ndarray  # float32 28x28 in [0, 1], as the model saw it
-    # The pen strokes it was drawn with, as `api.strokes_field` checked them: (N, 2) or (N, 3)
+    # The pen strokes it was drawn with, as `api.parse_strokes` checked them: (N, 2) or (N, 3)
     # arrays [x, y(, t)] in the posted image's pixels, t in ms; empty when none were sent.
     strokes: list[np.ndarray] = dataclass_field(default_factory=list)
     # One digit of a corrected number: its box [x0, y0, x1, y1] in the posted image's pixels,
@@ -84,7 +84,7 @@ class Correction:
                     f"Expected '{name}' to be a digit 0-9 or {NOT_A_DIGIT} (not a digit); "
                     f"received {value!r}."
                 )
-        if np.shape(self.field) != (preprocessing.SIZE, preprocessing.SIZE):
+        if np.shape(self.field) != (SIZE, SIZE):
             raise CorrectionError(f"Expected a 28x28 field; received {np.shape(self.field)}.")
         if np.ndim(self.drawing) != 2 or 0 in np.shape(self.drawing):
             raise CorrectionError(

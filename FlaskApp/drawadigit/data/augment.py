@@ -27,10 +27,11 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from drawadigit import contract
 from drawadigit.data.pen import ink_lines
 from drawadigit.reading import preprocessing
 
-SIZE = preprocessing.SIZE
+SIZE = contract.SIZE
 FINE = preprocessing.FINE
 MARGIN = 8  # room around a 28x28 digit for a flag, a foot or a slash to reach outside it
 

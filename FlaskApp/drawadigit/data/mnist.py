@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from drawadigit import settings
+from drawadigit.contract import SIZE
 from drawadigit.data.mnist_files import (
     DEFAULT_MIRRORS,
     FILES,
@@ -31,7 +32,6 @@ from drawadigit.data.mnist_files import (
     how_to_get,
     read_verified,
 )
-from drawadigit.reading.preprocessing import SIZE
 
 __all__ = [
     "DEFAULT_MIRRORS",

@@ -30,6 +30,8 @@ from dataclasses import replace
 
 import numpy as np
 
+from drawadigit import contract
+from drawadigit.contract import NOT_A_DIGIT
 from drawadigit.data import augment, sketches
 from drawadigit.data.letters import HELD_OUT_FONTS, TRAIN_FONTS, font_letter, own_letter
 from drawadigit.data.shapes import hatching, mark, scribble, shape
@@ -49,8 +51,7 @@ __all__ = [
     "strokes_of",
 ]
 
-SIZE = preprocessing.SIZE
-NOT_A_DIGIT = 10  # the class index of "not a digit", after the ten digits
+SIZE = contract.SIZE
 
 StrokeKind = Callable[[np.random.Generator], Strokes]
 # Kind -> (share of the negatives, stroke generator). Pairs are made from digits instead.

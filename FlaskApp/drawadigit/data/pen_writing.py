@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from drawadigit.contract import DIGITS, SIZE
 from drawadigit.data import augment, unipen
-from drawadigit.model.modelfile import DIGITS
 from drawadigit.reading import segmentation
 from drawadigit.training.datasets import Labelled, Progress
 
@@ -41,7 +41,7 @@ def _fields(samples: list[unipen.Sample], seed: int) -> np.ndarray:
     chunks = [samples[i : i + 500] for i in range(0, len(samples), 500)]
     seeds = np.random.SeedSequence(seed).spawn(max(1, len(chunks)))
     parts = augment.map_in_processes(_draw_chunk, list(zip(chunks, seeds, strict=True)), None)
-    return np.concatenate(parts) if parts else np.zeros((0, 28, 28), np.float32)
+    return np.concatenate(parts) if parts else np.zeros((0, SIZE, SIZE), np.float32)
 
 
 def _draw_chunk(job: tuple[list[unipen.Sample], np.random.SeedSequence]) -> np.ndarray:
@@ -69,7 +69,7 @@ def _words(samples: list[unipen.Sample], seed: int) -> np.ndarray:
     chunks = [samples[i : i + 200] for i in range(0, len(samples), 200)]
     seeds = np.random.SeedSequence(seed).spawn(max(1, len(chunks)))
     parts = augment.map_in_processes(_word_chunk, list(zip(chunks, seeds, strict=True)), None)
-    return np.concatenate(parts) if parts else np.zeros((0, 28, 28), np.float32)
+    return np.concatenate(parts) if parts else np.zeros((0, SIZE, SIZE), np.float32)
 
 
 def _split(folder, split: str, seed: int, report: Progress) -> tuple[Labelled, dict]:

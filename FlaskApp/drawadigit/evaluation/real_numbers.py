@@ -14,6 +14,7 @@ from collections import defaultdict
 import numpy as np
 from matplotlib.figure import Figure
 
+from drawadigit.contract import NOT_A_DIGIT_NAME
 from drawadigit.data import unipen
 from drawadigit.evaluation.figures import drawings_grid
 from drawadigit.evaluation.real_pen import SEED, Reader, per_writer, sample_of
@@ -77,7 +78,7 @@ def separator_scores(read: Reader, samples: list, rng) -> dict:
             r = read(d.png, d.strokes if how == "strokes" else None)
             kind = (
                 "refused"
-                if r.reading == "not_a_digit"
+                if r.reading == NOT_A_DIGIT_NAME
                 else ("exact" if r.number == sample.label else "wrong")
             )
             for k in ("exact", "refused", "wrong"):

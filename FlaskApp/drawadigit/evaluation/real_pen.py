@@ -23,6 +23,7 @@ from collections.abc import Callable
 import numpy as np
 from matplotlib.figure import Figure
 
+from drawadigit.contract import NOT_A_DIGIT_NAME
 from drawadigit.data import pen_writing, unipen
 from drawadigit.evaluation.figures import two_rows
 from drawadigit.reading import calibration, preprocessing
@@ -92,7 +93,7 @@ class Outcomes:
 
 
 def _refused(reading) -> bool:
-    return reading.reading == "not_a_digit"
+    return reading.reading == NOT_A_DIGIT_NAME
 
 
 def _digits(read: Reader, digits: list, rng) -> tuple[Outcomes, Outcomes]:
@@ -157,7 +158,7 @@ def real_size_scores(read: Reader, symbols: list, rng) -> dict:
     for label, outcomes in sorted(per_symbol.items()):
         result[label] = {
             kind: round(outcomes.count(kind) / len(outcomes), 3)
-            for kind in ("too_small", "not_a_digit", "read")
+            for kind in ("too_small", NOT_A_DIGIT_NAME, "read")
         }
     return result
 
@@ -258,7 +259,7 @@ def report_pen(report, scores: dict | None, folder) -> None:
         "  symbols alone at their real size (a digit half the pad tall): too small / refused / read"
     )
     for label, shares in scores["symbols_at_real_size"].items():
-        small, refused, read = (shares[k] for k in ("too_small", "not_a_digit", "read"))
+        small, refused, read = (shares[k] for k in ("too_small", NOT_A_DIGIT_NAME, "read"))
         report(f"    {label!r:<6} {small:.2f} / {refused:.2f} / {read:.2f}")
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import classification_report, confusion_matrix
 
-from drawadigit import reading, training
+from drawadigit import contract, reading, training
+from drawadigit.contract import NOT_A_DIGIT_NAME
 from drawadigit.data import negatives, sketches
 from drawadigit.model import modelfile, tf_runtime
 from drawadigit.reading import calibration, preprocessing
@@ -71,7 +72,7 @@ class MnistScores:
 def mnist_scores(model, x_test: np.ndarray, y_test: np.ndarray) -> MnistScores:
     """MNIST test accuracy (the likeliest digit), per digit, and the confusion matrix."""
     fields = preprocessing.scale_mnist(x_test)
-    probs = predict(model, fields)[:, : modelfile.DIGITS]
+    probs = predict(model, fields)[:, : contract.DIGITS]
     predicted = probs.argmax(axis=1)
     return MnistScores(
         accuracy=float((predicted == y_test).mean()),
@@ -115,7 +116,7 @@ def drawings_accuracy(read: Reader, drawings, group_keys: dict[str, Callable]) -
     readings = [read(d.png) for d in drawings]
     labels = np.array([d.label for d in drawings])
     predicted = np.array([r.whole.digit for r in readings])
-    refused = np.array([r.reading == "not_a_digit" for r in readings])
+    refused = np.array([r.reading == NOT_A_DIGIT_NAME for r in readings])
     correct = predicted == labels
     result = {
         "n": len(drawings),
@@ -164,7 +165,7 @@ def refusal_scores(read: Reader, per_kind: int, seed: int = 7) -> tuple[dict, li
             continue  # pairs: numbers that touch, scored as fields in `calibration_scores`
         drawings = [negatives.drawing(kind, rng, negatives.HELD_OUT_FONTS) for _ in range(per_kind)]
         readings = [read(d.png) for d in drawings]
-        refused = [r.reading == "not_a_digit" for r in readings]
+        refused = [r.reading == NOT_A_DIGIT_NAME for r in readings]
         scores[kind] = round(float(np.mean(refused)), 4)
         accepted += [
             (r.not_a_digit, kind, r) for r, no in zip(readings, refused, strict=True) if not no
@@ -219,11 +220,11 @@ def calibration_scores(
         n_negatives, 11, digits=fields, fonts=negatives.HELD_OUT_FONTS
     )
     raw = predict(model, np.concatenate([fields, made]))
-    if raw.shape[1] <= modelfile.DIGITS:
+    if raw.shape[1] <= contract.DIGITS:
         return {"note": "a model without refusal (ten classes)"}
-    labels = np.concatenate([y_test, np.full(len(made), modelfile.DIGITS)])
+    labels = np.concatenate([y_test, np.full(len(made), contract.DIGITS)])
     probs = calibration.calibrated(raw, policy.temperature)
-    refused = probs[:, modelfile.DIGITS] >= policy.refuse_at
+    refused = probs[:, contract.DIGITS] >= policy.refuse_at
     is_pair = np.array([False] * len(y_test) + [k == "pairs" for k in kinds])
     return {
         "temperature": policy.temperature,

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from drawadigit import files
+from drawadigit.contract import SIZE
 from drawadigit.model import modelfile
 
 CONVERTER = "drawadigit.model.lite_convert"  # run as `python -m`, in a process of its own
@@ -96,7 +97,7 @@ def _outcome(stdout: str) -> dict:
 
 
 class LiteForward:
-    """A .tflite digit model as a function: normalised fields (N, 28, 28) -> probabilities."""
+    """A .tflite digit model as a function: N normalised fields -> probabilities (N, classes)."""
 
     def __init__(self, path: str | Path) -> None:
         from ai_edge_litert.interpreter import Interpreter
@@ -114,7 +115,7 @@ class LiteForward:
             self._input, self._output = given["index"], answer["index"]
             self._shape = tuple(int(n) for n in given["shape"][1:])
             self._lock = threading.Lock()  # an interpreter runs one call at a time
-            self(np.zeros((1, 28, 28), np.float32))  # warm up
+            self(np.zeros((1, SIZE, SIZE), np.float32))  # warm up
 
     def __call__(self, fields: np.ndarray) -> np.ndarray:
         """Probabilities (N, 10), float32, one digit at a time through the interpreter."""

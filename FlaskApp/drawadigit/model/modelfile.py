@@ -1,10 +1,10 @@
 """What the server needs to know about model files without importing TensorFlow.
 
-The model contract's sizes (`DIGITS`, `NUM_CLASSES`, `PIXELS`), paths, the model card beside a
-model file, file hashes, the error for an unusable file, and the validated snapshots
-(`Snapshots`) that let a server start on the last model that passed its checks when the file on
-disk no longer does. The serving path (`flaskapp`, `serving`, `lite`) imports this, never
-`tf_runtime`, which loads model files with TensorFlow.
+Paths, the model card beside a model file, file hashes, the error for an unusable file, and
+the validated snapshots (`Snapshots`) that let a server start on the last model that passed its
+checks when the file on disk no longer does (the model's sizes are `contract`'s). The serving
+path (`flaskapp`, `serving`, `lite`) imports this, never `tf_runtime`, which loads model files
+with TensorFlow.
 """
 
 from __future__ import annotations
@@ -20,11 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from drawadigit import files
-from drawadigit.reading import preprocessing
-
-DIGITS = 10
-NUM_CLASSES = DIGITS + 1  # the digits, then 10 = "not a digit" (negatives.NOT_A_DIGIT)
-PIXELS = preprocessing.SIZE * preprocessing.SIZE
 
 
 class ModelFileError(RuntimeError):

@@ -2,7 +2,7 @@
 
 `ModelService` owns the one model of a server process. `start()` loads the model file; when the
 file is missing it trains one in a background thread from MNIST (saving it atomically) and, until
-that is done, `predict` raises `ModelUnavailable` carrying the training progress. Nothing here
+that is done, `classify` raises `ModelUnavailable` carrying the training progress. Nothing here
 knows about Flask.
 
 A model serves only after it answers probe digits with finite probabilities that sum to 1
@@ -26,15 +26,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from drawadigit import reading
+from drawadigit.contract import NOT_A_DIGIT, NUM_CLASSES, SIZE
 from drawadigit.model import lite, modelfile
 from drawadigit.model.modelfile import ModelFileError
-from drawadigit.reading import calibration
 
 logger = logging.getLogger(__name__)
 
@@ -49,19 +49,6 @@ class ModelUnavailable(RuntimeError):
     def __init__(self, message: str, status: dict) -> None:
         super().__init__(message)
         self.status = status
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """The model's answer for one normalised field."""
-
-    digit: int
-    confidence: float
-    probabilities: list[float]
-
-    def as_dict(self) -> dict:
-        """Plain JSON-ready data."""
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -80,10 +67,10 @@ SUM_TOLERANCE = 1e-3
 
 
 def probe_fields() -> np.ndarray:
-    """Normalised fields (2, 28, 28) every model must answer: a blank field and a stroke "1"."""
-    one = np.zeros((28, 28), np.float32)
+    """Two normalised fields every model must answer: a blank field and a stroke "1"."""
+    one = np.zeros((SIZE, SIZE), np.float32)
     one[4:24, 13:15] = 1.0  # a vertical bar, 20 px tall like MNIST's digits
-    return np.stack([np.zeros((28, 28), np.float32), one])
+    return np.stack([np.zeros((SIZE, SIZE), np.float32), one])
 
 
 def check_answers(probs: np.ndarray, classes: int, model_path: Path) -> None:
@@ -256,8 +243,9 @@ class ModelService:
         card = modelfile.load_card(snapshot.path)
         if card is not None and card.get("file", {}).get("sha256") == sha256:
             return card
-        if facts.get("classes") == 11:  # refusal, but not the card's calibration: plain softmax
-            facts = {**facts, "refusal": {"class": 10, "temperature": 1.0, "threshold": 0.5}}
+        if facts.get("classes") == NUM_CLASSES:  # refusal, not the card's calibration: softmax
+            refusal = {"class": NOT_A_DIGIT, "temperature": 1.0, "threshold": 0.5}
+            facts = {**facts, "refusal": refusal}
         found = "is for another model file" if card else "was not found"
         return {
             **facts,
@@ -294,7 +282,7 @@ class ModelService:
         return self.card
 
     def classify(self, fields: np.ndarray) -> np.ndarray:
-        """The model's raw softmax (N, 10 or 11) for normalised fields (N, 28, 28), one batch."""
+        """The model's raw softmax (N, 10 or 11) for N normalised fields, one batch."""
         self._ready()
         probs = np.asarray(self._forward(fields), np.float64)
         if not np.isfinite(probs).all():
@@ -308,13 +296,3 @@ class ModelService:
             )
             raise ModelFailed("The model gave no usable answer (NaN); it has been logged.")
         return probs
-
-    def read(self, data: bytes) -> reading.Reading:
-        """Image bytes -> what was drawn: a digit, a number or not a digit (`reading`)."""
-        return reading.read_bytes(data, self.classify, self.policy)
-
-    def predict(self, field: np.ndarray) -> Prediction:
-        """The ten digits' calibrated probabilities for one normalised 28x28 field."""
-        probs = calibration.calibrated(self.classify(field[None]), self.policy.temperature)[0]
-        answer = reading.Answer.of(probs)
-        return Prediction(answer.digit, answer.confidence, answer.probabilities)

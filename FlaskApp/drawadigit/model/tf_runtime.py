@@ -5,10 +5,11 @@ once, with TensorFlow's C++ start-up lines held back. A server worker on the def
 runtime never imports this module at all (`lite.py` converts in a subprocess); the TensorFlow
 runtime, training, evaluation and the command line do.
 
-The model contract: input float32 in [0, 1], ink high, shape (None, 784) or (None, 28, 28, 1),
-as produced by `preprocessing.normalise` (or `preprocessing.scale_mnist` for MNIST itself);
-output a softmax over eleven classes, the digits 0-9 and 10 = "not a digit" (older files: over
-the ten digits alone, and they never refuse). Any model file that keeps it can be dropped in.
+The model contract (`contract`): input float32 in [0, 1], ink high, shape (None, PIXELS) or
+(None, SIZE, SIZE, 1), as produced by `preprocessing.normalise` (or `preprocessing.scale_mnist`
+for MNIST itself); output a softmax over NUM_CLASSES, the digits 0-9 and 10 = "not a digit"
+(older files: over the ten digits alone, and they never refuse). Any model file that keeps it
+can be dropped in.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from drawadigit import files
+from drawadigit.contract import DIGITS, NUM_CLASSES, PIXELS
 from drawadigit.model import modelfile
-from drawadigit.model.modelfile import DIGITS, NUM_CLASSES, PIXELS, ModelFileError
+from drawadigit.model.modelfile import ModelFileError
 
 if TYPE_CHECKING:
     import keras as keras_module
@@ -88,7 +90,7 @@ def load(path: str | os.PathLike) -> keras_module.Model:
     if inputs != PIXELS or outputs not in (DIGITS, NUM_CLASSES):
         raise ModelFileError(
             f"The model file {path} takes {model.input_shape} and gives {model.output_shape}; "
-            f"expected 784 pixels in and {NUM_CLASSES} probabilities out (the digits and "
+            f"expected {PIXELS} pixels in and {NUM_CLASSES} probabilities out (the digits and "
             f"'not a digit'; or {DIGITS}, the digits alone). {fix}"
         )
     return model
@@ -100,7 +102,7 @@ def as_model_input(model: keras_module.Model, fields: np.ndarray) -> np.ndarray:
 
 
 def probabilities(model: keras_module.Model, fields: np.ndarray) -> np.ndarray:
-    """Class probabilities (N, 10 or 11) for normalised fields (N, 28, 28), one direct call."""
+    """Class probabilities (N, 10 or 11) for N normalised fields, one direct call."""
     return model(as_model_input(model, fields), training=False).numpy()
 
 

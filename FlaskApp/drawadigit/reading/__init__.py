@@ -1,12 +1,12 @@
 """Image -> what was drawn: one digit, a number, or "that is not a digit".
 
-    read(image, classify, policy, strokes=None) -> Reading
+    read(image, classify, policy, strokes=None) -> Reading   # .as_dict(): the API's answer
 
 1. the ink is found (`preprocessing.ink`); a mark too small to be a digit is refused at once;
 2. it is split into digits, left to right: by the pen's strokes when the client sent them
    (`stroke_groups`), else by the pieces of ink (`segmentation.segment`); each is normalised
    the MNIST way; the whole drawing is normalised as one field too, as older versions read it;
-3. every field is read in one batch by `classify` (normalised fields (N, 28, 28) -> the model's
+3. every field is read in one batch by `classify` (N normalised 28x28 fields -> the model's
    softmax, ten digits and, for a model with refusal, an eleventh class "not a digit"), and the
    probabilities are calibrated with the model's temperature (`calibration`);
 4. a part that is wide or not surely one digit is cut where its parts read best: a group of
@@ -20,18 +20,20 @@
    a comma, a dash, a slash, a colon ("3.14", "679-1238", "12/5", "4:30"; `separators`); a
    bracket, any other mark between digits, or a slash or colon first or last refuses it.
 
-Nothing here knows about Flask or Keras.
+The reading is a `Reading` (`result`): what was read, each digit a `DigitRead`, and the JSON
+the API answers. Nothing here knows about Flask or Keras.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image
 
+from drawadigit.contract import DIGIT, NOT_A_DIGIT_NAME, NUMBER, TOO_SMALL
 from drawadigit.reading import (
     calibration,
     cuts,
@@ -40,11 +42,14 @@ from drawadigit.reading import (
     separators,
     stroke_groups,
 )
+from drawadigit.reading.result import DigitRead, Reading
 
-DIGITS = 10
 # A mark whose ink spans less than this share of the image's longer side is too small to read.
 TINY_SHARE = 0.06
 TINY_PIXELS = 12  # ... or fewer pixels than this, whatever the image's size
+# The side an image has when the two agree: the page sends its pad this large at most, so that
+# a cropped upload is refused exactly when the whole pad would have been.
+UPLOAD_SIDE = round(TINY_PIXELS / TINY_SHARE)
 # Larger drawings are read reduced by a whole factor to at most this many pixels, so that what
 # reading costs stays bounded (a 28x28 field needs far fewer); boxes stay in the image's pixels.
 READ_PIXELS = 500_000
@@ -71,62 +76,6 @@ class Policy:
         )
 
 
-@dataclass(frozen=True)
-class Answer:
-    """The calibrated reading of one normalised field."""
-
-    digit: int
-    confidence: float  # the digit's probability among the ten digits
-    probabilities: list[float]  # the ten digits', summing to 1
-    not_a_digit: float  # the probability that the field is no digit at all
-
-    @classmethod
-    def of(cls, probs: np.ndarray) -> Answer:
-        """From calibrated probabilities over 10 or 11 classes."""
-        not_a_digit = float(probs[DIGITS]) if probs.size > DIGITS else 0.0
-        digits = np.asarray(probs[:DIGITS], np.float64)
-        digits = digits / digits.sum() if digits.sum() > 0 else np.full(DIGITS, 1 / DIGITS)
-        digit = int(digits.argmax())
-        return cls(digit, float(digits[digit]), [float(p) for p in digits], not_a_digit)
-
-
-@dataclass(frozen=True)
-class DigitRead:
-    """One digit of the reading, with where it is in the posted image."""
-
-    digit: int
-    confidence: float
-    probabilities: list[float]
-    not_a_digit: float
-    box: list[int]  # [x0, y0, x1, y1], image pixels, x1 and y1 one past the ink
-    field: np.ndarray = field(repr=False, compare=False)
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What a drawing holds, and the whole drawing read as one digit (the older answer)."""
-
-    reading: str  # "digit", "number" or "not_a_digit"
-    number: str  # the digits left to right; "" when not a digit
-    digits: list[DigitRead]  # one per digit; empty when not a digit
-    whole: Answer  # the whole drawing as one field
-    field: np.ndarray = field(repr=False, compare=False)  # that field
-    not_a_digit: float = 0.0  # the highest "not a digit" probability of any part
-    reason: str = ""  # for "not_a_digit": "too_small" or "not_a_digit"
-    parts: int = 1  # pieces of ink read
-
-    def as_dict(self) -> dict:
-        """Plain JSON-ready data (fields left out; `model_input` is added by the caller)."""
-        return {
-            **asdict(self.whole),
-            "reading": self.reading,
-            "number": self.number,
-            "digits": [{k: v for k, v in asdict(d).items() if k != "field"} for d in self.digits],
-            "not_a_digit": self.not_a_digit,
-            **({"reason": self.reason} if self.reason else {}),
-        }
-
-
 def _tiny(segments: list[segmentation.Segment], shape: tuple[int, int]) -> bool:
     """Whether the ink is a mark too small to be read as anything."""
     x0, y0 = min(s.box[0] for s in segments), min(s.box[1] for s in segments)
@@ -135,10 +84,10 @@ def _tiny(segments: list[segmentation.Segment], shape: tuple[int, int]) -> bool:
     return extent < TINY_PIXELS or extent < TINY_SHARE * max(shape)
 
 
-def _answers(fields: list[np.ndarray], classify: Classify, policy: Policy) -> list[Answer]:
-    """Calibrated answers for fields, read in one batch."""
+def _answers(fields: list[np.ndarray], classify: Classify, policy: Policy) -> list[DigitRead]:
+    """Calibrated readings of fields, read in one batch."""
     probs = calibration.calibrated(classify(np.stack(fields)), policy.temperature)
-    return [Answer.of(p) for p in probs]
+    return [DigitRead.of(p, f) for p, f in zip(probs, fields, strict=True)]
 
 
 def _shape(segment: segmentation.Segment, boxes: list) -> str | None:
@@ -148,9 +97,9 @@ def _shape(segment: segmentation.Segment, boxes: list) -> str | None:
 
 def _separated(
     segments: list[segmentation.Segment],
-    parts: list[Answer],
+    parts: list[DigitRead],
     marks: list[segmentation.Segment],
-) -> tuple[list[segmentation.Segment], list[Answer], list[tuple[tuple, str | None]]]:
+) -> tuple[list[segmentation.Segment], list[DigitRead], list[tuple[tuple, str | None]]]:
     """The digits, and what stands between them: the small marks and, in a number, the parts
     shaped like a slash, a colon or a bracket (`separators`), each with the separator it is
     ("/", ":", ".", ",", "-") or None (a bracket or another mark: no number is read)."""
@@ -172,15 +121,15 @@ def _separated(
     return kept_segments, kept_parts, between
 
 
-def _likeness(answer: Answer) -> float:
+def _likeness(answer: DigitRead) -> float:
     """How likely a field is one digit: its likeliest digit's probability, times its
     probability of being a digit at all."""
     return answer.confidence * (1.0 - answer.not_a_digit)
 
 
 def _by_strokes(
-    segments: list[segmentation.Segment], parts: list[Answer], strokes, classify, policy: Policy
-) -> tuple[list[segmentation.Segment], list[Answer]]:
+    segments: list[segmentation.Segment], parts: list[DigitRead], strokes, classify, policy: Policy
+) -> tuple[list[segmentation.Segment], list[DigitRead]]:
     """Groups of strokes that read better as runs of their strokes, split (touching digits
     that the grouping took for one; `stroke_groups.runs`, `cuts.best_split`)."""
     runs = {
@@ -205,15 +154,15 @@ def _by_strokes(
 
 
 def _cut(
-    segments: list[segmentation.Segment], parts: list[Answer], classify: Classify, policy: Policy
-) -> tuple[list[segmentation.Segment], list[Answer]]:
+    segments: list[segmentation.Segment], parts: list[DigitRead], classify: Classify, policy: Policy
+) -> tuple[list[segmentation.Segment], list[DigitRead]]:
     """Segments that read better as several digits, cut (`cuts`: touching and joined digits)."""
     out_segments, out_parts = [], []
     for segment, answer in zip(segments, parts, strict=True):
         x0, y0, x1, y1 = segment.box
         spans = None
         if segment.ink is not None and cuts.worth_cutting(x1 - x0, y1 - y0, _likeness(answer)):
-            read: list[Answer] = []
+            read: list[DigitRead] = []
 
             def likeness(fields: list[np.ndarray], read=read) -> list[float]:
                 read[:] = _answers(fields, classify, policy)
@@ -272,37 +221,74 @@ def read_ink(
         found = segmentation.segment(coverage, marks=True)
     segments = [s for s in found if not s.mark]  # marks stand only between digits
     marks = [s for s in found if s.mark]
-    whole_field = segments[0].field if len(segments) == 1 else preprocessing.normalise_ink(coverage)
-    extra = [whole_field] if len(segments) > 1 else []
-    answers = _answers([s.field for s in segments] + extra, classify, policy)
-    whole = answers[-1]
-    segments, parts = segments, answers[: len(segments)]
+    whole, parts = _first_reads(coverage, segments, classify, policy)
     if strokes:
         segments, parts = _by_strokes(segments, parts, strokes, classify, policy)
     segments, parts = _cut(segments, parts, classify, policy)
     tiny = _tiny(segments + marks, coverage.shape)
     segments, parts, between = _separated(segments, parts, marks)
-    worst = max((a.not_a_digit for a in parts), default=1.0)
-    refused = ""
+    return _reading(whole, segments, parts, between, tiny=tiny, policy=policy)
+
+
+def _first_reads(
+    coverage: np.ndarray, segments: list[segmentation.Segment], classify: Classify, policy: Policy
+) -> tuple[DigitRead, list[DigitRead]]:
+    """The whole drawing read as one field, and each segment's field, in one batch."""
+    whole_field = segments[0].field if len(segments) == 1 else preprocessing.normalise_ink(coverage)
+    extra = [whole_field] if len(segments) > 1 else []
+    answers = _answers([s.field for s in segments] + extra, classify, policy)
+    return answers[-1], answers[: len(segments)]
+
+
+def _refusal(
+    parts: list[DigitRead], between: list, worst: float, tiny: bool, policy: Policy
+) -> str:
+    """Why the parts make no digit and no number (`contract.REASONS`), or "" when they do."""
     if tiny:
-        refused = "too_small"
-    elif worst >= policy.refuse_at and worst > 0:  # a model without the class never refuses
-        refused = "not_a_digit"
-    elif None in [c for _, c in between]:
-        refused = "not_a_digit"  # a mark among the digits that is no separator: no number
-    elif len(parts) + len(between) > 1 and min(_likeness(a) for a in parts) < DOUBT:
-        refused = "not_a_digit"  # a number with a doubtful digit: better no number than wrong
+        return TOO_SMALL
+    if worst >= policy.refuse_at and worst > 0:  # a model without the class never refuses
+        return NOT_A_DIGIT_NAME
+    if None in [c for _, c in between]:
+        return NOT_A_DIGIT_NAME  # a mark among the digits that is no separator: no number
+    if len(parts) + len(between) > 1 and min(_likeness(a) for a in parts) < DOUBT:
+        return NOT_A_DIGIT_NAME  # a number with a doubtful digit: better no number than wrong
+    return ""
+
+
+def _reading(
+    whole: DigitRead,
+    segments: list[segmentation.Segment],
+    parts: list[DigitRead],
+    between: list[tuple[tuple, str | None]],
+    *,
+    tiny: bool,
+    policy: Policy,
+) -> Reading:
+    """The parts' reading: refused (`_refusal`), else one digit or the number they make with
+    the separators between them."""
+    worst = max((a.not_a_digit for a in parts), default=1.0)
+    refused = _refusal(parts, between, worst, tiny, policy)
     if refused:
-        return Reading("not_a_digit", "", [], whole, whole_field, worst, refused, len(segments))
-    digits = [
-        DigitRead(a.digit, a.confidence, a.probabilities, a.not_a_digit, list(s.box), s.field)
-        for a, s in zip(parts, segments, strict=True)
-    ]
-    kind = "digit" if len(digits) == 1 and not between else "number"
+        return Reading(
+            reading=NOT_A_DIGIT_NAME,
+            number="",
+            digits=[],
+            whole=whole,
+            not_a_digit=worst,
+            reason=refused,
+            parts=len(segments),
+        )
+    digits = [a.placed(s) for a, s in zip(parts, segments, strict=True)]
     placed = [(s.box[0] + s.box[2], str(d.digit)) for s, d in zip(segments, digits, strict=True)]
     placed += [(box[0] + box[2], c) for box, c in between]
-    number = "".join(c for _, c in sorted(placed))
-    return Reading(kind, number, digits, whole, whole_field, worst, "", len(segments))
+    return Reading(
+        reading=DIGIT if len(digits) == 1 and not between else NUMBER,
+        number="".join(c for _, c in sorted(placed)),
+        digits=digits,
+        whole=whole,
+        not_a_digit=worst,
+        parts=len(segments),
+    )
 
 
 def read(

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from drawadigit.contract import DIGITS
 from drawadigit.data import mnist
 from drawadigit.model import modelfile, tf_runtime
-from drawadigit.model.modelfile import DIGITS
 from drawadigit.reading import calibration, preprocessing
 from drawadigit.training import datasets, networks
 from drawadigit.training.datasets import Corrections, Labelled, Progress

@@ -9,8 +9,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from drawadigit.contract import DIGITS, NOT_A_DIGIT
 from drawadigit.data import augment, negatives
-from drawadigit.model.modelfile import DIGITS
 from drawadigit.reading import preprocessing
 
 Progress = Callable[[dict], None]
@@ -75,7 +75,7 @@ def assemble(
         report({"stage": f"making {count:,} negatives ({name})"})
         digits = fields[where[y[where] < DIGITS]]  # "not a digit" corrections are no digits
         made, _ = negatives.negatives(count, seed * 1000 + 100 + part, digits=digits)
-        parts[name].append(Labelled(made, np.full(count, negatives.NOT_A_DIGIT, np.int64)))
+        parts[name].append(Labelled(made, np.full(count, NOT_A_DIGIT, np.int64)))
     if pen is not None:
         parts["training"] += _pen_copies(pen[0], recipe, seed, report)
         parts["validation"].append(pen[1])

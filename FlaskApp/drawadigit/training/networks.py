@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from drawadigit.contract import NUM_CLASSES, PIXELS, SIZE
 from drawadigit.model import tf_runtime
-from drawadigit.model.modelfile import NUM_CLASSES, PIXELS
-from drawadigit.reading import preprocessing
 
 if TYPE_CHECKING:
     import keras
@@ -61,7 +60,7 @@ def build_cnn() -> keras.Model:
 
     return keras.Sequential(
         [
-            keras.Input(shape=(preprocessing.SIZE, preprocessing.SIZE, 1)),
+            keras.Input(shape=(SIZE, SIZE, 1)),
             *conv(32, "same"),
             *conv(32, "valid"),
             layers.MaxPooling2D(),

@@ -1,7 +1,10 @@
 """What the JSON API's routes share: the error they raise, the app's settings and model,
 reading a JSON object body, the drawing sent as JSON, a form or a file (its image and its
-optional strokes, `sent_drawing`), reading it (`read_drawing`), and naming the fields received
-in a message (`field_names`)."""
+optional strokes, `sent_drawing`), reading it (`read_drawing`), and naming the keys received
+in a message (`key_names`).
+
+A request's parts are "keys" here (a JSON object's members, a form's parts), since a "field"
+is a normalised 28x28, as in `reading`; the messages a client reads still say "field"."""
 
 from __future__ import annotations
 
@@ -12,18 +15,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from flask import current_app, request
+from PIL import Image
 
-from drawadigit.reading import answers, preprocessing
+from drawadigit import reading
+from drawadigit.reading import preprocessing
 
 if TYPE_CHECKING:
     from drawadigit.model.serving import ModelService
     from drawadigit.settings import Settings
 
-MISSING = object()  # a field that was not sent at all, as opposed to one sent as null
+MISSING = object()  # a key that was not sent at all, as opposed to one sent as null
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 PREDICT_EXAMPLE = '{"image": "data:image/png;base64,..."}'
-# An error message lists at most this many of the fields received, each cut to NAME_CHARS.
-LISTED_FIELDS = 10
+# An error message lists at most this many of the keys received, each cut to NAME_CHARS.
+LISTED_KEYS = 10
 NAME_CHARS = 40
 # What one drawing's strokes may hold, so that the work they cause stays bounded.
 MAX_STROKES = 512
@@ -33,17 +38,17 @@ STROKES_EXPECTED = f"Expected field 'strokes' to be a list of strokes, each a li
 
 
 class APIError(Exception):
-    """A request the API cannot serve; becomes `{"error": message, **fields}` with `status`
+    """A request the API cannot serve; becomes `{"error": message, **extra}` with `status`
     and `headers` (`errors.answer`)."""
 
     def __init__(
-        self, status: int, message: str, *, headers: dict | None = None, fields: dict | None = None
+        self, status: int, message: str, *, headers: dict | None = None, extra: dict | None = None
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = headers or {}
-        self.fields = fields or {}
+        self.extra = extra or {}
 
 
 class JSONTooDeep(ValueError):
@@ -74,16 +79,16 @@ def json_type(value: object) -> str:
     return names.get(type(value), "number")
 
 
-def field_names(fields: Iterable[str]) -> str:
-    """The names received, for an error message: the first few in order, and how many more.
+def key_names(keys: Iterable[str]) -> str:
+    """The keys received, for an error message: the first few in order, and how many more.
 
     "['image', 'label']"; "none" for none; for thousands, "['a', ..., 'j'] and 349,990 more",
     so a body with 350,000 keys does not get a 3 MB answer.
     """
-    names = list(fields)
+    names = list(keys)
     if not names:
         return "none"
-    first = heapq.nsmallest(LISTED_FIELDS, names)
+    first = heapq.nsmallest(LISTED_KEYS, names)
     shown = [n if len(n) <= NAME_CHARS else n[:NAME_CHARS] + "..." for n in first]
     more = len(names) - len(first)
     return f"{shown}" + (f" and {more:,} more" if more else "")
@@ -128,15 +133,15 @@ def require_json(what: str) -> None:
 
 
 def sent_drawing() -> tuple[bytes, list[np.ndarray]]:
-    """The drawing a client sent: the image, in JSON field `image` (or `imageBase64`), the form
-    field `imageBase64` (or `image`) or a file uploaded as `image`; and its strokes, in JSON
-    field `strokes` or, in a form, field `strokes` holding them as JSON text (`strokes_field`;
-    none sent: [])."""
+    """The drawing a client sent: the image, in JSON key `image` (or `imageBase64`), the form
+    part `imageBase64` (or `image`) or a file uploaded as `image`; and its strokes, in JSON key
+    `strokes` or, in a form, part `strokes` holding them as JSON text (`parse_strokes`; none
+    sent: [])."""
     if request.mimetype == "application/json":
         payload = json_object(PREDICT_EXAMPLE)
         key = "imageBase64" if "imageBase64" in payload and "image" not in payload else "image"
         data = _sent_image(payload.get(key, MISSING), payload)
-        return data, strokes_field(payload.get("strokes", MISSING))
+        return data, parse_strokes(payload.get("strokes", MISSING))
     if request.mimetype in FORM_TYPES:
         upload = request.files.get("image")
         if upload is not None:
@@ -144,7 +149,7 @@ def sent_drawing() -> tuple[bytes, list[np.ndarray]]:
         else:
             value = request.form.get("imageBase64", request.form.get("image", MISSING))
             data = _sent_image(value, request.form)
-        return data, strokes_field(_json_text(request.form.get("strokes", MISSING)))
+        return data, parse_strokes(_json_text(request.form.get("strokes", MISSING)))
     received = f"'{request.mimetype}'" if request.mimetype else "no Content-Type"
     raise APIError(
         415,
@@ -153,16 +158,22 @@ def sent_drawing() -> tuple[bytes, list[np.ndarray]]:
     )
 
 
-def read_drawing(data: bytes, strokes: list[np.ndarray]) -> answers.Answer:
-    """The drawing read by the serving model (`answers.answer_image`), once its strokes are
-    known to lie about the decoded image (`strokes_within`)."""
+def read_drawing(data: bytes, strokes: list[np.ndarray]) -> tuple[Image.Image, reading.Reading]:
+    """The decoded drawing, and what the serving model reads in it (`reading.read`), once its
+    strokes are known to lie about the image (`strokes_within`).
+
+    Raises `preprocessing.ImageError` (`ImageTooLarge`, `UnsupportedFormat`) for bytes that are
+    no image it reads, `preprocessing.NothingDrawn` for a blank one, and the model's own errors
+    (`serving.ModelUnavailable`, `serving.ModelFailed`).
+    """
     image = preprocessing.decode(data)
     checked = strokes_within(strokes, image.size) or None  # none sent: read from the ink alone
-    return answers.answer_image(image, model_service(), checked)
+    model = model_service()
+    return image, reading.read(image, model.classify, model.policy, checked)
 
 
 def _json_text(value: object) -> object:
-    """A form field's JSON text decoded (MISSING stays MISSING); 400 when it is not JSON."""
+    """A form part's JSON text decoded (MISSING stays MISSING); 400 when it is not JSON."""
     if value is MISSING or not isinstance(value, str):
         return value
     expected = f"{STROKES_EXPECTED}, as JSON text"
@@ -177,7 +188,7 @@ def _json_text(value: object) -> object:
         raise APIError(400, f"{expected}; received {received}.") from None
 
 
-def strokes_field(value: object) -> list[np.ndarray]:
+def parse_strokes(value: object) -> list[np.ndarray]:
     """The pen-down strokes sent with a drawing, each an (N, 2) or (N, 3) float64 array of
     points [x, y] or [x, y, t] (all of the drawing's alike); none sent, null or []: [].
 
@@ -257,20 +268,20 @@ def strokes_within(strokes: list[np.ndarray], size: tuple[int, int]) -> list[np.
     return strokes
 
 
-def _sent_image(value: object, fields: Iterable[str]) -> bytes:
-    """The image in the field a prediction was sent in; 400 naming the fields when none was."""
+def _sent_image(value: object, keys: Iterable[str]) -> bytes:
+    """The image under the key a prediction was sent in; 400 naming the keys when none was."""
     if value is MISSING:
         raise APIError(
             400,
             "Expected the drawing as a PNG data URL in field 'image' (JSON) or 'imageBase64' "
-            f"(form); received fields {field_names(fields)}.",
+            f"(form); received fields {key_names(keys)}.",
         )
-    return image_field(value, "Expected field 'image' to be a string (a data URL or base64 PNG)")
+    return image_bytes(value, "Expected field 'image' to be a string (a data URL or base64 PNG)")
 
 
-def image_field(value: object, expected: str) -> bytes:
-    """The image bytes in a field holding a data URL or bare base64; 400 `expected` unless the
-    field holds a string."""
+def image_bytes(value: object, expected: str) -> bytes:
+    """The image bytes in a value holding a data URL or bare base64; 400 `expected` unless the
+    value is a string."""
     if not isinstance(value, str):
         received = "none" if value is MISSING else f"a JSON {json_type(value)}"
         raise APIError(400, f"{expected}; received {received}.")

@@ -24,8 +24,8 @@ Translate = Callable[[Exception], APIError]
 
 
 def answer(exc: APIError) -> tuple[Response, int]:
-    """The JSON answer to an error: its message and fields, its status and headers."""
-    response = jsonify({"error": exc.message, **exc.fields})
+    """The JSON answer to an error: its message and extra members, its status and headers."""
+    response = jsonify({"error": exc.message, **exc.extra})
     response.headers.update(exc.headers)
     return response, exc.status
 
@@ -51,7 +51,7 @@ def http_error(exc: HTTPException) -> APIError:
 
 
 def too_large_message() -> str:
-    """Which of Werkzeug's limits a 413 met: the body's size, or a form's fields."""
+    """Which of Werkzeug's limits a 413 met: the body's size, or a form's parts."""
     limit, length = request.max_content_length, request.content_length
     if limit is not None and (length is None or length > limit):
         received = "more, in chunks" if length is None else f"{length:,} bytes"
@@ -76,11 +76,11 @@ def unexpected(exc: Exception) -> APIError:
 TRANSLATIONS: dict[type, Translate] = {
     preprocessing.ImageTooLarge: lambda exc: APIError(413, str(exc)),
     preprocessing.UnsupportedFormat: lambda exc: APIError(
-        415, str(exc), fields={"accepted": list(image_formats.NAMES.values())}
+        415, str(exc), extra={"accepted": list(image_formats.NAMES.values())}
     ),
     preprocessing.ImageError: lambda exc: APIError(400, str(exc)),
     preprocessing.NothingDrawn: lambda exc: APIError(422, str(exc)),
-    ModelUnavailable: lambda exc: APIError(503, str(exc), fields=exc.status),
+    ModelUnavailable: lambda exc: APIError(503, str(exc), extra=exc.status),
     ModelFailed: lambda exc: APIError(500, str(exc)),  # `serving` has logged what it answered
     HTTPException: http_error,
     Exception: unexpected,

@@ -1,7 +1,8 @@
-"""The page, the prediction API, the model card and the health check: a blueprint each.
+"""The page, the prediction API, the model card and the health check: the blueprint `main`
+(endpoints `main.index`, `main.predict`, `main.card`, `main.healthz`).
 
-Each view is thin: parse the request (`api`), ask the model (`answers`, `serving`), answer JSON.
-The corrections and their review are `feedback_views`'.
+Each view is thin: parse the request (`api`), ask the model (`reading`, `serving`), answer JSON.
+The corrections and their review are `web.corrections`'.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import time
 
 from flask import Blueprint, Flask, jsonify, render_template
 
+from drawadigit import contract, reading
 from drawadigit.web.api import (
     MAX_STROKE_POINTS,
     MAX_STROKES,
@@ -21,44 +23,55 @@ from drawadigit.web.api import (
 
 logger = logging.getLogger(__name__)
 
-page = Blueprint("page", __name__)
-predictions = Blueprint("predict", __name__)
-model = Blueprint("model", __name__)
-health = Blueprint("health", __name__)
+main = Blueprint("main", __name__)
 
 
-@page.get("/")
+@main.app_context_processor
+def model_contract() -> dict:
+    """What every template may show of the model contract: a field's side, how many digits
+    there are, and how a correction names "not a digit"."""
+    return {
+        "field_size": contract.SIZE,
+        "digit_count": contract.DIGITS,
+        "not_a_digit_name": contract.NOT_A_DIGIT_NAME,
+    }
+
+
+@main.get("/")
 def index():
-    """The page to draw on, told what a drawing's strokes may hold."""
+    """The page to draw on, told how large to send a drawing and what its strokes may hold."""
     return render_template(
-        "index.html", max_strokes=MAX_STROKES, max_stroke_points=MAX_STROKE_POINTS
+        "index.html",
+        upload_side=reading.UPLOAD_SIDE,
+        max_strokes=MAX_STROKES,
+        max_stroke_points=MAX_STROKE_POINTS,
     )
 
 
-@predictions.post("/predict")
+@main.post("/predict")
 def predict():
-    """What the drawing sent is: `answers.answer` as JSON, its strokes helping to read it."""
+    """What the drawing sent is: its `reading.Reading` as JSON, its strokes helping to read it."""
     started = time.perf_counter()
     data, strokes = sent_drawing()
-    answer = read_drawing(data, strokes)
+    _, read = read_drawing(data, strokes)
     logger.debug(
         "predict: %d bytes, %d strokes -> %s %r in %.1f ms",
         len(data),
         len(strokes),
-        answer.reading.reading,
-        answer.reading.number,
+        read.reading,
+        read.number,
         (time.perf_counter() - started) * 1000,
     )
-    return jsonify(answer.as_dict())
+    return jsonify(read.as_dict())
 
 
-@model.get("/api/model")
+@main.get("/api/model")
 def card():
     """The serving model's card."""
     return jsonify(model_service().describe())
 
 
-@health.get("/healthz")
+@main.get("/healthz")
 def healthz():
     """200 once a model serves, else 503; the state either way."""
     status = model_service().status()
@@ -66,6 +79,5 @@ def healthz():
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprints."""
-    for blueprint in (page, predictions, model, health):
-        app.register_blueprint(blueprint)
+    """Register the blueprint."""
+    app.register_blueprint(main)

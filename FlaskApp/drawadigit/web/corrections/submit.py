@@ -3,7 +3,7 @@
 The page sends `{"image": <data URL>, "label": 0-9}` when a person says which digit they drew,
 or `"label": "not_a_digit"` when what they drew is no digit (stored as label `NOT_A_DIGIT`, 10,
 the model's own class for it), and the drawing's pen `strokes` as `/predict` takes them
-(`api.strokes_field`; optional, stored with the correction). The drawing is read by
+(`api.parse_strokes`; optional, stored with the correction). The drawing is read by
 `api.read_drawing`, as `/predict` reads it, strokes and all (decoded within the same limits; a
 blank one is 422): what is stored as `predicted`, and counted in the statistics, is that
 reading (the digit, or `not_a_digit` when the reading refuses the drawing), never what a client
@@ -30,20 +30,20 @@ import time
 import numpy as np
 from flask import Blueprint, jsonify, url_for
 
-from drawadigit.corrections.schema import NOT_A_DIGIT
+from drawadigit.contract import NOT_A_DIGIT, NOT_A_DIGIT_NAME
 from drawadigit.corrections.store import Correction
 from drawadigit.reading import preprocessing
 from drawadigit.web.api import (
     MISSING,
     APIError,
-    field_names,
-    image_field,
+    image_bytes,
     json_object,
     json_type,
+    key_names,
     model_service,
+    parse_strokes,
     read_drawing,
     require_json,
-    strokes_field,
 )
 from drawadigit.web.corrections.storage import calls, store, stored
 
@@ -53,7 +53,6 @@ bp = Blueprint("corrections", __name__)
 
 EXAMPLE = '{"image": "data:image/png;base64,...", "label": 4}'
 IMAGE_EXPECTED = "Expected field 'image', the drawing as a PNG data URL"
-NOT_A_DIGIT_NAME = "not_a_digit"
 
 
 def label_field(payload: dict, name: str) -> int:
@@ -61,7 +60,7 @@ def label_field(payload: dict, name: str) -> int:
     value = payload.get(name, MISSING)
     expected = f'a digit 0-9 or "{NOT_A_DIGIT_NAME}"'
     if value is MISSING:
-        received = f"received fields {field_names(payload)}"
+        received = f"received fields {key_names(payload)}"
         raise APIError(400, f"Expected field '{name}', {expected}; {received}.")
     if value == NOT_A_DIGIT_NAME:
         return NOT_A_DIGIT
@@ -110,16 +109,15 @@ def read_correction(data: bytes, label: int, strokes: list[np.ndarray]) -> Corre
     """The drawing read by the serving model, as /predict reads it, as a correction to store."""
     service = model_service()
     try:
-        answer = read_drawing(data, strokes)
+        image, read = read_drawing(data, strokes)
     except preprocessing.NothingDrawn as exc:
         raise preprocessing.NothingDrawn(
             f"{exc} There is nothing to learn from a blank drawing."
         ) from exc
-    read = answer.reading
-    coverage = preprocessing.ink(answer.image)  # what is kept of the drawing: its ink
+    coverage = preprocessing.ink(image)  # what is kept of the drawing: its ink
     return Correction(
         label=label,
-        predicted=NOT_A_DIGIT if read.reading == "not_a_digit" else read.whole.digit,
+        predicted=NOT_A_DIGIT if read.reading == NOT_A_DIGIT_NAME else read.whole.digit,
         probabilities=read.whole.probabilities,
         model_version=model_version(service.describe()),
         drawing=coverage,
@@ -130,8 +128,7 @@ def read_correction(data: bytes, label: int, strokes: list[np.ndarray]) -> Corre
 
 def read_number(data: bytes, digits: list[int], strokes: list[np.ndarray]) -> list[Correction]:
     """A number's drawing read as /predict reads it, one correction per digit read."""
-    answer = read_drawing(data, strokes)
-    read = answer.reading
+    image, read = read_drawing(data, strokes)
     if read.reading != "number" or len(read.digits) != len(digits):
         found = f"a number of {len(read.digits)}" if read.reading == "number" else read.reading
         raise APIError(
@@ -139,7 +136,7 @@ def read_number(data: bytes, digits: list[int], strokes: list[np.ndarray]) -> li
             f"Expected a drawing read as a number of {len(digits)} digits, one for each of "
             f"'digits'; it reads as {found.replace('_', ' ')}.",
         )
-    coverage = preprocessing.ink(answer.image)
+    coverage = preprocessing.ink(image)
     version = model_version(model_service().describe())
     number = "".join(map(str, digits))
     return [
@@ -163,7 +160,7 @@ def add_number(payload: dict, data: bytes):
     if "label" in payload:
         raise APIError(400, "Expected field 'label' or 'digits', not both; received both.")
     digits = digits_field(payload)
-    parts = read_number(data, digits, strokes_field(payload.get("strokes", MISSING)))
+    parts = read_number(data, digits, parse_strokes(payload.get("strokes", MISSING)))
     deadline = time.monotonic() + calls().timeout
     ids = stored(store().add_all, parts, deadline)
     logger.info("correction %s stored: number %s drawn", ",".join(ids), parts[0].number)
@@ -176,11 +173,11 @@ def add_correction():
     """Store a correction: the drawing, the digit drawn, and the server's own reading."""
     require_json("with the drawing and the digit drawn")
     payload = json_object(EXAMPLE)
-    data = image_field(payload.get("image", MISSING), IMAGE_EXPECTED)
+    data = image_bytes(payload.get("image", MISSING), IMAGE_EXPECTED)
     if "digits" in payload:
         return add_number(payload, data)
     label = label_field(payload, "label")
-    correction = read_correction(data, label, strokes_field(payload.get("strokes", MISSING)))
+    correction = read_correction(data, label, parse_strokes(payload.get("strokes", MISSING)))
     deadline = time.monotonic() + calls().timeout
     public_id = stored(store().add, correction, deadline)
     logger.info(
