@@ -53,3 +53,32 @@ def test_modules_and_functions_stay_short():
                 if node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES:
                     long_functions.append(f"{name}:{node.name}")
     assert long_modules == [] and long_functions == []
+
+
+def imported_subpackages(path) -> set[str]:
+    """The package's other subpackages (or top modules) a module imports, lazily or not."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("drawadigit"):
+            parts = node.module.split(".")
+            found |= {parts[1]} if len(parts) > 1 else {a.name for a in node.names}
+    return found
+
+
+def test_the_subpackages_import_each_other_without_cycles():
+    graph: dict[str, set[str]] = {name: set() for name in SUBPACKAGES}
+    for name in SUBPACKAGES:
+        for path in (PACKAGE / name).rglob("*.py"):
+            graph[name] |= (imported_subpackages(path) & SUBPACKAGES) - {name}
+    done: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        assert name not in path, f"import cycle: {' -> '.join((*path, name))}"
+        if name not in done:
+            for other in sorted(graph[name]):
+                visit(other, (*path, name))
+            done.add(name)
+
+    for name in sorted(graph):
+        visit(name, ())
+    assert "model" not in graph["reading"] and "training" not in graph["model"]

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from drawadigit import reading
-from drawadigit.data import pen_writing, sketches, unipen
+from drawadigit.data import sketches, unipen
 from drawadigit.evaluation import real_pen
+from drawadigit.training import pen_writing
 from tests.support import assert_json_answer, data_url
 
 UNITS = 20.0  # tablet units per mm of the written samples

@@ -22,14 +22,28 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from drawadigit.data import mnist_files
-
-__all__ = ["APP_DIR", "INSTANCE_DIR", "ROOT", "Settings", "SettingsError", "load", "variables"]
+__all__ = [
+    "APP_DIR",
+    "DEFAULT_MIRRORS",
+    "INSTANCE_DIR",
+    "ROOT",
+    "Settings",
+    "SettingsError",
+    "load",
+    "variables",
+]
 
 APP_DIR = Path(__file__).resolve().parent.parent  # FlaskApp/: templates, static, instance
 ROOT = APP_DIR.parent  # the checkout: model.h5, docs
 INSTANCE_DIR = APP_DIR / "instance"  # Flask's instance folder: what the app writes
 MEGABYTE = 1024 * 1024
+# MNIST_MIRRORS' default: base URLs (ending in "/") tried in order; a file's URL is mirror + name
+# + ".gz" (`data.mnist_files`).
+DEFAULT_MIRRORS: tuple[str, ...] = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    "https://yann.lecun.com/exdb/mnist/",
+)
 
 PREFIXED, BOTH, BARE = "FLASK_X", "X or FLASK_X", "X"  # how a setting's variables are named
 MIN_REVIEW_TOKEN = 16  # characters: a credential short enough to guess is refused
@@ -51,7 +65,7 @@ class Settings:
     # The model, and training one on first run when there is none.
     model_path: Path = _setting(ROOT / "model.h5", BOTH)
     mnist_dir: Path = _setting(APP_DIR / "mnist_data", BOTH)
-    mnist_mirrors: tuple[str, ...] = _setting(mnist_files.DEFAULT_MIRRORS, BOTH)
+    mnist_mirrors: tuple[str, ...] = _setting(DEFAULT_MIRRORS, BOTH)
     train_if_missing: bool = _setting(True)
     train_epochs: int | None = _setting(None)  # None: the architecture's own recipe
     train_limit: int | None = _setting(None)  # None: every training digit

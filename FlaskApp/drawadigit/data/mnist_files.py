@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from drawadigit.files import write_atomic
+from drawadigit.settings import DEFAULT_MIRRORS  # MNIST_MIRRORS' default
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +32,6 @@ FILES: dict[str, str] = {
     "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 }
 
-#: Base URLs (ending in "/") tried in order; the URL of a file is mirror + name + ".gz".
-DEFAULT_MIRRORS: tuple[str, ...] = (
-    "https://ossci-datasets.s3.amazonaws.com/mnist/",
-    "https://storage.googleapis.com/cvdf-datasets/mnist/",
-    "https://yann.lecun.com/exdb/mnist/",
-)
 
 _CHUNK = 1 << 20
 _UNREADABLE = (OSError, EOFError, zlib.error)  # what reading a broken gzip file raises

@@ -24,9 +24,10 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from drawadigit.contract import NOT_A_DIGIT_NAME
-from drawadigit.data import pen_writing, unipen
+from drawadigit.data import unipen
 from drawadigit.evaluation.figures import two_rows
 from drawadigit.reading import calibration, preprocessing
+from drawadigit.training import pen_writing
 
 Reader = Callable[[bytes], object]
 # The symbols the issue measured: none of them is ever part of a number.

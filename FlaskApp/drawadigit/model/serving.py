@@ -18,15 +18,16 @@ whatever happens to the files afterwards. Should the model still answer NaN at r
 Two runtimes answer (`RUNTIMES`): LiteRT, the default wherever it is installed, runs the model
 file converted to TensorFlow Lite, so the process never imports TensorFlow (a server worker
 stays small); "tensorflow" runs the Keras model itself as a traced `tf.function`. Nothing this
-module imports at the top pulls TensorFlow in: `tf_runtime` (for that runtime) and `training`
-(for first-run training) are imported only where they are used.
+module imports at the top pulls TensorFlow in: `tf_runtime` is imported only for that runtime,
+and first-run training is a function handed in (`Trainer`; the app's is `web.FirstRunTraining`),
+so this package never imports the training.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -51,14 +52,9 @@ class ModelUnavailable(RuntimeError):
         self.status = status
 
 
-@dataclass(frozen=True)
-class TrainingSettings:
-    """How to train a model on first run."""
-
-    mnist_dir: Path
-    mirrors: tuple[str, ...]
-    epochs: int | None = None  # None: the recipe's
-    limit: int | None = None
+# First-run training: writes a model file at the path, reporting progress (a dict each time) to
+# the callable given; returns what it measured.
+Trainer = Callable[[Path, Callable[[dict], None]], dict]
 
 
 RUNTIMES = ("auto", "litert", "tensorflow")
@@ -104,7 +100,7 @@ class ModelService:
     def __init__(
         self,
         model_path: str | Path,
-        training: TrainingSettings | None,
+        training: Trainer | None,
         *,
         runtime: str = "auto",
         cache_dir: str | Path,
@@ -156,15 +152,8 @@ class ModelService:
 
     def _train(self) -> None:
         """Train, save atomically, then serve the new model (runs in a background thread)."""
-        settings = self.training
         try:
-            from drawadigit import (
-                training,  # TensorFlow: only a process that trains on first run imports it
-            )
-
-            data = training.Data(settings.mnist_dir, settings.mirrors, settings.limit)
-            run = training.Settings(epochs=settings.epochs)
-            metrics = training.train_and_save(self.model_path, data, run, self._report).summary
+            metrics = self.training(self.model_path, self._report)
         except Exception as exc:  # any failure must reach /healthz, not vanish with the thread
             logger.exception("first-run training failed")
             self.error = str(exc)

@@ -266,9 +266,8 @@ def train_and_save(
 
 
 def _with_corrections(path, data: Data, digits, report: Progress):
-    """The training digits with people's corrections from `data.corrections_url` added (none
-    without it), the corrections, and the accuracy of the model at `path` on their held-out
-    share before training."""
+    """The training digits with the corrections at `data.corrections_url` (if any), those
+    corrections, and the accuracy of the model at `path` on their held-out share."""
     if not data.corrections_url:
         return digits, None, None
     report({"stage": "loading people's corrections"})
@@ -281,7 +280,7 @@ def _pen_writing(data: Data, settings: Settings, report: Progress):
     """The UNIPEN share's training fields when `data.unipen_dir` names it, else None."""
     if not data.unipen_dir:
         return None
-    from drawadigit.data import pen_writing  # the share is read only when training is given it
+    from drawadigit.training import pen_writing  # the share is read only when training is given it
 
     return pen_writing.load(data.unipen_dir, settings.seed, report)
 

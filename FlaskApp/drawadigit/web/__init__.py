@@ -16,13 +16,15 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 
 from flask import Flask
 
 from drawadigit.corrections.store import CorrectionError
 from drawadigit.model.modelfile import ModelFileError
-from drawadigit.model.serving import ModelService, TrainingSettings
+from drawadigit.model.serving import ModelService
 from drawadigit.settings import APP_DIR, INSTANCE_DIR, Settings, SettingsError
 from drawadigit.web import corrections, errors, protocol, security, views
 
@@ -59,11 +61,29 @@ def configure(app: Flask, given: Settings | Mapping | None) -> Settings:
     return given
 
 
+@dataclass(frozen=True)
+class FirstRunTraining:
+    """First-run training as the settings ask for it (`serving.Trainer`): MNIST from their folder
+    or mirrors. The training package, and TensorFlow with it, is imported only when it runs."""
+
+    mnist_dir: Path
+    mirrors: tuple[str, ...]
+    epochs: int | None = None  # None: the recipe's
+    limit: int | None = None
+
+    def __call__(self, path: Path, report: Callable[[dict], None]) -> dict:
+        from drawadigit import training  # only a process that trains on first run imports it
+
+        data = training.Data(self.mnist_dir, self.mirrors, self.limit)
+        run = training.Settings(epochs=self.epochs)
+        return training.train_and_save(path, data, run, report).summary
+
+
 def start_model(settings: Settings) -> ModelService:
     """The model the settings name, loaded (or, when it is missing, being trained)."""
     training = None
     if settings.train_if_missing:
-        training = TrainingSettings(
+        training = FirstRunTraining(
             mnist_dir=settings.mnist_dir,
             mirrors=settings.mnist_mirrors,
             epochs=settings.train_epochs,
