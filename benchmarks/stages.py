@@ -34,8 +34,8 @@ STAGES = {
     "cuts (columns, runs of strokes)": ["cuts.cut", "stroke_groups.runs"],
     "model call": ["serving.ModelService.classify"],
     "calibration": ["calibration.calibrated"],
-    "answer as a dict": ["answers.Answer.as_dict"],
-    "model_input PNGs": ["answers.model_input"],
+    "answer as a dict": ["answers.Answer.as_dict", "result.Reading.as_dict"],
+    "model_input PNGs": ["answers.model_input", "result.model_input"],
     "JSON answer": ["views.jsonify"],
     "rate limiting": ["flask_limiter.Limiter._check_request_limit"],
 }
@@ -49,7 +49,8 @@ PACKAGED = {
     "cuts": "drawadigit.reading.cuts",
     "serving": "drawadigit.model.serving",
     "calibration": "drawadigit.reading.calibration",
-    "answers": "drawadigit.reading.answers",
+    "answers": "drawadigit.reading.answers",  # before the one result type
+    "result": "drawadigit.reading.result",
 }
 OTHER = "other (Flask, the view, reading's own steps)"
 KEYS = [*STAGES, OTHER, "total"]
