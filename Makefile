@@ -40,6 +40,13 @@ test: $(VENV)/.dev package system-packages  ## every test (PYTEST_ARGS=... for s
 	  $(PY) -m drawadigit.data.mnist --dir "$(TEST_MNIST_DIR)" --timeout 15 || exit 1; fi
 	MNIST_DIR="$${MNIST_DIR:-$(TEST_MNIST_DIR)}" $(PY) -m pytest $(PYTEST_ARGS)
 
+# The fast lane: the tests that need no browser, no database server and no MNIST (the markers
+# of pyproject.toml, set in tests/conftest.py), so nothing is installed or fetched for them.
+FAST_TESTS := not browser and not database and not mnist
+
+test-fast: $(VENV)/.dev package  ## the tests that need no Chromium, database server or MNIST: a few minutes
+	$(PY) -m pytest -m "$(FAST_TESTS)" $(PYTEST_ARGS)
+
 # Debian packages the tests drive: Chromium for the browser tests (Playwright's own browser
 # download needs the internet); PostgreSQL and Redis for the storage and rate-limit tests, and
 # nginx for the deployment in front of the app (the tests start their own servers of each).

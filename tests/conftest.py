@@ -7,10 +7,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -30,6 +28,27 @@ from drawadigit.settings import Settings
 from scripts import throwaway_postgres
 from tests import support
 from tests.support import SHIPPED_MODEL, DiskWrites, corrections_config, free_port, sqlite_url
+
+# What each marker (pyproject.toml) stands for: the fixtures that bring it. `database_url` asks
+# for `postgres_server` only in its PostgreSQL case; `nginx` is test_nginx.py's own fixture.
+MARKED_BY = {
+    "browser": {"browser"},
+    "database": {"postgres_server", "redis_server", "nginx"},
+    "mnist": {"mnist_dir"},
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by what it needs (`-m "not browser"` and so on): by the fixtures it uses,
+    its own fixtures' fixtures included."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("database_url") == "postgresql":
+            used.add("postgres_server")
+        for marker, fixtures in MARKED_BY.items():
+            if used & fixtures:
+                item.add_marker(marker)
 
 
 @pytest.fixture(scope="session")
@@ -70,7 +89,11 @@ def tiny_model_path(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def shipped_model():
-    """The committed model.h5, loaded once for the whole session."""
+    """The committed model.h5, loaded once for the whole session.
+
+    A test that serves it, not needing it loaded here, asks for it with
+    `@pytest.mark.usefixtures("shipped_model")`: it fails first, and loudly, when it is missing.
+    """
     if not SHIPPED_MODEL.exists():
         pytest.fail(f"The shipped model {SHIPPED_MODEL} is missing; train it (see README).")
     return tf_runtime.load(SHIPPED_MODEL)
@@ -185,28 +208,22 @@ def redis_server(tmp_path):
         text=True,
     )
     try:
-        _wait_for_redis(port, server)
+        _wait_for_redis(server)
         yield f"redis://127.0.0.1:{port}"
     finally:
         server.terminate()
         server.communicate(timeout=10)
 
 
-def _wait_for_redis(port: int, server: subprocess.Popen, within: float = 10.0) -> None:
-    """Return once Redis answers PING on `port`; fail with its output if it does not."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"redis-server exited with {server.returncode}: {server.stdout.read()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
-                connection.sendall(b"PING\r\n")
-                if connection.recv(16).startswith(b"+PONG"):
-                    return
-        except OSError:
-            time.sleep(0.05)
-    server.kill()
-    pytest.fail(f"redis-server did not answer on port {port} within {within:g} s")
+def _wait_for_redis(server: subprocess.Popen) -> None:
+    """Return once Redis says it accepts connections; fail with its output if it exits first."""
+    seen = []
+    for line in server.stdout:  # its log, line by line, until the readiness line
+        seen.append(line)
+        if "Ready to accept connections" in line:
+            return
+    server.wait(timeout=10)
+    pytest.fail(f"redis-server exited with {server.returncode}: {''.join(seen)[-3000:]}")
 
 
 # --- Chromium, for the browser tests -----------------------------------------------------------
@@ -251,8 +268,9 @@ def live_database(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def live_url(shipped_model, live_database):
-    """The app served by its own entry point with the shipped model, for every browser test."""
+def live_url(live_database):
+    """The app served by its own entry point with the shipped model, for every browser test
+    (never training one: without model.h5 the server exits, and the tests fail saying why)."""
     with support.live_server(live_database) as url:
         yield url
 

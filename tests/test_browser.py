@@ -24,6 +24,8 @@ from tests.support import (
     seven_with_the_pen_down,
 )
 
+pytestmark = pytest.mark.browser  # every test drives Chromium, some through getfixturevalue
+
 # Every digit once more at phone size, at a different size and place on the canvas each time.
 PLACES = [
     (0.04, 0.04, 0.18, 0.3),  # small, top left

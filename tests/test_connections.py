@@ -7,12 +7,11 @@ import json
 import signal
 import socket
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.support import closed_within, connect, fetch, raw, started_gunicorn
+from tests.support import closed_within, connect, fetch, raw, started_gunicorn, wait_until
 
 SECURITY = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options")
 
@@ -25,7 +24,7 @@ def gunicorn(tmp_path: Path, args: tuple[str, ...] = (), **env: str):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, shipped_model):
+def server(tmp_path_factory):
     """One worker with two threads; requests must arrive within 2 s, idle ones close after 2 s."""
     tmp_path = tmp_path_factory.mktemp("server")
     env = {
@@ -39,12 +38,14 @@ def server(tmp_path_factory, shipped_model):
 
 
 class Trickle:
-    """Connections that send a byte at a time (or never read), until stopped."""
+    """Connections that send a byte at a time (or never read), until stopped; `trickling` is set
+    once each has sent a byte past its opening."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.sockets: list[socket.socket] = []
         self.stop = threading.Event()
+        self.trickling = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
 
     def open(self, kind: str, n: int) -> None:
@@ -62,10 +63,11 @@ class Trickle:
             self.sockets.append(s)
 
     def run(self) -> None:
-        while not self.stop.wait(0.5):
+        while not self.stop.wait(0.5):  # a byte every 0.5 s: the slowness under test
             for s in self.sockets:
                 with contextlib.suppress(OSError):
                     s.send(b"X")
+            self.trickling.set()
 
     def __enter__(self):
         self.thread.start()
@@ -78,18 +80,20 @@ class Trickle:
             s.close()
 
 
+@pytest.mark.usefixtures("shipped_model")
 def test_slow_and_idle_clients_hold_no_thread(server, sketch_body):
     # Far more slow connections than the worker has threads: the app must not notice them.
     with Trickle(server) as trickle:
         trickle.open("header", 24)
         trickle.open("body", 8)
         trickle.open("never-reading", 8)
-        time.sleep(1)
+        assert trickle.trickling.wait(10)
         answers = [fetch(server + "/predict", sketch_body, timeout=5)[0] for _ in range(20)]
         health = fetch(server + "/healthz", timeout=5)[0]
     assert answers == [200] * 20 and health == 200
 
 
+@pytest.mark.usefixtures("shipped_model")
 def test_a_request_still_arriving_after_the_deadline_is_cut(server):
     host = server.removeprefix("http://")
     header = connect(server)
@@ -99,7 +103,7 @@ def test_a_request_still_arriving_after_the_deadline_is_cut(server):
     stop = threading.Event()
 
     def trickle():
-        while not stop.wait(0.3):
+        while not stop.wait(0.3):  # a byte every 0.3 s: the slowness under test
             for s in (header, body):
                 with contextlib.suppress(OSError):
                     s.send(b"X")
@@ -117,6 +121,7 @@ def test_a_request_still_arriving_after_the_deadline_is_cut(server):
         body.close()
 
 
+@pytest.mark.usefixtures("shipped_model")
 def test_an_idle_connection_is_closed_after_keepalive(server):
     idle = connect(server)
     try:
@@ -126,6 +131,7 @@ def test_an_idle_connection_is_closed_after_keepalive(server):
     assert took is not None and took >= 1.5
 
 
+@pytest.mark.usefixtures("shipped_model")
 def test_an_answer_left_unread_is_dropped(server):
     unread = connect(server)
     host = server.removeprefix("http://")
@@ -135,24 +141,19 @@ def test_an_answer_left_unread_is_dropped(server):
             unread.sendall(f"GET /static/app.js HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
     try:
         # Never read: the buffers on both sides fill, then nothing moves for 2 s (keepalive).
-        assert dropped_within(unread, 30) is not None
+        assert dropped_within(unread, 30)
     finally:
         unread.close()
 
 
-def dropped_within(s: socket.socket, seconds: float) -> float | None:
-    """Seconds until the server closed its end of `s` (reading nothing from it), or None.
+def dropped_within(s: socket.socket, seconds: float) -> bool:
+    """Whether the server closed its end of `s` (reading nothing from it) within `seconds`.
 
     Its FIN waits behind the unread answers, so the client cannot see it: the server's end of
     the connection, in /proc/net/tcp, leaves ESTABLISHED when the server closes it.
     """
     ours, theirs = s.getsockname()[1], s.getpeername()[1]
-    started = time.monotonic()
-    while time.monotonic() - started < seconds:
-        if server_end_state(theirs, ours) != ESTABLISHED:
-            return time.monotonic() - started
-        time.sleep(0.2)
-    return None
+    return wait_until(lambda: server_end_state(theirs, ours) != ESTABLISHED, seconds)
 
 
 ESTABLISHED = "01"  # the kernel's TCP states, as /proc/net/tcp writes them
@@ -187,6 +188,7 @@ def server_end_state(server_port: int, client_port: int) -> str | None:
     ],
     ids=["malformed", "headers-too-large", "chunked-body-too-large"],
 )
+@pytest.mark.usefixtures("shipped_model")
 def test_the_servers_own_errors_are_json_with_the_security_headers(server, data, status):
     code, headers, body = raw(server, data)
     assert code == status
@@ -195,7 +197,8 @@ def test_the_servers_own_errors_are_json_with_the_security_headers(server, data,
     assert "error" in json.loads(body)
 
 
-def test_two_instances_share_no_control_socket(tmp_path, shipped_model):
+@pytest.mark.usefixtures("shipped_model")
+def test_two_instances_share_no_control_socket(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     env = {"WEB_CONCURRENCY": "1", "HOME": str(home)}
@@ -206,13 +209,20 @@ def test_two_instances_share_no_control_socket(tmp_path, shipped_model):
     assert not list(home.rglob("*.ctl")), "a control socket was created"
 
 
-def test_workers_restart_on_hup_and_stop_cleanly_on_term(tmp_path, shipped_model):
-    with gunicorn(tmp_path, WEB_CONCURRENCY="1") as (url, process):
+@pytest.mark.usefixtures("shipped_model")
+def test_workers_restart_on_hup_and_stop_cleanly_on_term(tmp_path):
+    env = {"WEB_CONCURRENCY": "1"}
+    with started_gunicorn(tmp_path, env=env) as (url, process, log):
         process.send_signal(signal.SIGHUP)  # new workers; the old one finishes and exits
-        time.sleep(3)
-        assert fetch(url + "/healthz")[0] == 200
+        assert wait_until(lambda: hup_done(log.read_text()), 60), log.read_text()[-3000:]
+        assert fetch(url + "/healthz", timeout=60)[0] == 200  # once the new worker has loaded
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0
+
+
+def hup_done(log: str) -> bool:
+    """Whether gunicorn's log says the worker before the HUP exited and a new one booted."""
+    return log.count("Booting worker with pid") >= 2 and "Worker exiting" in log
 
 
 def test_a_worker_whose_every_thread_is_stuck_in_the_app_is_restarted(tmp_path):
@@ -228,14 +238,13 @@ def test_a_worker_whose_every_thread_is_stuck_in_the_app_is_restarted(tmp_path):
         hanging = [threading.Thread(target=hang) for _ in range(2)]  # both threads
         for thread in hanging:
             thread.start()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+
+        def another_worker() -> bool:
             with contextlib.suppress(OSError):
-                answer = fetch(url + "/pid", timeout=1)[2]
-                if answer != first:
-                    break
-            time.sleep(0.5)
-        else:
+                return fetch(url + "/pid", timeout=1)[2] != first
+            return False
+
+        if not wait_until(another_worker, 30):
             pytest.fail("the stuck worker was not restarted within 30 s")
         for thread in hanging:
             thread.join()

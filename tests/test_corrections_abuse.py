@@ -86,9 +86,8 @@ def test_a_huge_drawing_is_stored_downscaled(make_app, tmp_path):
     )
 
 
-def test_a_model_with_refusal_stores_not_a_digit_as_its_own_reading(
-    make_app, tmp_path, shipped_model
-):
+@pytest.mark.usefixtures("shipped_model")
+def test_a_model_with_refusal_stores_not_a_digit_as_its_own_reading(make_app, tmp_path):
     url = data_url(cross(np.random.default_rng(0)))
     app = make_app(SHIPPED_MODEL, **corrections_config(sqlite_url(tmp_path)))
     client = app.test_client()

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from drawadigit.web.corrections import bounded
-from tests.support import run_program
+from tests.support import run_program, wait_until
 
 
 def test_bounded_calls_answer_and_raise_like_the_function():
@@ -33,20 +33,23 @@ def test_a_hung_call_is_abandoned_at_the_timeout_and_the_threads_are_bounded():
     started = time.monotonic()
     with pytest.raises(bounded.Saturated):
         calls.run(lambda: "never runs")
-    assert time.monotonic() - started < 0.2  # refused, not queued
+    assert time.monotonic() - started < 0.2  # refused, not queued: the behaviour under test
     release.set()
-    deadline = time.monotonic() + 5
-    while calls.busy() and time.monotonic() < deadline:
-        time.sleep(0.01)
+    assert wait_until(lambda: calls.busy() == 0, 5)  # the two hung calls end on their own threads
     assert calls.busy() == 0 and calls.run(lambda: "again") == "again"
 
 
 def test_a_call_waits_briefly_for_a_thread_a_healthy_call_frees():
     calls = bounded.BoundedCalls(1, 1.0, slot_wait=1.0)
-    results = []
-    threads = [threading.Thread(target=lambda: results.append(calls.run(time.sleep, 0.05)))]
+    results, holding = [], threading.Event()
+
+    def healthy_call() -> None:
+        holding.set()
+        time.sleep(0.05)  # the behaviour under test: a healthy "database" answers in 50 ms
+
+    threads = [threading.Thread(target=lambda: results.append(calls.run(healthy_call)))]
     threads[0].start()
-    time.sleep(0.01)
+    assert holding.wait(5)  # the first call holds the one thread
     assert calls.run(lambda: "served") == "served"  # it waited for the first, not refused
     threads[0].join()
     assert results == [None]
@@ -54,11 +57,16 @@ def test_a_call_waits_briefly_for_a_thread_a_healthy_call_frees():
 
 def test_after_a_slow_call_a_call_finding_no_thread_is_refused_at_once():
     calls = bounded.BoundedCalls(1, 1.0, slot_wait=0.5)
-    calls.run(time.sleep, 0.6)  # answered, but slowly: the "database" struggles
-    release = threading.Event()
-    holder = threading.Thread(target=lambda: calls.run(release.wait, 0.5))
+    calls.run(time.sleep, 0.6)  # the behaviour under test: answered, but slowly (it struggles)
+    release, holding = threading.Event(), threading.Event()
+
+    def held() -> None:
+        holding.set()
+        release.wait(0.5)
+
+    holder = threading.Thread(target=lambda: calls.run(held))
     holder.start()
-    time.sleep(0.05)
+    assert holding.wait(5)  # the young holder has the one thread
     started = time.monotonic()
     with pytest.raises(bounded.Saturated):
         calls.run(lambda: "never runs")

@@ -21,7 +21,15 @@ import psycopg
 import pytest
 
 from drawadigit.corrections.store import CorrectionStore
-from tests.support import BEARER, CORRECTION, ROOT, SEVEN_URL, corrections_config, sqlite_url
+from tests.support import (
+    BEARER,
+    CORRECTION,
+    ROOT,
+    SEVEN_URL,
+    corrections_config,
+    sqlite_url,
+    wait_until,
+)
 
 TIMEOUT = 1.5  # FEEDBACK_TIMEOUT in these tests, seconds
 WITHIN = 5.0  # what the issue allows a correction the database cannot take
@@ -224,9 +232,7 @@ def test_a_frozen_postgresql_gives_503_in_seconds_and_predictions_go_on(make_app
     assert max(seconds for _, seconds in results) < WITHIN
     assert stats.status_code == 503 and "Retry-After" in stats.headers
     # Once it answers again, corrections are stored, and the ones refused were not stored late.
-    deadline = time.monotonic() + 30
-    while app.extensions["corrections_calls"].busy() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_until(lambda: not app.extensions["corrections_calls"].busy(), 30)  # the frozen calls end
     response, _ = timed_post(client)
     assert response.status_code == 201
     assert store.count() == 2

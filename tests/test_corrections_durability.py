@@ -7,14 +7,15 @@ import os
 import signal
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from drawadigit.corrections.schema import MIGRATIONS
 from drawadigit.corrections.store import CorrectionStore
 from tests.support import OPEN_LIMIT, SEVEN_URL, request, started_gunicorn, started_server
 
 
-def test_an_acknowledged_correction_survives_sigkill_right_after_the_answer(
-    database_url, shipped_model
-):
+@pytest.mark.usefixtures("shipped_model")
+def test_an_acknowledged_correction_survives_sigkill_right_after_the_answer(database_url):
     with started_server({"DATABASE_URL": database_url}) as (url, process):
         status, body = request(
             url + "/api/feedback", {"image": SEVEN_URL, "label": 4, "predicted": 7}
@@ -30,8 +31,9 @@ def test_an_acknowledged_correction_survives_sigkill_right_after_the_answer(
     assert fields[0].max() == 255
 
 
+@pytest.mark.usefixtures("shipped_model")
 def test_two_gunicorn_workers_share_one_database_without_losing_a_correction(
-    database_url, shipped_model, tmp_path
+    database_url, tmp_path
 ):
     env = {"DATABASE_URL": database_url, "WEB_CONCURRENCY": "2"}
     with started_gunicorn(tmp_path, env={**env, "FLASK_FEEDBACK_RATE_LIMIT": OPEN_LIMIT}) as run:

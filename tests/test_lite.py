@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -73,15 +72,20 @@ def test_conversion_is_cached_by_the_files_hash(tmp_path, tiny_model_path, monke
 
 
 def test_workers_starting_together_convert_once(tmp_path, tiny_model_path, monkeypatch):
-    real = lite._convert
+    real_convert, real_locked = lite._convert, lite.files.locked
     calls = []
+    together = threading.Barrier(3, timeout=60)  # all three reach the lock before any takes it
 
-    def slow(*args):
+    def counted(*args):
         calls.append(args)
-        time.sleep(0.3)  # long enough for the others to reach the lock
-        real(*args)
+        real_convert(*args)
 
-    monkeypatch.setattr(lite, "_convert", slow)
+    def at_the_lock(path):
+        together.wait()
+        return real_locked(path)
+
+    monkeypatch.setattr(lite, "_convert", counted)
+    monkeypatch.setattr(lite.files, "locked", at_the_lock)
     results = []
     threads = [
         threading.Thread(target=lambda: results.append(lite.converted(tiny_model_path, tmp_path)))

@@ -23,9 +23,11 @@ from tests.support import (
 
 NGINX = Path("/usr/sbin/nginx")
 
+pytestmark = pytest.mark.usefixtures("shipped_model")  # `server` serves it
+
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, shipped_model):
+def server(tmp_path_factory):
     """`make run`'s server, one worker."""
     folder = tmp_path_factory.mktemp("server")
     with started_gunicorn(folder, env={"WEB_CONCURRENCY": "1"}) as (url, _, _):

@@ -23,6 +23,8 @@ from tests.support import (
     settled_prediction,
 )
 
+pytestmark = pytest.mark.browser  # every test drives Chromium, some through getfixturevalue
+
 UPLOAD_SIDE = 200  # drawing.js: the pad's longer side, as uploaded
 FOUR = sketches.SKETCHES[(4, "open")]  # two strokes
 # The pixels of the model's 28x28 input that are lit.

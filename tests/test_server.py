@@ -9,7 +9,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,16 +23,18 @@ from tests.support import (
     request,
     running_server,
     started_gunicorn,
+    wait_until,
 )
 
 
 @pytest.fixture
-def server(shipped_model):
+def server():
     """A real server for one test."""
     with running_server() as url:
         yield url
 
 
+@pytest.mark.usefixtures("shipped_model")
 def test_real_server_predicts_over_http_and_survives_bad_input(server):
     status, body = request(server + "/predict", {"image": SEVEN_URL})
     assert status == 200 and body["digit"] == 7
@@ -60,6 +61,7 @@ def chunked_post(url: str, pieces: list[bytes]) -> tuple[int, dict]:
         connection.close()
 
 
+@pytest.mark.usefixtures("shipped_model")
 def test_real_server_reads_chunked_bodies_and_refuses_them_past_the_limit_with_413(server):
     body = json.dumps({"image": SEVEN_URL}).encode()
     status, answer = chunked_post(server, [body[:100], body[100:]])
@@ -103,8 +105,7 @@ def test_gunicorn_keeps_serving_when_the_model_file_breaks_and_a_worker_dies(
     args = ["--chdir", "FlaskApp", "--workers", "2", "flaskapp:create_app()"]  # as from FlaskApp/
     with started_gunicorn(tmp_path, args, env) as (url, process, log):
         validated = request(url + "/healthz")[1]["sha256"]
-        while len(worker_pids(process.pid)) < 2:
-            time.sleep(0.2)
+        assert wait_until(lambda: len(worker_pids(process.pid)) >= 2, 90), log.read_text()
         with open(model_path, "r+b") as f:  # the file breaks under the running server ...
             f.truncate(1000)
         os.kill(min(worker_pids(process.pid)), signal.SIGKILL)  # ... and then a worker dies

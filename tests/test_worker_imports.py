@@ -10,20 +10,19 @@ import contextlib
 import os
 import subprocess
 import sys
-import time
 
-from tests.support import ROOT, SEVEN_URL, free_port, request
+from tests.support import ROOT, SEVEN_URL, free_port, request, wait_until
 
 
 def healthy(url: str, process: subprocess.Popen, seconds: float = 90) -> bool:
     """Whether /healthz answers 200 within `seconds`, while the server keeps running."""
-    deadline = time.monotonic() + seconds
-    while process.poll() is None and time.monotonic() < deadline:
+
+    def answered_or_exited() -> bool:
         with contextlib.suppress(OSError):  # not listening yet
-            if request(url + "/healthz")[0] == 200:
-                return True
-        time.sleep(0.2)
-    return False
+            return process.poll() is not None or request(url + "/healthz")[0] == 200
+        return False
+
+    return wait_until(answered_or_exited, seconds) and process.poll() is None
 
 
 def test_a_gunicorn_worker_answers_predictions_without_importing_tensorflow(

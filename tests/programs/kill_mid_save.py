@@ -15,7 +15,7 @@ def slow_save(self, path, *args, **kwargs):
         f.write(b"half a model")
         f.flush()
     print("saving", flush=True)
-    time.sleep(60)
+    time.sleep(60)  # the hang under test, until the test kills this process (else 60 s)
 
 
 model = tf_runtime.load(sys.argv[1])

@@ -65,10 +65,15 @@ NUMBER_BOXES = [(0.06 + 0.235 * i, 0.33, 0.16, 0.34) for i in range(4)]
 
 REFUSAL = "That doesn't look like a digit"
 
-# The review page's credential (FLASK_REVIEW_TOKEN), and a rate limit no browser test reaches.
+# The review page's credential (FLASK_REVIEW_TOKEN), a rate limit no browser test reaches, and
+# no training: without the shipped model the server exits, saying so.
 REVIEW_TOKEN = "browser-review-token"
 
-LIVE_ENV = {"FLASK_REVIEW_TOKEN": REVIEW_TOKEN, "FLASK_FEEDBACK_RATE_LIMIT": "1000 per minute"}
+LIVE_ENV = {
+    "FLASK_REVIEW_TOKEN": REVIEW_TOKEN,
+    "FLASK_FEEDBACK_RATE_LIMIT": "1000 per minute",
+    "FLASK_TRAIN_IF_MISSING": "false",
+}
 
 
 def _drain(stream) -> None:
@@ -106,9 +111,38 @@ class Watched:
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
 
 
+# Run in every page before its own scripts: `window.testPad.asked` says whether the card has
+# started reading (its `aria-busy` set) since the pad last changed (the page marks Undo, Redo
+# and Clear afresh with aria-disabled on every change), for `settled_prediction` to wait on.
+WATCH_ASKING = """
+window.testPad = { asked: false };
+new MutationObserver((records) => {
+  for (const { target, attributeName, oldValue } of records) {
+    if (attributeName === "aria-disabled" && ["undo", "redo", "clear"].includes(target.id)) {
+      window.testPad.asked = false;
+    } else if (attributeName === "aria-busy" && oldValue === null) {
+      window.testPad.asked = true;
+    }
+  }
+}).observe(document, {
+  subtree: true,
+  attributeFilter: ["aria-disabled", "aria-busy"],
+  attributeOldValue: true,
+});
+"""
+
+# Settled: the card was asked to read the pad as it is now, has its answer, and reads no more.
+SETTLED = """() => {
+  const card = document.querySelector(".result");
+  const answered = !card.hasAttribute("aria-busy") && card.hasAttribute("data-reading");
+  return window.testPad.asked && answered;
+}"""
+
+
 def open_page(browser, url: str, context_options: dict, **extra) -> Watched:
-    """A fresh context and page on the app at `url`, loaded."""
+    """A fresh context and page on the app at `url`, loaded, watched as WATCH_ASKING says."""
     context = browser.new_context(**context_options, **extra)
+    context.add_init_script(script=WATCH_ASKING)
     watched = Watched(context.new_page(), url)
     watched.page.goto(url, wait_until="networkidle")
     return watched
@@ -195,12 +229,7 @@ def settled_prediction(page) -> str:
 
     A digit or a number; "" when the page says that what was drawn is no digit.
     """
-    page.wait_for_timeout(350)  # past the 120 ms pause that triggers the last request
-    page.wait_for_function(
-        "() => !document.querySelector('.result').hasAttribute('aria-busy')"
-        " && document.querySelector('.result').hasAttribute('data-reading')",
-        timeout=10_000,
-    )
+    page.wait_for_function(SETTLED, timeout=10_000)  # the answer to the last change, shown
     return page.locator("#prediction").text_content().strip()
 
 

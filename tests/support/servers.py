@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from .waiting import wait_until
+
 __all__ = [
     "PROGRAMS",
     "ROOT",
@@ -125,8 +127,9 @@ def healthy(
     """The first answer of `url`/healthz that is a 200 whose body (JSON; {} for another kind)
     `accept` takes; the test fails when `process` exits first (with `output`, by default its
     stdout) or `within` seconds pass."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
+
+    def accepted() -> tuple[dict] | None:
+        """The answer, when it is one `accept` takes; None while there is none yet."""
         if process.poll() is not None:
             shown = output() if output else process.stdout.read()
             pytest.fail(f"the server exited with {process.returncode}: {shown[-3000:]}")
@@ -134,8 +137,11 @@ def healthy(
             status, headers, body = fetch(url + "/healthz", timeout=2)
             answer = json.loads(body) if "json" in headers.get("Content-Type", "") else {}
             if status == 200 and accept(answer):
-                return answer
-        time.sleep(0.2)
+                return (answer,)  # in a tuple: {} is an answer too
+        return None
+
+    if found := wait_until(accepted, within):
+        return found[0]
     pytest.fail(f"{url}/healthz gave no such answer within {within:g} s")
 
 
