@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -43,10 +42,9 @@ def test_training_killed_with_sigkill_leaves_the_previous_model_intact(tmp_path,
         text=True,
     )
     try:
-        for line in process.stdout:  # kill it in the middle of an epoch
+        for line in process.stdout:  # kill it in the middle of training: epoch 2 has begun
             if line.startswith("Epoch 2/"):
                 break
-        time.sleep(1.0)
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(30)

@@ -226,7 +226,7 @@ def test_one_live_region_says_only_settled_answers(desktop):
 
     draw_a_four_with_two_pauses(page)
     assert settled_prediction(page) == "4"
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(300)  # no event to wait for: the check is that no update comes late
     updates = page.evaluate("window.liveUpdates")
     print(f"\nlive-region updates for a two-stroke 4 with two pauses: {updates}")
     assert 1 <= len(updates) <= 2, updates

@@ -254,12 +254,12 @@ def test_a_correction_can_be_changed_or_taken_back_before_it_is_sent(desktop):
     page.locator("#feedback-undo").click()
     assert page.locator("#feedback-status").text_content() == "Taken back: nothing was sent."
     assert pressed(page, "I drew a 1") == "false"
-    page.wait_for_timeout(HOLD_S * 1000 + 500)
+    page.wait_for_timeout(HOLD_S * 1000 + 500)  # past the hold: the check is that nothing is sent
     assert sent == []
 
     page.get_by_role("button", name="I drew a 1").click()
     page.get_by_role("button", name="I drew a 2").click()  # changed its mind
-    page.wait_for_timeout(1000)
+    page.wait_for_timeout(1000)  # the check is that nothing is sent meanwhile: no event to wait for
     assert sent == []
     assert pressed(page, "I drew a 2") == "true"
     with page.expect_response("**/api/feedback", timeout=(HOLD_S + 2) * 1000) as answer:
