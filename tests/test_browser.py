@@ -136,8 +136,8 @@ def test_a_number_drawn_with_the_mouse_reads_as_that_number_with_a_box_per_digit
         assert 0 < float(chips.nth(i).get_attribute("data-confidence")) <= 1
     # A number is offered for correction as a number (test_page_numbers.py), and no single
     # digit's bars or preview stand for it until its chip is picked (test_page_strokes.py).
-    assert page.locator("#feedback").is_visible()
-    assert page.locator("#feedback").get_attribute("data-mode") == "number"
+    assert page.locator("#correction-row").is_visible()
+    assert page.locator("#correction-row").get_attribute("data-mode") == "number"
     assert page.get_by_label("The number you drew").input_value() == NUMBER
     assert bar_probabilities(page) == [0.0] * 10
     assert page.locator("#model-input").get_attribute("data-filled") is None

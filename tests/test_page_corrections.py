@@ -64,9 +64,9 @@ def sent_now(page):
 def thanks(page) -> str:
     """The correction row's status line, once it thanks the person."""
     page.wait_for_function(
-        "() => document.querySelector('#feedback-status').textContent.startsWith('Thanks')"
+        "() => document.querySelector('#correction-status').textContent.startsWith('Thanks')"
     )
-    return page.locator("#feedback-status").text_content()
+    return page.locator("#correction-status").text_content()
 
 
 def focused(page) -> str:
@@ -83,11 +83,11 @@ def pressed(page, name: str) -> str:
 
 def correct_a_seven_as_a_one(page):
     """Draw a 7, say it is a 1, and send that at once: the server's response."""
-    assert page.locator("#feedback").is_hidden()  # nothing to correct yet
+    assert page.locator("#correction-row").is_hidden()  # nothing to correct yet
     draw_with_mouse(page, sketches.SKETCHES[(7, "crossed")])
     assert settled_prediction(page) == "7"
-    assert page.locator("#feedback-prompt").text_content() == "Wrong? Tap the digit you drew"
-    choices = page.locator("#feedback button[data-label]")  # ten digits and "Not a digit"
+    assert page.locator("#correction-prompt").text_content() == "Wrong? Tap the digit you drew"
+    choices = page.locator("#correction-row button[data-label]")  # ten digits and "Not a digit"
     assert choices.count() == 11 and page.get_by_role("button", name="I drew a 1").is_enabled()
     page.get_by_role("button", name="I drew a 1").click()
     response = sent_now(page)
@@ -154,11 +154,11 @@ def test_a_correction_is_offered_again_for_each_new_drawing_and_hidden_on_clear(
     sent_now(page)
     assert thanks(page) == "Thanks for confirming it is a 4."
     page.locator("#clear").click()
-    assert page.locator("#feedback").is_hidden()
+    assert page.locator("#correction-row").is_hidden()
     draw_with_mouse(page, sketches.SKETCHES[(2, "curve")])
     assert settled_prediction(page) == "2"
-    assert page.locator("#feedback").is_visible()
-    assert page.locator("#feedback-status").text_content() == ""
+    assert page.locator("#correction-row").is_visible()
+    assert page.locator("#correction-status").text_content() == ""
     assert pressed(page, "I drew a 4") == "false"
 
 
@@ -174,10 +174,10 @@ def test_a_failed_correction_says_why_and_can_be_sent_again(browser, live_url):
         send_now(page)
         wait_for_text(
             page,
-            "#feedback-status",
+            "#correction-status",
             "Not saved: corrections cannot be kept just now; try again in a minute.",
         )
-        assert page.locator("#feedback-status").get_attribute("data-tone") == "error"
+        assert page.locator("#correction-status").get_attribute("data-tone") == "error"
         assert page.get_by_role("button", name="I drew an 8").is_enabled()
         page.unroute("**/api/feedback")
         page.get_by_role("button", name="I drew an 8").click()
@@ -227,10 +227,10 @@ def test_the_correction_row_waits_for_the_pen_to_lift_and_for_the_answer(desktop
     page = desktop.page
     seven_with_the_pen_down(page)
     wait_for_text(page, "#prediction", "7")
-    assert page.locator("#feedback").is_hidden()  # a drawing still in progress
+    assert page.locator("#correction-row").is_hidden()  # a drawing still in progress
     page.mouse.up()
     assert settled_prediction(page) == "7"
-    assert page.locator("#feedback").is_visible()
+    assert page.locator("#correction-row").is_visible()
 
     held = []  # a new prediction of the same drawing, held back by the test
     page.route("**/predict", lambda route: held.append(route))
@@ -250,9 +250,9 @@ def test_a_correction_can_be_changed_or_taken_back_before_it_is_sent(desktop):
     assert settled_prediction(page) == "7"
 
     page.get_by_role("button", name="I drew a 1").click()
-    assert page.locator("#feedback-status").text_content() == "Sending a 1 in a few seconds."
-    page.locator("#feedback-undo").click()
-    assert page.locator("#feedback-status").text_content() == "Taken back: nothing was sent."
+    assert page.locator("#correction-status").text_content() == "Sending a 1 in a few seconds."
+    page.locator("#correction-undo").click()
+    assert page.locator("#correction-status").text_content() == "Taken back: nothing was sent."
     assert pressed(page, "I drew a 1") == "false"
     page.wait_for_timeout(HOLD_S * 1000 + 500)  # past the hold: the check is that nothing is sent
     assert sent == []
@@ -278,25 +278,25 @@ def test_focus_stays_in_the_correction_row_when_it_is_sent_or_taken_back(desktop
     assert settled_prediction(page) == "7"
     page.get_by_role("button", name="I drew a 1").focus()
     page.keyboard.press("Enter")
-    page.locator("#feedback-undo").focus()
+    page.locator("#correction-undo").focus()
     page.keyboard.press("Enter")  # taken back: Undo goes, focus goes to the choice undone
     assert focused(page) == "I drew a 1"
     page.keyboard.press("Enter")
-    page.locator("#feedback-undo").focus()
+    page.locator("#correction-undo").focus()
     sent_now(page)  # sent while focus is on Undo, which goes away
     thanks(page)
     assert focused(page) == "I drew a 1"
     page.keyboard.press("Tab")  # on through the row, not back at the top of the page
     assert focused(page) == "I drew a 2"
     page.keyboard.press("Control+z")  # the drawing changes: the row goes, focus to the pad
-    assert page.locator("#feedback").is_hidden()
+    assert page.locator("#correction-row").is_hidden()
     assert page.evaluate("document.activeElement.id") == "canvas"
 
 
 # Every text the correction row's status line shows, in order.
 WATCH_STATUS = """() => {
   window.statusTexts = [];
-  const line = document.querySelector('#feedback-status');
+  const line = document.querySelector('#correction-status');
   new MutationObserver(() => window.statusTexts.push(line.textContent))
     .observe(line, { childList: true, characterData: true, subtree: true });
 }"""
@@ -321,7 +321,7 @@ def test_a_rate_limited_correction_says_so_in_words_and_never_saved_first(browse
         page.get_by_role("button", name="I drew a 1").click()
         send_now(page)
         expected = "Not saved: too many corrections from here for now; try again in 15 s."
-        wait_for_text(page, "#feedback-status", expected)
+        wait_for_text(page, "#correction-status", expected)
         assert page.locator("#announcer").text_content() == expected
         shown = page.evaluate("window.statusTexts")
         assert not any(text.startswith("Saved") for text in shown), shown

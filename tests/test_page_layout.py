@@ -75,7 +75,7 @@ def test_the_pad_and_the_answer_are_in_view_without_scrolling(screen):
 # What each screen of issue 25 must show, with the answer, without scrolling.
 MUST_SHOW = {
     "desktop": [".model-input", "#probabilities"],  # the 28x28 and the bars
-    "portrait": ["#feedback"],  # the whole correction row, its status line too
+    "portrait": ["#correction-row"],  # the whole correction row, its status line too
     "zoom-200": ["#predict", "#status"],
 }
 
@@ -170,7 +170,7 @@ def test_touch_targets_are_at_least_44_px_and_the_shortcuts_are_left_out(browser
         page.get_by_role("button", name="I drew a 9").click()  # shows the correction's Undo too
         assert page.evaluate(SMALL_CONTROLS) == []
         assert page.locator(".shortcuts").is_hidden()
-        page.locator("#feedback-undo").click()  # nothing sent
+        page.locator("#correction-undo").click()  # nothing sent
 
 
 def test_the_shortcuts_show_where_there_is_a_keyboard(browser, live_url):
@@ -235,7 +235,7 @@ def test_ink_edges_and_bars_contrast_at_least_3_to_1(browser, live_url, scheme):
         assert {k: v for k, v in ratios.items() if v < 3} == {}
 
 
-LAID_OUT = ["#probabilities", ".model-input", "#feedback", ".app-footer", "#draw-heading + .pad"]
+LAID_OUT = ["#probabilities", ".model-input", "#correction-row", ".app-footer", "#draw-heading + .pad"]
 
 
 def positions(page) -> dict:
@@ -249,7 +249,7 @@ def test_nothing_moves_when_an_answer_or_the_correction_row_appears(screen):
     assert page.locator(".placeholder").is_visible()  # words, not a grey skeleton
     draw(page, FOUR)
     assert settled_prediction(page) == "4"
-    assert page.locator("#feedback").is_visible() and page.locator(".placeholder").is_hidden()
+    assert page.locator("#correction-row").is_visible() and page.locator(".placeholder").is_hidden()
     assert positions(page) == empty
     page.locator("#clear").click()
     draw_number(page, draw)

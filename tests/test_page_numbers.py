@@ -32,29 +32,29 @@ def test_a_number_is_corrected_digit_by_digit(desktop, live_database):
     page = desktop.page
     draw_number(page)
     assert settled_prediction(page) == NUMBER
-    assert page.locator("#feedback").is_visible()
+    assert page.locator("#correction-row").is_visible()
     assert (
-        page.locator("#feedback-prompt").text_content()
+        page.locator("#correction-prompt").text_content()
         == "Wrong? Pick a digit, then tap the right one"
     )
     assert page.locator("#number-input").input_value() == NUMBER
     assert page.get_by_role("button", name="Not a digit").is_hidden()
 
     page.get_by_role("button", name="I drew a 7").click()  # which digit? it says so
-    assert page.locator("#feedback-status").text_content() == (
+    assert page.locator("#correction-status").text_content() == (
         "Pick the digit to correct above first, then tap what it should be."
     )
     page.locator(CHIPS).nth(3).click()  # the last digit: its bars and its 28x28 show
     page.wait_for_function("() => document.querySelector('#model-input').dataset.filled")
     page.get_by_role("button", name="I drew a 7").click()
     assert page.locator("#number-input").input_value() == "2027"
-    assert page.locator("#feedback-status").text_content() == "Sending 2027 in a few seconds."
+    assert page.locator("#correction-status").text_content() == "Sending 2027 in a few seconds."
     response = send_now(page)
     assert response.status == 201
     assert response.request.post_data_json["digits"] == [2, 0, 2, 7]
     assert "label" not in response.request.post_data_json
     wait_for_text(
-        page, "#feedback-status", "Thanks — saved as 2027 for review and future training."
+        page, "#correction-status", "Thanks — saved as 2027 for review and future training."
     )
     stored = stored_digits(live_database, response.json()["ids"])
     assert stored == [(2, 2, "2027"), (0, 0, "2027"), (2, 2, "2027"), (7, 6, "2027")]
@@ -69,14 +69,14 @@ def test_a_number_is_corrected_whole_by_typing_it(desktop, live_database):
     field = page.get_by_label("The number you drew")
     field.fill("202")
     page.get_by_role("button", name="Send").click()
-    assert page.locator("#feedback-status").text_content() == (
+    assert page.locator("#correction-status").text_content() == (
         "Type 4 digits, one for each digit read."
     )
     asked = len(predictions)
     field.fill("1026")
     field.press("Enter")  # sends the number; predicts nothing
-    assert page.locator("#feedback-status").text_content() == "Sending 1026 in a few seconds."
-    page.locator("#feedback-undo").click()  # taken back: the reading is back in the field
+    assert page.locator("#correction-status").text_content() == "Sending 1026 in a few seconds."
+    page.locator("#correction-undo").click()  # taken back: the reading is back in the field
     assert field.input_value() == NUMBER
     assert page.evaluate("document.activeElement.id") == "number-input"
     field.fill("1026")

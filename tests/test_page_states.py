@@ -76,10 +76,10 @@ def digit_states(page, seen: dict) -> None:
     one.click()  # the pointer stays on it
     assert one.get_attribute("aria-pressed") == "true"
     measure(page, one, "pressed, hovered", seen)
-    measure(page, page.locator("#feedback-undo"), "shown", seen)
+    measure(page, page.locator("#correction-undo"), "shown", seen)
     with page.expect_response("**/api/feedback"):
         page.evaluate("window.dispatchEvent(new PageTransitionEvent('pagehide'))")
-    page.wait_for_function("() => document.querySelector('#feedback-status').textContent")
+    page.wait_for_function("() => document.querySelector('#correction-status').textContent")
     measure(page, one, "pressed, sent, hovered", seen)
     for button in visible_buttons(page):
         every_state(page, button, seen)

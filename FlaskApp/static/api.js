@@ -1,6 +1,6 @@
 // Talking to the server: JSON in and out, and checks that an answer has the documented shape.
 
-// The label the feedback API takes, and /predict's `reading`, for a drawing that is no digit.
+// The label the corrections API takes, and /predict's `reading`, for a drawing that is no digit.
 export const NOT_A_DIGIT = "not_a_digit";
 const READINGS = ["digit", "number", NOT_A_DIGIT];
 

@@ -1,5 +1,5 @@
 // Draw-a-digit (or a whole number) front end: ES modules, no globals, no dependencies.
-// The server passes its URLs in `data-predict-url`, `data-model-url` and `data-feedback-url` on
+// The server passes its URLs in `data-predict-url`, `data-model-url` and `data-corrections-url` on
 // #app, how many digits the model reads in `data-digits`, how large to send a drawing in
 // `data-upload-side`, and what its strokes may hold in `data-max-strokes` and
 // `data-max-stroke-points`. /predict reads the drawing as one digit, a number (one box per
@@ -77,7 +77,7 @@ function tell(text, tone) {
   say(text);
 }
 
-const corrections = new Corrections(app.dataset.feedbackUrl, { say, online, home: canvas });
+const corrections = new Corrections(app.dataset.correctionsUrl, { say, online, home: canvas });
 
 const predictor = new Predictor(app.dataset.predictUrl, pad, {
   started() {

@@ -9,11 +9,11 @@ import { aDigit } from "./result.js";
 
 const HOLD_MS = 5000;
 
-const box = document.getElementById("feedback");
+const box = document.getElementById("correction-row");
 const choices = Array.from(box.querySelectorAll("button[data-label]"));
-const status = document.getElementById("feedback-status");
-const undoButton = document.getElementById("feedback-undo");
-const prompt = document.getElementById("feedback-prompt");
+const status = document.getElementById("correction-status");
+const undoButton = document.getElementById("correction-undo");
+const prompt = document.getElementById("correction-prompt");
 const numberFix = document.getElementById("number-fix");
 const numberInput = document.getElementById("number-input");
 const PROMPTS = {
@@ -21,7 +21,7 @@ const PROMPTS = {
   number: "Wrong? Pick a digit, then tap the right one",
 };
 
-/** A feedback label as said aloud: "a 7", "not a digit", or a number's digits: "2027". */
+/** A correction's label as said aloud: "a 7", "not a digit", or a number's digits: "2027". */
 function labelName(label) {
   if (Array.isArray(label)) return label.join("");
   return label === NOT_A_DIGIT ? "not a digit" : aDigit(label);
@@ -45,7 +45,7 @@ function choiceFor(label) {
 }
 
 /**
- * The correction row. `url` is the feedback API; `say(text)` announces a settled outcome;
+ * The correction row. `url` is the corrections API; `say(text)` announces a settled outcome;
  * `online()` resolves once the browser is back online; `home` (the pad) takes focus when the
  * row is withdrawn from under it.
  */

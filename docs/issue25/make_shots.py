@@ -42,7 +42,7 @@ def pressed(browser, url: str, name: str) -> None:
         settled_prediction(page)
         page.get_by_role("button", name="I drew a 1").click()
         shot = OUT / f"{name}-pressed-{scheme}.png"
-        page.screenshot(path=shot, clip=clip(page, "#feedback"))
+        page.screenshot(path=shot, clip=clip(page, "#correction-row"))
         context.close()
 
 
@@ -57,12 +57,12 @@ def number(browser, url: str, name: str) -> None:
     page.wait_for_function("() => document.querySelector('#model-input').dataset.filled")
     page.screenshot(path=OUT / f"{name}-number-digit.png")
     page.locator("#digit-chips button.chip").nth(3).click()
-    if page.locator("#feedback").is_visible():
+    if page.locator("#correction-row").is_visible():
         page.get_by_role("button", name="I drew a 7").click()
         with page.expect_response("**/api/feedback"):
             page.evaluate("window.dispatchEvent(new PageTransitionEvent('pagehide'))")
         page.wait_for_function(
-            "() => document.querySelector('#feedback-status').textContent.startsWith('Thanks')"
+            "() => document.querySelector('#correction-status').textContent.startsWith('Thanks')"
         )
     page.screenshot(path=OUT / f"{name}-number-corrected.png")
     context.close()
