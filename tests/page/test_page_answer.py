@@ -195,7 +195,7 @@ def test_a_refusal_shows_no_digit_and_no_hedge(browser, live_url, reason, messag
         assert "is-unsure" not in page.locator(".result").get_attribute("class")
         assert bar_probabilities(page) == [0.0] * 10
         assert page.locator("#model-input").get_attribute("data-filled") is None
-        assert page.locator("#correction-row").is_visible()  # "Not a digit" confirms, a digit corrects
+        assert page.locator("#correction-row").is_visible()  # "Not a digit" confirms
 
 
 def draw_a_four_with_two_pauses(page) -> None:

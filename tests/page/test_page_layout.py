@@ -235,7 +235,13 @@ def test_ink_edges_and_bars_contrast_at_least_3_to_1(browser, live_url, scheme):
         assert {k: v for k, v in ratios.items() if v < 3} == {}
 
 
-LAID_OUT = ["#probabilities", ".model-input", "#correction-row", ".app-footer", "#draw-heading + .pad"]
+LAID_OUT = [
+    "#probabilities",
+    ".model-input",
+    "#correction-row",
+    ".app-footer",
+    "#draw-heading + .pad",
+]
 
 
 def positions(page) -> dict:
