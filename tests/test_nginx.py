@@ -10,16 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import (
-    ROOT,
-    closed_within,
-    connect,
-    fetch,
-    free_port,
-    healthy,
-    raw,
-    started_gunicorn,
-)
+from tests.support import ROOT, started_gunicorn
+from tests.support.servers import closed_within, connect, fetch, free_port, healthy, raw
 
 NGINX = Path("/usr/sbin/nginx")
 
