@@ -12,7 +12,7 @@ them; *review* is only what a reviewer does to stored corrections (list, hide, s
 delete), at the routes of `drawadigit.web.corrections.review`.
 
 Modules: `store` (the store, `Correction`, the held-out split), `schema` (the tables and their
-migrations, `NOT_A_DIGIT`), `pictures` (what is kept of a drawing: only what was decoded, never
+migrations), `pictures` (what is kept of a drawing: only what was decoded, never
 what a client sent), `database` (engines whose every wait is bounded, the SQLite file),
 `listing` (counts, statistics, the review's pages) and `cli` (`python -m drawadigit.corrections
 stats|export`, run by `__main__`). The store never imports `cli`, so a server worker does not
