@@ -47,7 +47,10 @@ def answers(config: dict, drawings: dict[str, str]) -> dict:
     for name, image in drawings.items():
         response = client.post("/predict", json={"image": image})
         found[name] = [response.status_code, comparable(response.get_json())]
-    app.extensions["corrections_store"].close()
+    store = (
+        app.extensions.get("corrections_store") or app.extensions["feedback_store"]
+    )  # older versions: "feedback_store"
+    store.close()
     return found
 
 

@@ -142,7 +142,10 @@ def profile(job: dict) -> dict:
         post(client, sent[0])
     rows = measure(client, clock, made)
     text = cprofiled(client, made, job["cprofile"]) if job["cprofile"] else ""
-    app.extensions["corrections_store"].close()
+    store = (
+        app.extensions.get("corrections_store") or app.extensions["feedback_store"]
+    )  # older versions: "feedback_store"
+    store.close()
     return {"rows": rows, "cprofile": text}
 
 
