@@ -1,0 +1,1 @@
+"""Benchmarks of the app, run from the checkout as `python -m benchmarks.NAME` (README, Layout)."""
