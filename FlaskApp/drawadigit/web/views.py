@@ -13,13 +13,7 @@ import time
 from flask import Blueprint, Flask, jsonify, render_template
 
 from drawadigit import contract, reading
-from drawadigit.web.api import (
-    MAX_STROKE_POINTS,
-    MAX_STROKES,
-    model_service,
-    read_drawing,
-    sent_drawing,
-)
+from drawadigit.web import api
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +37,8 @@ def index():
     return render_template(
         "index.html",
         upload_side=reading.UPLOAD_SIDE,
-        max_strokes=MAX_STROKES,
-        max_stroke_points=MAX_STROKE_POINTS,
+        max_strokes=api.MAX_STROKES,
+        max_stroke_points=api.MAX_STROKE_POINTS,
     )
 
 
@@ -52,8 +46,8 @@ def index():
 def predict():
     """What the drawing sent is: its `reading.Reading` as JSON, its strokes helping to read it."""
     started = time.perf_counter()
-    data, strokes = sent_drawing()
-    _, read = read_drawing(data, strokes)
+    data, strokes = api.sent_drawing()
+    _, read = api.read_drawing(data, strokes)
     logger.debug(
         "predict: %d bytes, %d strokes -> %s %r in %.1f ms",
         len(data),
@@ -68,13 +62,13 @@ def predict():
 @main.get("/api/model")
 def card():
     """The serving model's card."""
-    return jsonify(model_service().describe())
+    return jsonify(api.model_service().describe())
 
 
 @main.get("/healthz")
 def healthz():
     """200 once a model serves, else 503; the state either way."""
-    status = model_service().status()
+    status = api.model_service().status()
     return jsonify(status), 200 if status["state"] == "ready" else 503
 
 

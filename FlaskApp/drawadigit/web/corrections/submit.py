@@ -33,18 +33,7 @@ from flask import Blueprint, jsonify, url_for
 from drawadigit.contract import NOT_A_DIGIT, NOT_A_DIGIT_NAME
 from drawadigit.corrections.store import Correction
 from drawadigit.reading import preprocessing
-from drawadigit.web.api import (
-    MISSING,
-    APIError,
-    image_bytes,
-    json_object,
-    json_type,
-    key_names,
-    model_service,
-    parse_strokes,
-    read_drawing,
-    require_json,
-)
+from drawadigit.web import api
 from drawadigit.web.corrections.storage import calls, store, stored
 
 logger = logging.getLogger(__name__)
@@ -57,11 +46,11 @@ IMAGE_EXPECTED = "Expected field 'image', the drawing as a PNG data URL"
 
 def label_field(payload: dict, name: str) -> int:
     """A required label from the request body: a digit 0-9, or "not_a_digit" (NOT_A_DIGIT)."""
-    value = payload.get(name, MISSING)
+    value = payload.get(name, api.MISSING)
     expected = f'a digit 0-9 or "{NOT_A_DIGIT_NAME}"'
-    if value is MISSING:
-        received = f"received fields {key_names(payload)}"
-        raise APIError(400, f"Expected field '{name}', {expected}; {received}.")
+    if value is api.MISSING:
+        received = f"received fields {api.key_names(payload)}"
+        raise api.APIError(400, f"Expected field '{name}', {expected}; {received}.")
     if value == NOT_A_DIGIT_NAME:
         return NOT_A_DIGIT
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 9:
@@ -70,8 +59,8 @@ def label_field(payload: dict, name: str) -> int:
         elif isinstance(value, str):
             shown = f"the string {value[:20]!r}"
         else:
-            shown = f"a JSON {json_type(value)}"
-        raise APIError(400, f"Expected field '{name}' to be {expected}; received {shown}.")
+            shown = f"a JSON {api.json_type(value)}"
+        raise api.APIError(400, f"Expected field '{name}' to be {expected}; received {shown}.")
     return value
 
 
@@ -83,14 +72,14 @@ def digits_field(payload: dict) -> list[int]:
     value = payload["digits"]
     expected = f"a list of 2 to {MAX_DIGITS} digits 0-9, one per digit read, left to right"
     if not isinstance(value, list) or not 2 <= len(value) <= MAX_DIGITS:
-        shown = f"a list of {len(value)}" if isinstance(value, list) else json_type(value)
+        shown = f"a list of {len(value)}" if isinstance(value, list) else api.json_type(value)
         shown = shown if isinstance(value, list) else f"a JSON {shown}"
-        raise APIError(400, f"Expected field 'digits' to be {expected}; received {shown}.")
+        raise api.APIError(400, f"Expected field 'digits' to be {expected}; received {shown}.")
     for digit in value:
         if isinstance(digit, bool) or not isinstance(digit, int) or not 0 <= digit <= 9:
-            shown = repr(digit)[:20] if type(digit) in (int, float, str) else json_type(digit)
+            shown = repr(digit)[:20] if type(digit) in (int, float, str) else api.json_type(digit)
             shown = shown if type(digit) in (int, float, str) else f"a JSON {shown}"
-            raise APIError(400, f"Expected field 'digits' to be {expected}; received {shown}.")
+            raise api.APIError(400, f"Expected field 'digits' to be {expected}; received {shown}.")
     return value
 
 
@@ -107,9 +96,9 @@ def model_version(card: dict) -> str:
 
 def read_correction(data: bytes, label: int, strokes: list[np.ndarray]) -> Correction:
     """The drawing read by the serving model, as /predict reads it, as a correction to store."""
-    service = model_service()
+    service = api.model_service()
     try:
-        image, read = read_drawing(data, strokes)
+        image, read = api.read_drawing(data, strokes)
     except preprocessing.NothingDrawn as exc:
         raise preprocessing.NothingDrawn(
             f"{exc} There is nothing to learn from a blank drawing."
@@ -128,16 +117,16 @@ def read_correction(data: bytes, label: int, strokes: list[np.ndarray]) -> Corre
 
 def read_number(data: bytes, digits: list[int], strokes: list[np.ndarray]) -> list[Correction]:
     """A number's drawing read as /predict reads it, one correction per digit read."""
-    image, read = read_drawing(data, strokes)
+    image, read = api.read_drawing(data, strokes)
     if read.reading != "number" or len(read.digits) != len(digits):
         found = f"a number of {len(read.digits)}" if read.reading == "number" else read.reading
-        raise APIError(
+        raise api.APIError(
             422,
             f"Expected a drawing read as a number of {len(digits)} digits, one for each of "
             f"'digits'; it reads as {found.replace('_', ' ')}.",
         )
     coverage = preprocessing.ink(image)
-    version = model_version(model_service().describe())
+    version = model_version(api.model_service().describe())
     number = "".join(map(str, digits))
     return [
         Correction(
@@ -158,9 +147,9 @@ def read_number(data: bytes, digits: list[int], strokes: list[np.ndarray]) -> li
 def add_number(payload: dict, data: bytes):
     """Store a number's correction, a record per digit: 201 with their ids."""
     if "label" in payload:
-        raise APIError(400, "Expected field 'label' or 'digits', not both; received both.")
+        raise api.APIError(400, "Expected field 'label' or 'digits', not both; received both.")
     digits = digits_field(payload)
-    parts = read_number(data, digits, parse_strokes(payload.get("strokes", MISSING)))
+    parts = read_number(data, digits, api.parse_strokes(payload.get("strokes", api.MISSING)))
     deadline = time.monotonic() + calls().timeout
     ids = stored(store().add_all, parts, deadline)
     logger.info("correction %s stored: number %s drawn", ",".join(ids), parts[0].number)
@@ -171,13 +160,15 @@ def add_number(payload: dict, data: bytes):
 @bp.post("/api/feedback")
 def add_correction():
     """Store a correction: the drawing, the digit drawn, and the server's own reading."""
-    require_json("with the drawing and the digit drawn")
-    payload = json_object(EXAMPLE)
-    data = image_bytes(payload.get("image", MISSING), IMAGE_EXPECTED)
+    api.require_json("with the drawing and the digit drawn")
+    payload = api.json_object(EXAMPLE)
+    data = api.image_bytes(payload.get("image", api.MISSING), IMAGE_EXPECTED)
     if "digits" in payload:
         return add_number(payload, data)
     label = label_field(payload, "label")
-    correction = read_correction(data, label, parse_strokes(payload.get("strokes", MISSING)))
+    correction = read_correction(
+        data, label, api.parse_strokes(payload.get("strokes", api.MISSING))
+    )
     deadline = time.monotonic() + calls().timeout
     public_id = stored(store().add, correction, deadline)
     logger.info(
