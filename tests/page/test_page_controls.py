@@ -32,6 +32,14 @@ def can_do(page, selector: str) -> bool:
     return page.locator(selector).get_attribute("aria-disabled") == "false"
 
 
+def draw_a_one_then_a_cross(page) -> None:
+    """Two strokes to undo: a 1 (read as 1), then a cross over it, each answered."""
+    draw_with_mouse(page, ONE)
+    assert settled_prediction(page) == "1"
+    draw_with_mouse(page, CROSS)
+    settled_prediction(page)
+
+
 def test_undo_takes_back_the_last_stroke_by_keyboard_and_button(desktop):
     page = desktop.page
     draw_with_mouse(page, ONE)
@@ -74,10 +82,7 @@ def test_enter_and_the_predict_button_predict_too(desktop):
 
 def test_clear_can_be_undone_and_redone_from_the_keyboard(desktop):
     page = desktop.page
-    draw_with_mouse(page, ONE)
-    assert settled_prediction(page) == "1"
-    draw_with_mouse(page, CROSS)
-    settled_prediction(page)
+    draw_a_one_then_a_cross(page)
     page.locator("#clear").click()
     assert canvas_is_blank(page)
     assert focused(page) == "button#clear"  # Clear can do nothing more, and keeps focus
@@ -96,10 +101,7 @@ def test_clear_can_be_undone_and_redone_from_the_keyboard(desktop):
 
 def test_undo_and_redo_keep_focus_when_they_can_do_no_more(desktop):
     page = desktop.page
-    draw_with_mouse(page, ONE)
-    assert settled_prediction(page) == "1"
-    draw_with_mouse(page, CROSS)
-    settled_prediction(page)
+    draw_a_one_then_a_cross(page)
     page.locator("#undo").focus()
     for _ in range(3):  # two strokes to take back, and one Enter too many
         page.keyboard.press("Enter")
