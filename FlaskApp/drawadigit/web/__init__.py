@@ -36,11 +36,13 @@ def create_app(settings_or_test_config: Settings | Mapping | None = None) -> Fla
     app.request_class = protocol.Request
     app.json = protocol.JSONProvider(app)
     settings = configure(app, settings_or_test_config)
-    app.extensions["digit_model"] = start_model(settings)
     corrections.init_app(app, settings)
     errors.init_app(app)
     views.init_app(app)
     security.init_app(app, settings)
+    # Last: a first-run training thread starts here, and Python 3.11 can fail to compile in one
+    # thread while another does (werkzeug compiles the routes as they are registered).
+    app.extensions["digit_model"] = start_model(settings)
     return app
 
 
