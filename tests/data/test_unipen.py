@@ -13,9 +13,9 @@ import json
 import numpy as np
 import pytest
 
-from drawadigit import reading
+from drawadigit import evaluation, reading
 from drawadigit.data import sketches, unipen
-from drawadigit.evaluation import real_pen
+from drawadigit.evaluation import real_numbers, real_pen
 from drawadigit.training import pen_writing
 from tests.support import assert_json_answer, data_url
 
@@ -177,7 +177,10 @@ def test_held_out_writers_never_reach_training(share, monkeypatch):
     assert pen.record["train"]["digits"] == 6 and pen.record["train"]["letters"] == 3  # no "o"
     assert (
         len(pen.train.y)
-        == 2 * 6 + pen.record["train"]["letters"] + 3 + pen.record["train"]["word_fields"]
+        == pen_writing.DIGIT_RENDERS * 6
+        + pen.record["train"]["letters"]
+        + 3
+        + pen.record["train"]["word_fields"]
     )
     assert pen.train.x.shape[1:] == (28, 28) and pen.train.x.max() == pytest.approx(1.0)
 
@@ -213,17 +216,15 @@ def test_writers_weigh_evenly():
     assert real_pen.per_writer([]) is None
 
 
+def refusing_everything(png: bytes, strokes=None):
+    return reading.read_bytes(
+        png, lambda f: np.tile([0.05] * 10 + [0.5], (len(f), 1)), reading.Policy()
+    )
+
+
 def test_the_pen_evaluation_reads_only_held_out_writers(share):
     folder, writers = share
-    seen: list[bytes] = []
-
-    def read(png: bytes):
-        seen.append(png)
-        return reading.read_bytes(
-            png, lambda f: np.tile([0.05] * 10 + [0.5], (len(f), 1)), reading.Policy()
-        )
-
-    scores = real_pen.pen_scores(read, folder, n=50)
+    scores = real_pen.pen_scores(refusing_everything, folder, n=50)
     digits = scores["digits_read_right"]
     assert digits["n"] == 3 * 2 + 4 and digits["writers"] == 1  # the test writer's only
     # The stand-in refuses everything at 0.5.
@@ -234,6 +235,22 @@ def test_the_pen_evaluation_reads_only_held_out_writers(share):
     assert {"digits", "negatives"} == set(scores["worst"])
     figure = real_pen.pen_figure(scores["worst"])
     assert len(figure.axes) == 32
+
+
+def test_the_validation_writers_are_read_apart_and_never_stored_in_the_card(share, capsys):
+    folder, writers = share
+    scores = real_pen.pen_scores(refusing_everything, folder, n=50, writers="validation")
+    assert scores["digits_read_right"]["n"] == 3 * 2  # the validation writer's: no 3s
+    assert "'validation'" in scores["held_out"]
+    numbers = [line("7", writers[split], in_units(SEVEN)) for split in writers]
+    samples = [unipen.parse(text, "numbers", i + 1) for i, text in enumerate(numbers)]
+    assert [s.writer for s in real_numbers._of(samples, "validation")] == [writers["validation"]]
+    assert [s.writer for s in real_numbers._of(samples, "test")] == [
+        writers["train"],
+        writers["test"],
+    ]
+    assert evaluation.main(["--writers", "validation", "--unipen-dir", str(folder)]) == 2
+    assert "goes with --pen-only" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -132,11 +132,14 @@ def evaluate_pen(
     out: str | os.PathLike,
     sizes: Sizes = Sizes(),
     report: text.Report = print,
+    writers: str = "test",
 ) -> dict:
-    """Real pen writing alone (`--pen-only`): the report, also written to `out`/report.json."""
+    """Real pen writing alone (`--pen-only`) by the writers of split `writers`: the report,
+    also written to `out`/report.json."""
     out, model = _opened(model_path, out)
     result = {"model": str(Path(model_path).name), "date": _now()}
-    result["pen_writing"] = _pen(scores.reader(model, model_path), unipen_dir, sizes, out, report)
+    read = scores.reader(model, model_path)
+    result["pen_writing"] = _pen(read, unipen_dir, sizes, out, report, writers)
     (out / "report.json").write_text(json.dumps(result, indent=2) + "\n")
     report(f"Wrote {out}/worst_pen_writing.png, worst_pen_numbers.png and report.json")
     return result
@@ -153,15 +156,18 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _pen(read: scores.Reader, unipen_dir, sizes: Sizes, out: Path, report) -> dict | None:
-    """Real pen writing (`real_pen`, `real_numbers`), when a share is given; its figures."""
+def _pen(
+    read: scores.Reader, unipen_dir, sizes: Sizes, out: Path, report, writers: str = "test"
+) -> dict | None:
+    """Real pen writing (`real_pen`, `real_numbers`) by the writers of split `writers`, when a
+    share is given; its figures."""
     if not unipen_dir:
         real_pen.report_pen(report, None, unipen_dir)
         return None
-    pen = real_pen.pen_scores(read, unipen_dir, sizes.pen_n)
+    pen = real_pen.pen_scores(read, unipen_dir, sizes.pen_n, writers=writers)
     real_pen.report_pen(report, pen, unipen_dir)
     real_pen.pen_figure(pen.pop("worst")).savefig(out / "worst_pen_writing.png")
-    numbers = real_numbers.number_scores(read, unipen_dir, sizes.pen_n)
+    numbers = real_numbers.number_scores(read, unipen_dir, sizes.pen_n, writers=writers)
     real_numbers.report_numbers(report, numbers)
     real_numbers.numbers_figure(numbers.pop("worst")).savefig(out / "worst_pen_numbers.png")
     return {**pen, "numbers": numbers}
@@ -232,6 +238,13 @@ def _parser(settings: dict) -> argparse.ArgumentParser:
     )
     parser.add_argument("--pen-n", type=int, default=PEN_N, help="real pen drawings per kind")
     parser.add_argument("--pen-only", action="store_true", help="evaluate real pen writing alone")
+    parser.add_argument(
+        "--writers",
+        choices=("test", "validation"),
+        default="test",
+        help="with --pen-only: the held-out writers to read (validation: to develop on; "
+        "never stored in the card)",
+    )
     parser.add_argument("--canvas-n", type=int, default=CANVAS_N)
     parser.add_argument("--sketches", type=int, default=SKETCHES_PER_VARIANT, help="per variant")
     parser.add_argument("--negatives", type=int, default=NEGATIVES_PER_KIND, help="per kind")
@@ -241,20 +254,27 @@ def _parser(settings: dict) -> argparse.ArgumentParser:
     return parser
 
 
+def _problem(args: argparse.Namespace) -> str:
+    """What is wrong with the options, or ""."""
+    if args.pen_only and not args.unipen_dir:
+        return "--pen-only needs the UNIPEN share: set UNIPEN_DIR or --unipen-dir"
+    if args.writers != "test" and not args.pen_only:
+        return "--writers validation goes with --pen-only"
+    return ""
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: evaluate a model file."""
     settings = settings_from_environment()
     args = _parser(settings).parse_args(argv)
+    problem = _problem(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     mnist.ensure_files(args.mnist_dir, settings["mirrors"], progress=print)
     sizes = Sizes(args.canvas_n, args.sketches, args.negatives, args.numbers, args.pen_n)
-    if args.pen_only and not args.unipen_dir:
-        print(
-            "error: --pen-only needs the UNIPEN share: set UNIPEN_DIR or --unipen-dir",
-            file=sys.stderr,
-        )
-        return 2
     if args.pen_only:
-        result = evaluate_pen(args.model, args.unipen_dir, args.out, sizes)
+        result = evaluate_pen(args.model, args.unipen_dir, args.out, sizes, writers=args.writers)
     else:
         result = evaluate(
             args.model,
@@ -263,6 +283,6 @@ def main(argv: list[str] | None = None) -> int:
             sources=Sources(args.bench_dir, args.unipen_dir),
             sizes=sizes,
         )
-    if not args.no_card and store_in_card(args.model, result):
+    if args.writers == "test" and not args.no_card and store_in_card(args.model, result):
         print(f"Stored the evaluation in {modelfile.card_path(args.model)}")
     return 0

@@ -92,16 +92,19 @@ def separator_scores(read: Reader, samples: list, rng) -> dict:
     return {**result, "worst": worst}
 
 
-def number_scores(read: Reader, folder, n: int, seed: int = SEED) -> dict:
-    """Numbers as people wrote them (every writer of numbers.jsonl.gz: none is trained on),
-    numbers composed of held-out writers' digits, apart and touching, and tokens with
-    separators; each from the PNG alone and with the strokes."""
+def number_scores(read: Reader, folder, n: int, seed: int = SEED, writers: str = "test") -> dict:
+    """Numbers as people wrote them, numbers composed of held-out writers' digits, apart and
+    touching, and tokens with separators; each from the PNG alone and with the strokes.
+
+    No number or token is trained on, so with `writers="test"` they are all read but those of
+    the writers reading is developed on (split "validation"), which `writers="validation"`
+    reads alone; the composed numbers take the digits of split `writers`."""
     rng = np.random.default_rng(seed)
-    natural = [s for s in unipen.load(folder, "numbers") if s.label.isdigit()]
+    natural = _of(unipen.load(folder, "numbers"), writers, lambda s: s.label.isdigit())
     digits = [
-        s for s in unipen.of_split(unipen.load(folder, "digits"), "test") if s.label.isdigit()
+        s for s in unipen.of_split(unipen.load(folder, "digits"), writers) if s.label.isdigit()
     ]
-    tokens = unipen.load(folder, "separators")
+    tokens = _of(unipen.load(folder, "separators"), writers)
     result = {"natural": _numbers(read, sample_of(natural, n, rng), rng)}
     for name, made in composed_numbers(digits, n, rng).items():
         result[name] = _numbers(read, made, rng)
@@ -109,6 +112,13 @@ def number_scores(read: Reader, folder, n: int, seed: int = SEED) -> dict:
     worst = [w for part in result.values() for w in part.pop("worst")]
     result["worst"] = worst
     return result
+
+
+def _of(samples: list, writers: str, keep=lambda s: True) -> list:
+    """The samples of the validation writers, or (`writers="test"`) of all the others."""
+    development = (unipen.split_of(s.writer) == "validation" for s in samples)
+    wanted = writers == "validation"
+    return [s for s, dev in zip(samples, development, strict=True) if dev == wanted and keep(s)]
 
 
 def report_numbers(report, scores: dict) -> None:

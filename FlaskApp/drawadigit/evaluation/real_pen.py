@@ -11,7 +11,9 @@ draws and read as the server reads, every figure weighting writers evenly.
 * words refused.
 
 Only writers that no training run sees are read (`unipen.split_of(...) == "test"`), so the
-figures estimate how the app reads writers it has never seen. `pen_figure` draws the worst
+figures estimate how the app reads writers it has never seen. Reading is developed on the
+writers of split "validation" (`writers="validation"`, `--writers validation`), whose figures
+are never quoted. `pen_figure` draws the worst
 cases: digits misread or refused with most conviction, and negatives read as digits.
 """
 
@@ -38,6 +40,10 @@ SEED = 23
 # half as tall as the pad: the scale at which a symbol's real size is judged "too small".
 PAD_PX = 200
 DIGIT_SHARE_OF_PAD = 0.5
+HELD_OUT = {
+    "test": f"writers of split 'test' ({unipen.TEST_SHARE:.0%} of writers, by hash)",
+    "validation": f"writers of split 'validation' ({unipen.VALIDATION_SHARE:.0%}, to develop on)",
+}
 
 
 def per_writer(hits: list[tuple[str, bool]]) -> float | None:
@@ -187,12 +193,13 @@ def _negative_parts(read: Reader, held_out: dict[str, list], n: int, rng) -> dic
     }
 
 
-def pen_scores(read: Reader, folder, n: int, seed: int = SEED) -> dict:
-    """Every figure of the section (see the module's docstring), and the worst cases."""
+def pen_scores(read: Reader, folder, n: int, seed: int = SEED, writers: str = "test") -> dict:
+    """Every figure of the section (see the module's docstring), and the worst cases; on the
+    writers of split `writers` ("validation": the writers to develop on, never quoted)."""
     rng = np.random.default_rng(seed)
 
     def held_out(kind: str, keep=lambda s: True) -> list:
-        return [s for s in unipen.of_split(unipen.load(folder, kind), "test") if keep(s)]
+        return [s for s in unipen.of_split(unipen.load(folder, kind), writers) if keep(s)]
 
     digits = held_out("digits", lambda s: s.label.isdigit())
     scaled_digits = [s for s in digits if s.scaled]
@@ -205,7 +212,7 @@ def pen_scores(read: Reader, folder, n: int, seed: int = SEED) -> dict:
     parts = _negative_parts(read, {**kinds, "scaled_digits": scaled_digits}, n, rng)
     result = {
         "source": unipen.SOURCE,
-        "held_out": f"writers of split 'test' ({unipen.TEST_SHARE:.0%} of writers, by hash)",
+        "held_out": HELD_OUT[writers],
         "digits_read_right": right.summary(),
         "digits_wrongly_refused": {**kept.summary(), "rate": _complement(kept.rate())},
         **{f"{name}_refused": part.summary() for name, part in parts.items()},
@@ -246,7 +253,7 @@ def report_pen(report, scores: dict | None, folder) -> None:
     if scores is None:
         report("\nReal pen writing: skipped (set UNIPEN_DIR or --unipen-dir to the UNIPEN share)")
         return
-    report(f"\nReal pen writing, held-out writers of {folder} (writers weigh evenly):")
+    report(f"\nReal pen writing of {folder}, {scores['held_out']} (writers weigh evenly):")
     for key, words in LINES.items():
         part = scores[key]
         report(
