@@ -75,6 +75,62 @@ def test_one_refused_part_refuses_the_whole_number():
     assert len(calls) <= 2  # then the refused part's possible cuts, in one batch too
 
 
+SURE_FIVE = [0.0] * 5 + [0.95] + [0.0] * 4 + [0.05]
+SURER_SEVEN = [0.0] * 7 + [0.97] + [0.0] * 2 + [0.03]
+# A 5 whose flag stands apart, above its body and sharing a few of its columns.
+FIVE_FLAG_APART = support.stroke_drawing(
+    [[(0.25, 0.2), (0.2, 0.45)] + sketches.arc((0.5, 0.7), (0.36, 0.3), 235, 500)]
+    + [[(0.75, 0.0), (1.25, 0.0)]],
+    5,
+)
+# A 7 with a small mark beside it, a gap away (a symbol, not a part of the digit).
+SEVEN_BESIDE_A_MARK = support.stroke_drawing(
+    [[(0.0, 0.45), (0.12, 0.4), (0.2, 0.45)], [(0.45, 0.0), (1.0, 0.0), (0.65, 1.0)]], 7
+)
+
+
+def parts_refused_whole_sure(whole: list[float]):
+    """A stand-in classifier: the first batch's parts refused and its last field (the whole
+    drawing) `whole`; every later field (the parts' cuts) refused."""
+    calls = []
+
+    def classify(fields):
+        probs = np.tile(np.asarray(NOT_A_DIGIT, np.float64), (len(fields), 1))
+        if not calls:
+            probs[-1] = whole
+        calls.append(len(fields))
+        return probs
+
+    return classify, calls
+
+
+def test_a_digit_in_pieces_that_make_no_number_is_read_whole():
+    classify, calls = parts_refused_whole_sure(SURE_FIVE)
+    answer = reading.read_bytes(FIVE_FLAG_APART.png, classify, reading.Policy())
+    assert calls[0] == 3  # the body, the flag and the whole drawing
+    assert (answer.reading, answer.number) == ("digit", "5")
+    (five,) = answer.digits
+    ink = preprocessing.ink(preprocessing.decode(FIVE_FLAG_APART.png))
+    rows, cols = np.nonzero(ink > 0.5)
+    x0, y0, x1, y1 = five.box
+    assert x0 <= cols.min() and x1 > cols.max() and y0 <= rows.min() and y1 > rows.max()
+
+
+@pytest.mark.parametrize(
+    ("whole", "drawing"),
+    [
+        (NOT_A_DIGIT, FIVE_FLAG_APART),  # the whole is no digit either
+        ([0.0] * 5 + [0.6, 0.35] + [0.0] * 3 + [0.05], FIVE_FLAG_APART),  # nor surely one
+        (SURER_SEVEN, SEVEN_BESIDE_A_MARK),  # a mark beside a digit is no part of it
+        (SURER_SEVEN, TWO_DIGITS),  # two digits side by side are no one digit
+    ],
+)
+def test_pieces_that_make_no_number_stay_refused_unless_surely_one_digit(whole, drawing):
+    classify, _ = parts_refused_whole_sure(whole)
+    answer = reading.read_bytes(drawing.png, classify, reading.Policy())
+    assert answer.reading == "not_a_digit" and answer.parts >= 1
+
+
 def test_two_digits_apart_read_as_a_number():
     answer = read(TWO_DIGITS, SURE_SEVEN)
     assert (answer.reading, answer.number) == ("number", "77")

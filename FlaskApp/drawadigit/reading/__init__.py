@@ -16,6 +16,9 @@
 5. a part whose "not a digit" probability reaches the policy's threshold is refused, and one
    refused part refuses the whole drawing (a digit beside a letter is not a number); so does,
    in a number, a part likelier wrong than right (`DOUBT`): better no number than a wrong one;
+   but parts that make no number and share their columns (a 5 whose flag, a 4 whose stem, came
+   apart) are one digit when the whole drawing, as narrow as a digit, surely reads as one
+   (`whole_digit`);
 6. marks and parts shaped like separators between digits are read into the number: a point,
    a comma, a dash, a slash, a colon ("3.14", "679-1238", "12/5", "4:30"; `separators`); a
    bracket, any other mark between digits, or a slash or colon first or last refuses it.
@@ -41,6 +44,7 @@ from drawadigit.reading import (
     segmentation,
     separators,
     stroke_groups,
+    whole_digit,
 )
 from drawadigit.reading.result import DigitRead, Reading
 
@@ -268,6 +272,9 @@ def _reading(
     the separators between them."""
     worst = max((a.not_a_digit for a in parts), default=1.0)
     refused = _refusal(parts, between, worst, tiny, policy)
+    boxes = [s.box for s in segments] + [b for b, _ in between]
+    if refused == NOT_A_DIGIT_NAME and whole_digit.is_one(whole, boxes, policy.refuse_at):
+        return whole_digit.reading(whole, boxes)
     if refused:
         return Reading(
             reading=NOT_A_DIGIT_NAME,
