@@ -26,8 +26,6 @@ def cut_apart(first: np.ndarray, second: np.ndarray) -> list[np.ndarray] | None:
     """Both sides of two touching digits (`negatives.touching`'s layers), cut at the column of
     least ink between the ends of the two digits' ink, each normalised; None unless each side
     holds its own digit and little of the other (`KEPT`, `SLIVER`)."""
-    if not first.any() or not second.any():  # the second fell off the canvas
-        return None
     both = np.maximum(first, second)
     ink_a, ink_b = np.flatnonzero(first.max(axis=0) > 0), np.flatnonzero(second.max(axis=0) > 0)
     start, end = int(ink_b[0]), int(ink_a[-1]) + 1  # where the two may share columns
