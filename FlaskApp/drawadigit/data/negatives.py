@@ -95,26 +95,18 @@ def _jitter(strokes: Strokes, rng: np.random.Generator) -> Strokes:
 def pair(digits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Two MNIST digits run together into one piece of ink (28-pixel fields, ink high)."""
     a, b = digits[rng.integers(len(digits), size=2)]
-    layers = touching(a, b, rng)
-    return np.zeros((SIZE, SIZE), np.float32) if layers is None else np.maximum(*layers)
-
-
-def touching(a: np.ndarray, b: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray] | None:
-    """Two MNIST digits side by side, the second starting where the first one's ink ends, give
-    or take a little overlap: each on its own layer of one canvas (their ink together is the
-    pair). None when either is blank."""
+    # The second digit starts where the first one's ink ends, give or take a little overlap.
     cols_a = np.flatnonzero(a.max(axis=0) >= 0.3)
     cols_b = np.flatnonzero(b.max(axis=0) >= 0.3)
     if cols_a.size == 0 or cols_b.size == 0:
-        return None
+        return np.zeros((SIZE, SIZE), np.float32)
     start = int(cols_a[-1] - cols_b[0] - rng.integers(0, 5))
     dy = int(rng.integers(-3, 4))
-    first = np.zeros((SIZE + 8, 2 * SIZE + 8), np.float32)
-    second = np.zeros_like(first)
-    first[4 : 4 + SIZE, :SIZE] = a
-    region = second[4 + dy : 4 + dy + SIZE, start : start + SIZE]
-    region[:] = b[:, : region.shape[1]]
-    return first, second
+    canvas = np.zeros((SIZE + 8, 2 * SIZE + 8), np.float32)
+    canvas[4 : 4 + SIZE, :SIZE] = a
+    region = canvas[4 + dy : 4 + dy + SIZE, start : start + SIZE]
+    np.maximum(region, b[:, : region.shape[1]], out=region)
+    return canvas
 
 
 def negative(

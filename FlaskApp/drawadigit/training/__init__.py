@@ -302,7 +302,6 @@ def _training_record(trained: Trained, settings: Settings, digits: int, seconds:
         "augmented_copies": recipe.augmented_copies,
         "recipe": f"{recipe.summary}; {networks.NEGATIVES_SUMMARY}",
         "negative_share": datasets.NEGATIVE_SHARE,
-        "cut_piece_share": datasets.CUT_PIECE_SHARE,
         "epochs": settings.planned_epochs,
         "epochs_run": len(val_accuracy),
         "best_epoch": int(np.argmax(val_accuracy)) + 1,

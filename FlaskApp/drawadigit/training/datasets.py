@@ -10,15 +10,13 @@ from typing import NamedTuple
 import numpy as np
 
 from drawadigit.contract import DIGITS, NOT_A_DIGIT
-from drawadigit.data import augment, negatives, pieces
+from drawadigit.data import augment, negatives
 from drawadigit.reading import preprocessing
 
 Progress = Callable[[dict], None]
 
 VALIDATION_SHARE = 0.1  # held out of the training set; the test set is only for evaluation
 NEGATIVE_SHARE = 0.4  # negatives (`negatives.py`) made per training digit
-# With real pen writing: sides of touching digits cut apart (`pieces.py`) per training digit.
-CUT_PIECE_SHARE = 0.2
 CORRECTION_REPEAT = 20  # each correction counts this many times among 60,000 MNIST digits
 
 
@@ -60,8 +58,7 @@ def assemble(
     has them and in the recipe's copies (the validation set: the drawn and the first augmented
     copy only), then `NEGATIVE_SHARE` negatives per digit of its own as class 10. `pen`, real
     pen writing already split by writer (`pen_writing`), joins the training set (its digits with
-    as many augmented copies as MNIST's, and `CUT_PIECE_SHARE` sides of touching MNIST digits cut
-    apart, `pieces`) and the validation set, as it is.
+    as many augmented copies as MNIST's) and the validation set, as it is.
     """
     fields, y = np.asarray(fields, np.float32), np.asarray(labels, np.int64)
     # A seeded shuffle before the split, so the validation digits are a fair sample.
@@ -81,17 +78,8 @@ def assemble(
         parts[name].append(Labelled(made, np.full(count, NOT_A_DIGIT, np.int64)))
     if pen is not None:
         parts["training"] += _pen_copies(pen[0], recipe, seed, report)
-        parts["training"].append(_cut_pieces(fields, y, split["training"], seed, report))
         parts["validation"].append(pen[1])
     return _joined(parts["training"]), _joined(parts["validation"])
-
-
-def _cut_pieces(fields, y, where, seed: int, report: Progress) -> Labelled:
-    """`CUT_PIECE_SHARE` sides of touching training digits cut apart, as their digits."""
-    digits = where[y[where] < DIGITS]
-    count = round(CUT_PIECE_SHARE * len(digits))
-    report({"stage": f"cutting {count:,} sides of touching digits"})
-    return Labelled(*pieces.cut_pieces(fields[digits], y[digits], count, seed * 1000 + 300))
 
 
 def _pen_copies(written: Labelled, recipe, seed: int, report: Progress) -> list[Labelled]:

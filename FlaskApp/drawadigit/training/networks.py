@@ -129,8 +129,7 @@ NEGATIVES_SUMMARY = (
 )
 PEN_SUMMARY = (
     "plus real pen writing of the UNIPEN share's training writers (pen_writing.py): digits drawn "
-    "twice as digits (with MNIST's augmented copies), letters, symbols and words as class 10; "
-    "and sides of touching MNIST digits cut apart as their digits (pieces.py)"
+    "twice as digits (with MNIST's augmented copies), letters, symbols and words as class 10"
 )
 ARCHITECTURES = {name: recipe.build for name, recipe in RECIPES.items()}
 DEFAULT_ARCH = "cnn"
