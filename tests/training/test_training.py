@@ -86,7 +86,7 @@ def test_each_architecture_trains_on_a_small_subset_and_round_trips(
     # 200 validation digits, as MNIST has them and augmented, and their share of negatives.
     assert validation["digits"] == 400
     assert validation["negatives"] == round(datasets.NEGATIVE_SHARE * 200)
-    assert validation["digits_refused"] <= training.refusal.MAX_FALSE_REFUSAL + 1e-9
+    assert validation["digits_refused"] <= training.MAX_FALSE_REFUSAL + 1e-9
     assert validation["negatives_refused"] > 10 * max(validation["digits_refused"], 0.005)
     assert validation["ece_after"] <= validation["ece_before"] + 1e-3
     images, labels = mnist_test

@@ -22,8 +22,8 @@ import numpy as np
 from drawadigit.contract import DIGITS
 from drawadigit.data import mnist
 from drawadigit.model import modelfile, tf_runtime
-from drawadigit.reading import preprocessing
-from drawadigit.training import datasets, networks, refusal
+from drawadigit.reading import calibration, preprocessing
+from drawadigit.training import datasets, networks
 from drawadigit.training.datasets import Corrections, Labelled, Progress
 
 if TYPE_CHECKING:
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 BATCH_SIZE = 128
 SEED = 0
+# The refusal threshold is the lowest that refuses at most this share of validation digits.
+MAX_FALSE_REFUSAL = 0.004
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ class Data:
 
 @dataclass(frozen=True)
 class Trained:
-    """A trained network, Keras' history of its epochs and its calibration (`refusal.calibrate`)."""
+    """A trained network, Keras' history of its epochs and its calibration (`calibrate`)."""
 
     model: keras.Model
     history: dict
@@ -168,7 +170,7 @@ def train(
     corrections, count as negatives too). A seeded tenth of the digits is held out for
     validation, with negatives of its own (`datasets.assemble`); the weights of the epoch
     that scores best on it are kept (a checkpoint file) and training stops early when it no
-    longer improves. Then the validation set calibrates the probabilities (`refusal.calibrate`). The
+    longer improves. Then the validation set calibrates the probabilities (`calibrate`). The
     MNIST test set is never used. `pen`, real pen writing split by writer (`pen_writing`),
     joins the training and the validation set.
     """
@@ -183,8 +185,35 @@ def train(
     report({"stage": f"training on {len(fit_set.y):,} digits, validating on {len(val_set.y):,}"})
     history = fit(model, (fit_set, val_set), settings, progress)
     report({"stage": "calibrating on the validation set"})
-    pen_rows = len(pen[1].y) if pen else 0
-    return Trained(model, history, refusal.calibrate(model, *val_set, pen_rows=pen_rows))
+    return Trained(model, history, calibrate(model, *val_set))
+
+
+def calibrate(model: keras.Model, fields: np.ndarray, labels: np.ndarray) -> dict:
+    """Fit the temperature and the refusal threshold on held-out fields; report both.
+
+    The threshold is the lowest "not a digit" probability that refuses at most
+    `MAX_FALSE_REFUSAL` of the held-out digits. The figures quoted are on the same fields.
+    """
+    raw = tf_runtime.predict_all(model, fields)
+    temperature = calibration.fit_temperature(raw, labels)
+    probs = calibration.calibrated(raw, temperature)
+    digits = labels < DIGITS
+    threshold = calibration.refusal_threshold(probs[digits, DIGITS], MAX_FALSE_REFUSAL)
+    refused = probs[:, DIGITS] >= threshold
+    return {
+        "class": DIGITS,
+        "temperature": round(temperature, 4),
+        "threshold": round(threshold, 6),
+        "chosen_for": f"at most {MAX_FALSE_REFUSAL:.1%} of validation digits refused",
+        "validation": {
+            "digits": int(digits.sum()),
+            "negatives": int((~digits).sum()),
+            "digits_refused": round(float(refused[digits].mean()), 4),
+            "negatives_refused": round(float(refused[~digits].mean()), 4),
+            "ece_before": round(calibration.expected_calibration_error(raw, labels), 4),
+            "ece_after": round(calibration.expected_calibration_error(probs, labels), 4),
+        },
+    }
 
 
 def accuracy(model: keras.Model, fields: np.ndarray, labels: np.ndarray) -> float:

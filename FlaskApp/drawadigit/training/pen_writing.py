@@ -22,8 +22,8 @@ from drawadigit.reading import segmentation
 from drawadigit.training.datasets import Labelled, Progress
 
 LOOKALIKES = frozenset("OoIlSsZzBbgq" + "|/\\()!'`,.;:[]")
-DIGIT_RENDERS = 3  # each training digit is drawn this many times, with other pens and sizes
-MAX_LETTERS = {"train": 16_000, "validation": 2_000}  # a sample of the 57,642 letters
+DIGIT_RENDERS = 2  # each training digit is drawn this many times, with other pens and sizes
+MAX_LETTERS = {"train": 10_000, "validation": 2_000}  # a sample of the 57,642 letters
 NARROW = 0.4  # word pieces narrower than this share of their height may be a 1: left out
 
 
