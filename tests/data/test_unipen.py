@@ -237,7 +237,7 @@ def test_the_pen_evaluation_reads_only_held_out_writers(share):
     assert len(figure.axes) == 32
 
 
-def test_the_validation_writers_are_read_apart_and_never_stored_in_the_card(share, capsys):
+def test_the_validation_writers_are_read_apart_from_the_quoted_ones(share, capsys):
     folder, writers = share
     scores = real_pen.pen_scores(refusing_everything, folder, n=50, writers="validation")
     assert scores["digits_read_right"]["n"] == 3 * 2  # the validation writer's: no 3s

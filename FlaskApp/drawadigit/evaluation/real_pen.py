@@ -13,8 +13,8 @@ draws and read as the server reads, every figure weighting writers evenly.
 Only writers that no training run sees are read (`unipen.split_of(...) == "test"`), so the
 figures estimate how the app reads writers it has never seen. Reading is developed on the
 writers of split "validation" (`writers="validation"`, `--writers validation`), whose figures
-are never quoted. `pen_figure` draws the worst
-cases: digits misread or refused with most conviction, and negatives read as digits.
+are never quoted. `pen_figure` draws the worst cases: digits misread or refused with most
+conviction, and negatives read as digits.
 """
 
 from __future__ import annotations
