@@ -1,6 +1,7 @@
 """What stands between digits (`separators`), by geometry alone: a slash told from a 1 by how
-steeply it leans and by its height, brackets before slashes, a comma low in the band, and the
-rules `reading` adds: a slash never first or last, a doubtful digit refuses a number."""
+steeply it leans beyond the writing's own slant and by its height, brackets before slashes, a
+comma low in the band, and the rules `reading` adds: a slash never first or last, a doubtful
+digit refuses a number."""
 
 from __future__ import annotations
 
@@ -40,6 +41,20 @@ def placed(ink: np.ndarray, left: int = 120, top: int = 100) -> tuple[int, int, 
 def test_a_steep_line_is_a_slash(lean, expected):
     ink = line(lean, 100)
     assert separators.glyph(ink, placed(ink), DIGITS) == expected
+
+
+def test_a_line_leaning_with_slanted_writing_is_a_1_and_one_leaning_beyond_it_a_slash():
+    writing = separators.slant([line(0.6, 100), line(0.55, 100), line(0.65, 100)])
+    assert writing == pytest.approx(0.6, abs=0.05)
+    one, slash = line(0.9, 100), line(1.5, 100)
+    assert separators.glyph(one, placed(one), DIGITS) == "/"  # steep for upright writing
+    assert separators.glyph(one, placed(one), DIGITS, writing) is None  # as the writing leans
+    assert separators.glyph(slash, placed(slash), DIGITS, writing) == "/"
+
+
+def test_the_writing_never_counts_as_leaning_left():
+    assert separators.slant([line(-0.5, 100), line(-0.4, 100)]) == 0.0
+    assert separators.slant([]) == 0.0
 
 
 def test_a_line_taller_than_the_digits_is_a_slash_and_one_as_tall_is_a_1():

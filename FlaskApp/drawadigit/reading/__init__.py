@@ -94,9 +94,11 @@ def _answers(fields: list[np.ndarray], classify: Classify, policy: Policy) -> li
     return [DigitRead.of(p, f) for p, f in zip(probs, fields, strict=True)]
 
 
-def _shape(segment: segmentation.Segment, boxes: list) -> str | None:
+def _shape(segment: segmentation.Segment, boxes: list, writing: float) -> str | None:
     """What separator (or bracket) a part of a number is shaped like, if any."""
-    return None if segment.ink is None else separators.glyph(segment.ink, segment.box, boxes)
+    if segment.ink is None:
+        return None
+    return separators.glyph(segment.ink, segment.box, boxes, writing)
 
 
 def _separated(
@@ -112,8 +114,9 @@ def _separated(
     if len(segments) < 2:
         return segments, parts, between
     kept_segments, kept_parts = [], []
+    writing = separators.slant([s.ink for s in segments if s.ink is not None])
     for k, (segment, part) in enumerate(zip(segments, parts, strict=True)):
-        shape = _shape(segment, boxes)
+        shape = _shape(segment, boxes, writing)
         if shape is None:
             kept_segments.append(segment)
             kept_parts.append(part)

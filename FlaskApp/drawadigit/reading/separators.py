@@ -5,8 +5,10 @@ a colon, or a bracket.
 digit-sized parts of a number that are shaped like a slash, a colon or a bracket, which the
 model would read as a 1. Both look only at geometry against the digits beside them (`digits`,
 their boxes): where the mark sits in the digits' band (0 at their top, 1 at their foot), how
-wide and tall it is, how its ink leans and bows. `READ` says which are read into the number;
-a bracket, or a mark that is none of these, is not (the drawing is refused).
+wide and tall it is, how its ink leans (against the writing's own slant, `slant`: in slanted
+writing a 1 leans as steeply as a slash in upright writing) and bows. `READ` says which are
+read into the number; a bracket, or a mark that is none of these, is not (the drawing is
+refused).
 
 Pure NumPy and SciPy; nothing here knows about models or Flask.
 """
@@ -29,7 +31,7 @@ FLAT = 1.8  # a dash is this many times wider than tall ...
 SMALL = 0.35  # a point or a comma at most this share of the digits' height ...
 TALL = 1.4  # ... a comma this many times taller than wide
 LOW = 0.4  # a thin part whose top is this far down the digits' band is a comma
-LEAN = 0.75  # a slash leans at least this much (horizontal over vertical run of its axis) ...
+LEAN = 0.75  # a slash leans this much more than the writing (horizontal over vertical run) ...
 TALLER = 1.25  # ... or at all, when this many times as tall as the digits' band
 LONG = 4.0  # ... and is this many times longer than thick
 BOW = 0.12  # a bracket's middle stands this share of its height off its ends' line ...
@@ -70,9 +72,26 @@ def _colon(mask: np.ndarray, height: int) -> bool:
     return dots and stacked and gap >= max(max(s) for s in sizes) and mask.shape[0] <= 0.8 * height
 
 
-def _slash(ys: np.ndarray, xs: np.ndarray, tall: bool) -> bool:
-    """Whether ink is one long, thin line leaning up to the right: steeply, or at all when it
-    is taller than the digits (`tall`: a 1 is as tall as they are)."""
+def lean(ink: np.ndarray) -> float:
+    """How far ink's long axis leans to the right: horizontal over vertical run (0 upright,
+    negative leaning left); 0 for ink too small to tell."""
+    ys, xs = np.nonzero(ink >= 0.5)
+    if ys.size < 3:
+        return 0.0
+    _, vectors = np.linalg.eigh(np.cov(np.stack([xs, ys]).astype(np.float64)))
+    dx, dy = vectors[:, 1]
+    return float(-dx / dy) if abs(dy) > 1e-9 else 0.0
+
+
+def slant(inks: list[np.ndarray]) -> float:
+    """The writing's slant: the median lean of its digits (`lean`), none leaning left."""
+    return max(0.0, float(np.median([lean(ink) for ink in inks]))) if inks else 0.0
+
+
+def _slash(ys: np.ndarray, xs: np.ndarray, tall: bool, writing: float) -> bool:
+    """Whether ink is one long, thin line leaning up to the right: steeply, more steeply than
+    the writing around it leans (`writing`), or at all when it is taller than the digits
+    (`tall`: a 1 is as tall as they are)."""
     cov = np.cov(np.stack([xs, ys]).astype(np.float64))
     values, vectors = np.linalg.eigh(cov)
     if values[0] > 0 and values[1] / values[0] < LONG**2:
@@ -80,8 +99,8 @@ def _slash(ys: np.ndarray, xs: np.ndarray, tall: bool) -> bool:
     dx, dy = vectors[:, 1]
     if dx * dy >= 0:  # y points down: a line rising to the right has dx * dy < 0
         return False
-    lean = abs(dx / dy)
-    return bool(lean >= LEAN or tall)
+    leaning = abs(dx / dy)
+    return bool(leaning - writing >= LEAN or tall)
 
 
 def _bracket(mask: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> str | None:
@@ -103,7 +122,9 @@ def _bracket(mask: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> str | None:
     return None
 
 
-def glyph(ink: np.ndarray, box: tuple[int, ...], digits: list[tuple[int, ...]]) -> str | None:
+def glyph(
+    ink: np.ndarray, box: tuple[int, ...], digits: list[tuple[int, ...]], writing: float = 0.0
+) -> str | None:
     """What a part of a number (its ink, its box in the drawing) is shaped like: a separator
     ".", ",", "-", "/", ":", a bracket "(", ")", or None (a digit, as far as its shape tells)."""
     top, foot = band(digits)
@@ -124,4 +145,4 @@ def glyph(ink: np.ndarray, box: tuple[int, ...], digits: list[tuple[int, ...]]) 
     bracket = _bracket(mask, ys, xs)  # bowed: a bracket, however it leans
     if bracket:
         return bracket
-    return "/" if _slash(ys, xs, y1 - y0 >= TALLER * height) else None
+    return "/" if _slash(ys, xs, y1 - y0 >= TALLER * height, writing) else None
