@@ -237,6 +237,28 @@ def test_the_pen_evaluation_reads_only_held_out_writers(share):
     assert len(figure.axes) == 32
 
 
+def refusing_the_png_alone(png: bytes, strokes=None):
+    """Refuses every drawing sent alone; with its strokes, reads each as a sure 7."""
+    if strokes is None:
+        return refusing_everything(png)
+    assert strokes and all(len(s) and np.asarray(s).shape[1] >= 2 for s in strokes)
+    sure_seven = np.eye(11)[7] * 0.99 + 0.001
+    return reading.read_bytes(
+        png, lambda f: np.tile(sure_seven, (len(f), 1)), reading.Policy(), strokes
+    )
+
+
+def test_the_pen_evaluation_reads_each_drawing_with_its_strokes_too(share, capsys):
+    folder, _ = share
+    scores = real_pen.pen_scores(refusing_the_png_alone, folder, n=50)
+    assert scores["digits_wrongly_refused"]["rate"] == 1.0  # from the PNG alone
+    strokes = scores["with_strokes"]
+    assert strokes["digits_wrongly_refused"] == 0.0 and strokes["letters_refused"] == 0.0
+    assert strokes["digits_read_right"] == 0.3  # the test writer's 7s: 3 of its 10 digits
+    real_pen.report_pen(print, scores, folder)
+    assert "1.0000 / 0.0000" in capsys.readouterr().out
+
+
 def test_the_validation_writers_are_read_apart_from_the_quoted_ones(share, capsys):
     folder, writers = share
     scores = real_pen.pen_scores(refusing_everything, folder, n=50, writers="validation")

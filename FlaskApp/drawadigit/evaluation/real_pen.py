@@ -8,7 +8,11 @@ draws and read as the server reads, every figure weighting writers evenly.
   upper and lower case apart), and all letters;
 * symbols refused: each drawn at its real size beside a digit of a held-out writer
   (`units_per_mm`), the symbols of issue 23's list and all symbols; and each symbol alone;
-* words refused.
+* words refused;
+
+each from the PNG alone, as other clients send drawings, and with the page's strokes
+(`with_strokes`, the same drawings): the strokes group the ink into digits, so a letter of two
+strokes must stay refused when they are sent too.
 
 Only writers that no training run sees are read (`unipen.split_of(...) == "test"`), so the
 figures estimate how the app reads writers it has never seen. Reading is developed on the
@@ -31,7 +35,8 @@ from drawadigit.evaluation.figures import two_rows
 from drawadigit.reading import calibration, preprocessing
 from drawadigit.training import pen_writing
 
-Reader = Callable[[bytes], object]
+Reader = Callable[..., object]  # (png, strokes=None) -> the reading
+HOW = ("png", "strokes")  # each drawing read from the PNG alone, and with the page's strokes
 # The symbols the issue measured: none of them is ever part of a number.
 SYMBOLS = "#%&*+<=>@~^{}$?"
 GAP = (0.15, 0.6)  # a symbol's gap to the digit beside it, in digit heights
@@ -103,22 +108,27 @@ def _refused(reading) -> bool:
     return reading.reading == NOT_A_DIGIT_NAME
 
 
-def _digits(read: Reader, digits: list, rng) -> tuple[Outcomes, Outcomes]:
-    """Held-out digits: read right, and wrongly refused."""
-    right, kept = Outcomes(), Outcomes()
+def _digits(read: Reader, digits: list, rng) -> dict[str, tuple[Outcomes, Outcomes]]:
+    """Held-out digits: read right, and wrongly refused; from the PNG alone ("png") and with
+    the page's strokes ("strokes"), the same drawings."""
+    outcomes = {how: (Outcomes(), Outcomes()) for how in HOW}
     for sample in digits:
         d = unipen.drawing(sample, rng)
-        r = read(d.png)
-        ok = r.reading == "digit" and r.number == sample.label
-        told = r.number or r.reading
-        right.add(sample.writer, ok, r.whole.confidence, f"{sample.label} → {told}", r, d.png)
-        kept.add(sample.writer, not _refused(r), r.not_a_digit, f"{sample.label} refused", r, d.png)
-    return right, kept
+        for how, (right, kept) in outcomes.items():
+            r = read(d.png, d.strokes if how == "strokes" else None)
+            ok = r.reading == "digit" and r.number == sample.label
+            told = r.number or r.reading
+            right.add(sample.writer, ok, r.whole.confidence, f"{sample.label} → {told}", r, d.png)
+            kept.add(
+                sample.writer, not _refused(r), r.not_a_digit, f"{sample.label} refused", r, d.png
+            )
+    return outcomes
 
 
-def _negatives(read: Reader, samples: list, rng, beside: list | None = None) -> Outcomes:
-    """Share refused; with `beside`, each sample is drawn at its real size next to a digit."""
-    out = Outcomes()
+def _negatives(read: Reader, samples: list, rng, beside: list | None = None) -> dict:
+    """Share refused, from the PNG alone and with the strokes (`HOW`); with `beside`, each
+    sample is drawn at its real size next to a digit."""
+    out = {how: Outcomes() for how in HOW}
     for sample in samples:
         shown = sample
         if beside:
@@ -128,9 +138,11 @@ def _negatives(read: Reader, samples: list, rng, beside: list | None = None) -> 
             shown = unipen.beside(pair, [gap])
             shown = unipen.Sample(shown.label, sample.writer, shown.strokes, shown.scaled)
         d = unipen.drawing(shown, rng)
-        r = read(d.png)
-        told = r.number or r.reading
-        out.add(sample.writer, _refused(r), -r.not_a_digit, f"{shown.label} → {told}", r, d.png)
+        for how, outcomes in out.items():
+            r = read(d.png, d.strokes if how == "strokes" else None)
+            told = r.number or r.reading
+            caption = f"{shown.label} → {told}"
+            outcomes.add(sample.writer, _refused(r), -r.not_a_digit, caption, r, d.png)
     return out
 
 
@@ -178,7 +190,7 @@ def _negative_parts(read: Reader, held_out: dict[str, list], n: int, rng) -> dic
     listed = [s for s in symbols if s.label in SYMBOLS]
     beside = held_out["scaled_digits"]
 
-    def refused(samples: list, beside: list | None = None) -> Outcomes:
+    def refused(samples: list, beside: list | None = None) -> dict[str, Outcomes]:
         return _negatives(read, sample_of(samples, n, rng), rng, beside)
 
     return {
@@ -206,20 +218,19 @@ def pen_scores(read: Reader, folder, n: int, seed: int = SEED, writers: str = "t
     letters = held_out("letters")
     symbols = held_out("symbols", lambda s: s.scaled)
     words = held_out("words")
-    right, kept = _digits(read, sample_of(digits, n, rng), rng)
+    read_digits = _digits(read, sample_of(digits, n, rng), rng)
     plain = [s for s in letters if s.label not in pen_writing.LOOKALIKES]
     kinds = {"letters": letters, "symbols": symbols, "words": words}
     parts = _negative_parts(read, {**kinds, "scaled_digits": scaled_digits}, n, rng)
-    result = {
-        "source": unipen.SOURCE,
-        "held_out": HELD_OUT[writers],
-        "digits_read_right": right.summary(),
-        "digits_wrongly_refused": {**kept.summary(), "rate": _complement(kept.rate())},
-        **{f"{name}_refused": part.summary() for name, part in parts.items()},
+    figures = {
+        how: _figures(read_digits[how], {k: v[how] for k, v in parts.items()}) for how in HOW
     }
+    result = {"source": unipen.SOURCE, "held_out": HELD_OUT[writers], **figures["png"]}
+    result["with_strokes"] = {key: part["rate"] for key, part in figures["strokes"].items()}
+    right, kept = read_digits["png"]
     worst_digits = sorted(right.worst + kept.worst, key=lambda w: -w[0])
     worst_negatives = sorted(
-        [w for name in ("letters", "symbols", "words") for w in parts[name].worst],
+        [w for name in ("letters", "symbols", "words") for w in parts[name]["png"].worst],
         key=lambda w: w[0],
     )
     result["calibration"] = calibration_error(
@@ -228,6 +239,16 @@ def pen_scores(read: Reader, folder, n: int, seed: int = SEED, writers: str = "t
     result["symbols_at_real_size"] = real_size_scores(read, sample_of(symbols, n, rng), rng)
     result["worst"] = {"digits": worst_digits, "negatives": worst_negatives}
     return result
+
+
+def _figures(digits: tuple[Outcomes, Outcomes], parts: dict[str, Outcomes]) -> dict:
+    """The figures of one way of reading (the PNG alone, or with the strokes)."""
+    right, kept = digits
+    return {
+        "digits_read_right": right.summary(),
+        "digits_wrongly_refused": {**kept.summary(), "rate": _complement(kept.rate())},
+        **{f"{name}_refused": part.summary() for name, part in parts.items()},
+    }
 
 
 def _complement(rate: float | None) -> float | None:
@@ -254,10 +275,12 @@ def report_pen(report, scores: dict | None, folder) -> None:
         report("\nReal pen writing: skipped (set UNIPEN_DIR or --unipen-dir to the UNIPEN share)")
         return
     report(f"\nReal pen writing of {folder}, {scores['held_out']} (writers weigh evenly):")
+    report(f"  {'':<44} PNG alone / with the strokes")
     for key, words in LINES.items():
-        part = scores[key]
+        part, strokes = scores[key], scores["with_strokes"][key]
         report(
-            f"  {words:<44} {part['rate']:.4f}  ({part['n']} drawings, {part['writers']} writers)"
+            f"  {words:<44} {_rate(part['rate'])} / {_rate(strokes)}  "
+            f"({part['n']} drawings, {part['writers']} writers)"
         )
     ece = scores["calibration"]
     report(
@@ -269,6 +292,10 @@ def report_pen(report, scores: dict | None, folder) -> None:
     for label, shares in scores["symbols_at_real_size"].items():
         small, refused, read = (shares[k] for k in ("too_small", NOT_A_DIGIT_NAME, "read"))
         report(f"    {label!r:<6} {small:.2f} / {refused:.2f} / {read:.2f}")
+
+
+def _rate(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.4f}"
 
 
 def pen_figure(worst: dict, count: int = 16) -> Figure:

@@ -5,7 +5,10 @@ drawn apart is two pieces but one digit. So, given the strokes (in the image's p
 strokes are grouped into digits the way `segmentation` groups pieces of ink (strokes that share
 columns, one standing within or above another, are one digit), every pixel of ink goes to the
 group whose strokes pass nearest, and each group's own ink is normalised on its own. A digit
-written in one stroke with its neighbour ("11", "100") is one wide group, which `cuts` may cut.
+written in one stroke with its neighbour ("11", "100") is one wide group, which `cuts` may cut;
+touching digits that the grouping took for one are split into runs of their strokes (`runs`),
+but only runs that stand side by side as digits do (`side_by_side`): the two strokes of an X
+cross, and each alone would read as a sure 1.
 
 Pure NumPy, SciPy and Pillow; nothing here knows about models or Flask.
 """
@@ -13,6 +16,7 @@ Pure NumPy, SciPy and Pillow; nothing here knows about models or Flask.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -23,6 +27,11 @@ from drawadigit.reading import preprocessing, segmentation
 MAX_STROKES = segmentation.MAX_PIECES  # more strokes than this: read from the pixels alone
 MAX_RUN = 4  # a digit is at most this many strokes in a row
 RUN_HEIGHT = 0.5  # a run of strokes shorter than this share of its group's height is no digit
+# Runs of strokes are digits side by side only when each shares at most this share of its
+# columns (never counted narrower than MIN_WIDTH of their height) with the one before it: the
+# strokes of an X or a Y cross, the stem of a D stands within its bow.
+RUN_OVERLAP = 0.7
+MIN_WIDTH = segmentation.MIN_WIDTH
 
 
 @dataclass(frozen=True)
@@ -139,3 +148,15 @@ def runs(segment: segmentation.Segment, strokes: list[np.ndarray]) -> list[Run]:
             field = preprocessing.normalise_ink(inside)
             found.append(Run(i, j, segmentation.Segment(box, field, inside, False, held[i:j])))
     return found
+
+
+def side_by_side(boxes: list[tuple[int, int, int, int]]) -> bool:
+    """Whether boxes, in drawing order, stand side by side as digits do: each shares at most
+    RUN_OVERLAP of the narrower one's columns with the one before it."""
+    for a, b in pairwise(boxes):
+        overlap = min(a[2], b[2]) - max(a[0], b[0])
+        height = max(a[3], b[3]) - min(a[1], b[1])
+        narrower = max(min(a[2] - a[0], b[2] - b[0]), MIN_WIDTH * height)
+        if overlap > RUN_OVERLAP * narrower:
+            return False
+    return True
