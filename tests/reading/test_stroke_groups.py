@@ -210,3 +210,23 @@ def test_strokes_that_cross_are_never_split_into_digits():
     assert answer.reading == "not_a_digit" and calls[:2] == [1, 2]
     assert stroke_groups.side_by_side([(0, 0, 50, 100), (45, 0, 95, 100), (90, 5, 140, 100)])
     assert not stroke_groups.side_by_side([(0, 0, 50, 100), (10, 0, 60, 100)])
+
+
+def test_strokes_that_go_back_left_are_never_split_into_digits():
+    # A $: an S, then its bar through the middle. Digits are written left to right, so each
+    # run of a number stands to the right of the one before; the bar stands within the S.
+    dollar = placed(
+        [[(0.9, 0.1), (0.1, 0.3), (0.9, 0.7), (0.1, 0.9)], [(0.45, 0.0), (0.45, 1.0)]], 120
+    )
+    png, coverage = drawn(dollar)
+    (group,) = stroke_groups.segment(coverage, dollar)
+    runs = stroke_groups.runs(group, dollar)
+    assert [(r.i, r.j) for r in runs] == [(0, 1), (1, 2)]
+    assert not stroke_groups.side_by_side([r.segment.box for r in runs])
+    refused = [0.02] * 10 + [0.8]
+    sure_one = [0.0, 0.99] + [0.0] * 8 + [0.01]
+    classify, calls = staged(refused, sure_one)
+    answer = reading.read_bytes(png, classify, reading.Policy(), dollar)
+    assert answer.reading == "not_a_digit" and calls[:2] == [1, 2]
+    # Side by side but drawn right to left: no number either.
+    assert not stroke_groups.side_by_side([(60, 0, 110, 100), (0, 0, 50, 100)])

@@ -7,8 +7,8 @@ columns, one standing within or above another, are one digit), every pixel of in
 group whose strokes pass nearest, and each group's own ink is normalised on its own. A digit
 written in one stroke with its neighbour ("11", "100") is one wide group, which `cuts` may cut;
 touching digits that the grouping took for one are split into runs of their strokes (`runs`),
-but only runs that stand side by side as digits do (`side_by_side`): the two strokes of an X
-cross, and each alone would read as a sure 1.
+but only runs that stand side by side as digits do, left to right (`side_by_side`): the two
+strokes of an X cross, and each alone would read as a sure 1; the bars of a $ go back into it.
 
 Pure NumPy, SciPy and Pillow; nothing here knows about models or Flask.
 """
@@ -29,8 +29,11 @@ MAX_RUN = 4  # a digit is at most this many strokes in a row
 RUN_HEIGHT = 0.5  # a run of strokes shorter than this share of its group's height is no digit
 # Runs of strokes are digits side by side only when each shares at most this share of its
 # columns (never counted narrower than MIN_WIDTH of their height) with the one before it: the
-# strokes of an X or a Y cross, the stem of a D stands within its bow.
+# strokes of an X or a Y cross, the stem of a D stands within its bow ...
 RUN_OVERLAP = 0.7
+# ... and when its middle stands this share of their height right of the one before's: digits are
+# written left to right, and the bar of a $ goes back into its S.
+ADVANCE = 0.1
 MIN_WIDTH = segmentation.MIN_WIDTH
 
 
@@ -152,11 +155,14 @@ def runs(segment: segmentation.Segment, strokes: list[np.ndarray]) -> list[Run]:
 
 def side_by_side(boxes: list[tuple[int, int, int, int]]) -> bool:
     """Whether boxes, in drawing order, stand side by side as digits do: each shares at most
-    RUN_OVERLAP of the narrower one's columns with the one before it."""
+    RUN_OVERLAP of the narrower one's columns with the one before it, and its middle stands
+    ADVANCE of their height right of that one's."""
     for a, b in pairwise(boxes):
         overlap = min(a[2], b[2]) - max(a[0], b[0])
         height = max(a[3], b[3]) - min(a[1], b[1])
         narrower = max(min(a[2] - a[0], b[2] - b[0]), MIN_WIDTH * height)
         if overlap > RUN_OVERLAP * narrower:
+            return False
+        if (b[0] + b[2]) / 2 - (a[0] + a[2]) / 2 < ADVANCE * height:
             return False
     return True
