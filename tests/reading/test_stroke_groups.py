@@ -195,17 +195,19 @@ def test_a_run_of_strokes_shorter_than_a_digit_is_never_read_alone():
     assert [(r.i, r.j) for r in stroke_groups.runs(five, strokes)] == [(0, 1)]
 
 
+REFUSED = [0.02] * 10 + [0.8]  # the whole: "not a digit"
+SURE_ONE = [0.0, 0.99] + [0.0] * 8 + [0.01]  # each run: a 1, as sure as can be
+
+
 def test_strokes_that_cross_are_never_split_into_digits():
-    # An X: two strokes, each alone a 1 as sure as can be, but they cross; so do a Y's, and a
-    # D's stem stands within its bow. Touching digits stand side by side.
+    # An X: two strokes, each alone a 1 as sure as can be, but they cross (so do a Y's).
+    # Touching digits stand side by side.
     cross = placed([[(0.0, 0.0), (1.0, 1.0)], [(1.0, 0.0), (0.0, 1.0)]], 120, width=100)
     png, coverage = drawn(cross)
     (x,) = stroke_groups.segment(coverage, cross)
     assert [(r.i, r.j) for r in stroke_groups.runs(x, cross)] == [(0, 1), (1, 2)]
     assert not stroke_groups.side_by_side([r.segment.box for r in stroke_groups.runs(x, cross)])
-    refused = [0.02] * 10 + [0.8]
-    sure_one = [0.0, 0.99] + [0.0] * 8 + [0.01]
-    classify, calls = staged(refused, sure_one)
+    classify, calls = staged(REFUSED, SURE_ONE)
     answer = reading.read_bytes(png, classify, reading.Policy(), cross)
     assert answer.reading == "not_a_digit" and calls[:2] == [1, 2]
     assert stroke_groups.side_by_side([(0, 0, 50, 100), (45, 0, 95, 100), (90, 5, 140, 100)])
@@ -223,9 +225,7 @@ def test_strokes_that_go_back_left_are_never_split_into_digits():
     runs = stroke_groups.runs(group, dollar)
     assert [(r.i, r.j) for r in runs] == [(0, 1), (1, 2)]
     assert not stroke_groups.side_by_side([r.segment.box for r in runs])
-    refused = [0.02] * 10 + [0.8]
-    sure_one = [0.0, 0.99] + [0.0] * 8 + [0.01]
-    classify, calls = staged(refused, sure_one)
+    classify, calls = staged(REFUSED, SURE_ONE)
     answer = reading.read_bytes(png, classify, reading.Policy(), dollar)
     assert answer.reading == "not_a_digit" and calls[:2] == [1, 2]
     # Side by side but drawn right to left: no number either.

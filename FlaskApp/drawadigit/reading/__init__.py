@@ -10,8 +10,8 @@
    softmax, ten digits and, for a model with refusal, an eleventh class "not a digit"), and the
    probabilities are calibrated with the model's temperature (`calibration`);
 4. a part that is wide or not surely one digit is cut where its parts read best: a group of
-   strokes into runs of its strokes in drawing order (`stroke_groups.runs`; runs that cross
-   or stand within each other, as an X's or a Y's strokes do, are never digits side by side:
+   strokes into runs of its strokes in drawing order (`stroke_groups.runs`; runs that cross,
+   as an X's strokes do, or go back left, as a $'s bar does, are never digits side by side:
    `stroke_groups.side_by_side`), then any part into spans of its columns (`cuts`: touching
    and joined digits), when the pieces read as surer digits than the part does whole;
 5. a part whose "not a digit" probability reaches the policy's threshold is refused, and one
@@ -157,7 +157,7 @@ def _by_strokes(
         likeness = {span: _likeness(a) for span, (_, a) in answers.items()}
         path = cuts.best_split(len(segment.strokes), likeness, _likeness(answer)) if found else None
         if path and not stroke_groups.side_by_side([answers[span][0].box for span in path]):
-            path = None  # strokes that cross or stand within each other: one letter, or one digit
+            path = None  # runs that cross or go back left: a letter or a symbol, not digits
         out += [answers[span] for span in path] if path else [(segment, answer)]
     out.sort(key=lambda pair: pair[0].box[0] + pair[0].box[2])
     return [s for s, _ in out], [a for _, a in out]

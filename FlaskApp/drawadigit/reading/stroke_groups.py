@@ -28,8 +28,8 @@ MAX_STROKES = segmentation.MAX_PIECES  # more strokes than this: read from the p
 MAX_RUN = 4  # a digit is at most this many strokes in a row
 RUN_HEIGHT = 0.5  # a run of strokes shorter than this share of its group's height is no digit
 # Runs of strokes are digits side by side only when each shares at most this share of its
-# columns (never counted narrower than MIN_WIDTH of their height) with the one before it: the
-# strokes of an X or a Y cross, the stem of a D stands within its bow ...
+# columns (never counted narrower than MIN_WIDTH of their height) with the one before it (the
+# strokes of an X or a Y cross) ...
 RUN_OVERLAP = 0.7
 # ... and when its middle stands this share of their height right of the one before's: digits are
 # written left to right, and the bar of a $ goes back into its S.
